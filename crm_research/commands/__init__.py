@@ -1,0 +1,1 @@
+"""Sub-commands of ``crm-research``; one module per command, each with ``register(subparsers)``."""
