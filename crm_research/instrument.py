@@ -9,7 +9,7 @@ sentence naming the file and the fault.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,33 @@ SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
 
 META_TYPES = ("categorical", "numeric", "datetime", "duration", "pii", "id", "text")
 LANGS = ("zh", "en")
+#: Scale kinds: ``mean`` (Likert items averaged) or ``nps`` (one 0-10 recommendation item).
+SCALE_KINDS = ("mean", "nps")
+#: The Net Promoter item is asked on 0..10 (Reichheld 2003, Harvard Business Review 81(12)).
+NPS_RANGE = (0, 10)
+
+#: Keys allowed at each level of an instrument file; anything else is a typo and is refused.
+TOP_KEYS = frozenset(
+    {
+        "id",
+        "title",
+        "description",
+        "version",
+        "source",
+        "response_scales",
+        "response_scale",
+        "default_response_scale",
+        "missing_codes",
+        "facets",
+        "items",
+        "scales",
+        "metadata",
+        "columns",
+    }
+)
+ITEM_KEYS = frozenset({"id", "text", "response_scale", "reverse", "scale", "facets"})
+SCALE_KEYS = frozenset({"id", "name", "items", "min_items", "kind", "facets"})
+META_KEYS = frozenset({"id", "type", "label", "levels", "aliases"})
 
 
 @dataclass(frozen=True)
@@ -42,12 +69,43 @@ class ResponseScale:
 
 
 @dataclass(frozen=True)
+class Level:
+    """One level of a categorical metadata column or of a facet, with zh/en labels."""
+
+    id: str
+    label: dict[str, str] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A named classification of items and scales (e.g. implementation ``phase``)."""
+
+    id: str
+    name: dict[str, str]
+    levels: tuple[Level, ...]
+
+    @property
+    def level_ids(self) -> list[str]:
+        return [lv.id for lv in self.levels]
+
+    def label(self, level: str, lang: str = "en") -> str:
+        for lv in self.levels:
+            if lv.id == level:
+                return lv.label.get(lang, level)
+        raise KeyError(level)
+
+
+@dataclass(frozen=True)
 class Item:
     id: str
     text: dict[str, str]
     response_scale: ResponseScale
     reverse: bool = False
+    #: The scale the item belongs to; filled in by the loader when exactly one scale lists it.
     scale: str | None = None
+    #: facet id -> level id (e.g. ``{"phase": "before", "category": "strategy"}``)
+    facets: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -58,6 +116,7 @@ class Scale:
     #: Minimum answered items for a scale score; ``None`` means at least half (DESIGN/issue 2).
     min_items: int | None = None
     kind: str = "mean"  # "mean" (Likert scales) or "nps"
+    facets: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,6 +126,33 @@ class MetaColumn:
     label: dict[str, str] = field(default_factory=dict)
     levels: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    #: level id -> {"zh": ..., "en": ...} for categorical columns whose levels carry labels
+    level_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: level id -> other spellings found in exports (e.g. ``"石家庄市"``)
+    level_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def level_label(self, level: str, lang: str = "en") -> str:
+        """Label of ``level`` in ``lang`` (the level id when no label is declared)."""
+        return self.level_labels.get(level, {}).get(lang, level)
+
+    def level_for(self, value: Any) -> str | None:
+        """The level id a raw export value stands for, or ``None`` when it matches none.
+
+        Matches the level id, its zh/en labels and its aliases, ignoring case and
+        surrounding white space.
+        """
+        if value is None:
+            return None
+        key = str(value).strip().casefold()
+        for lv in self.levels:
+            spellings = [
+                lv,
+                *self.level_labels.get(lv, {}).values(),
+                *self.level_aliases.get(lv, ()),
+            ]
+            if any(key == str(x).strip().casefold() for x in spellings):
+                return lv
+        return None
 
 
 @dataclass(frozen=True)
@@ -82,10 +168,38 @@ class Instrument:
     response_scales: dict[str, ResponseScale] = field(default_factory=dict)
     description: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
+    #: facet id -> Facet (optional classification of items/scales, e.g. phase, category)
+    facets: dict[str, Facet] = field(default_factory=dict)
 
     @property
     def item_ids(self) -> list[str]:
         return [it.id for it in self.items]
+
+    @property
+    def scale_ids(self) -> list[str]:
+        return [sc.id for sc in self.scales]
+
+    def meta(self, column_id: str) -> MetaColumn:
+        for m in self.metadata:
+            if m.id == column_id:
+                return m
+        raise KeyError(column_id)
+
+    def items_where(self, **facet_levels: str) -> list[str]:
+        """Item ids whose facets match every ``facet=level`` given, in instrument order."""
+        return [
+            it.id
+            for it in self.items
+            if all(it.facets.get(f) == lv for f, lv in facet_levels.items())
+        ]
+
+    def scales_where(self, **facet_levels: str) -> list[str]:
+        """Scale ids whose facets match every ``facet=level`` given, in instrument order."""
+        return [
+            sc.id
+            for sc in self.scales
+            if all(sc.facets.get(f) == lv for f, lv in facet_levels.items())
+        ]
 
     def item(self, item_id: str) -> Item:
         for it in self.items:
@@ -152,6 +266,62 @@ def _response_scale(sid: str, spec: Any, path: Path) -> ResponseScale:
     return ResponseScale(sid, lo, hi, labels)
 
 
+def _check_keys(spec: dict[str, Any], allowed: frozenset[str], where: str, path: Path) -> None:
+    unknown = sorted(str(k) for k in spec if k not in allowed)
+    if unknown:
+        raise InstrumentError(
+            f"{path}: {where} has unknown field '{unknown[0]}' (allowed: {', '.join(sorted(allowed))})."
+        )
+
+
+def _levels(spec: Any, where: str, path: Path) -> tuple[Level, ...]:
+    """Levels given as plain ids or as ``{id, label: {zh, en}, aliases}`` mappings."""
+    if spec is None:
+        return ()
+    if not isinstance(spec, list):
+        raise InstrumentError(f"{path}: levels of {where} must be a list.")
+    levels: list[Level] = []
+    for lv in spec:
+        if isinstance(lv, dict):
+            if "id" not in lv:
+                raise InstrumentError(f"{path}: a level of {where} has no 'id'.")
+            _check_keys(lv, frozenset({"id", "label", "aliases"}), f"level of {where}", path)
+            lid = str(lv["id"])
+            levels.append(
+                Level(
+                    id=lid,
+                    label=_text(lv.get("label", lid), f"label of level '{lid}' of {where}", path),
+                    aliases=tuple(str(x) for x in lv.get("aliases") or ()),
+                )
+            )
+        else:
+            levels.append(Level(id=str(lv)))
+    ids = [lv.id for lv in levels]
+    dup = next((x for x in ids if ids.count(x) > 1), None)
+    if dup is not None:
+        raise InstrumentError(f"{path}: {where} lists level '{dup}' twice.")
+    return tuple(levels)
+
+
+def _facet_refs(spec: Any, facets: dict[str, Facet], where: str, path: Path) -> dict[str, str]:
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise InstrumentError(f"{path}: facets of {where} must be a mapping facet: level.")
+    refs: dict[str, str] = {}
+    for fid, level in spec.items():
+        fid, level = str(fid), str(level)
+        if fid not in facets:
+            raise InstrumentError(f"{path}: {where} uses facet '{fid}', which is not defined.")
+        if level not in facets[fid].level_ids:
+            raise InstrumentError(
+                f"{path}: {where} uses level '{level}' of facet '{fid}', which is not one of "
+                f"{', '.join(facets[fid].level_ids)}."
+            )
+        refs[fid] = level
+    return refs
+
+
 def _resolve_path(name_or_path: str | Path) -> Path:
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") or p.exists():
@@ -210,6 +380,22 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
     for key in ("id", "items"):
         if key not in spec:
             raise InstrumentError(f"{path}: required field '{key}' is missing.")
+    _check_keys(spec, TOP_KEYS, "the instrument", path)
+
+    facets: dict[str, Facet] = {}
+    facets_spec = spec.get("facets") or {}
+    if not isinstance(facets_spec, dict):
+        raise InstrumentError(f"{path}: 'facets' must be a mapping of facet id to its definition.")
+    for fid, fspec in facets_spec.items():
+        fid = str(fid)
+        if not isinstance(fspec, dict) or not fspec.get("levels"):
+            raise InstrumentError(f"{path}: facet '{fid}' needs a list of 'levels'.")
+        _check_keys(fspec, frozenset({"name", "levels"}), f"facet '{fid}'", path)
+        facets[fid] = Facet(
+            id=fid,
+            name=_text(fspec.get("name", fid), f"name of facet '{fid}'", path),
+            levels=_levels(fspec["levels"], f"facet '{fid}'", path),
+        )
 
     # Response scales: a named mapping, or a single default `response_scale`.
     scales_spec: dict[str, Any] = dict(spec.get("response_scales") or {})
@@ -226,6 +412,7 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
         if not isinstance(it, dict) or "id" not in it:
             raise InstrumentError(f"{path}: item number {n} has no 'id'.")
         iid = str(it["id"])
+        _check_keys(it, ITEM_KEYS, f"item '{iid}'", path)
         if iid in seen:
             raise InstrumentError(f"{path}: duplicate item id '{iid}'.")
         seen.add(iid)
@@ -244,7 +431,8 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
                 text=_text(it.get("text"), f"text of item '{iid}'", path),
                 response_scale=rs,
                 reverse=bool(it.get("reverse", False)),
-                scale=it.get("scale"),
+                scale=None if it.get("scale") is None else str(it["scale"]),
+                facets=_facet_refs(it.get("facets"), facets, f"item '{iid}'", path),
             )
         )
 
@@ -254,12 +442,15 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
         if not isinstance(sc, dict) or "id" not in sc:
             raise InstrumentError(f"{path}: a scale has no 'id'.")
         sid = str(sc["id"])
+        _check_keys(sc, SCALE_KEYS, f"scale '{sid}'", path)
         if sid in scale_ids:
             raise InstrumentError(f"{path}: duplicate scale id '{sid}'.")
-        if sid in seen:
-            raise InstrumentError(f"{path}: scale id '{sid}' is also an item id.")
         scale_ids.add(sid)
         sitems = [str(x) for x in sc.get("items") or []]
+        # A single-item scale may share its item's id (e.g. the NPS item and its scale);
+        # otherwise a scale score would be mistaken for an item.
+        if sid in seen and sitems != [sid]:
+            raise InstrumentError(f"{path}: scale id '{sid}' is also an item id.")
         if not sitems:
             raise InstrumentError(f"{path}: scale '{sid}' lists no items.")
         for x in sitems:
@@ -272,21 +463,49 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
             raise InstrumentError(
                 f"{path}: scale '{sid}' has min_items {min_items}, outside 1..{len(sitems)}."
             )
+        kind = str(sc.get("kind", "mean"))
+        if kind not in SCALE_KINDS:
+            raise InstrumentError(
+                f"{path}: scale '{sid}' has kind '{kind}', not one of {', '.join(SCALE_KINDS)}."
+            )
+        if kind == "nps":
+            rs = next(x for x in items if x.id == sitems[0]).response_scale
+            if len(sitems) != 1 or (rs.min, rs.max) != NPS_RANGE:
+                raise InstrumentError(
+                    f"{path}: scale '{sid}' of kind nps needs exactly one item on a "
+                    f"{NPS_RANGE[0]}..{NPS_RANGE[1]} response scale."
+                )
         scales.append(
             Scale(
                 id=sid,
                 name=_text(sc.get("name", sid), f"name of scale '{sid}'", path),
                 items=tuple(sitems),
                 min_items=None if min_items is None else int(min_items),
-                kind=str(sc.get("kind", "mean")),
+                kind=kind,
+                facets=_facet_refs(sc.get("facets"), facets, f"scale '{sid}'", path),
             )
         )
+
+    # Each item learns its scale: declared ones must agree with the scales' item lists,
+    # undeclared ones get the single scale listing them.
+    for n, it in enumerate(items):
+        holders = [sc.id for sc in scales if it.id in sc.items]
+        if it.scale is not None:
+            if it.scale not in holders:
+                raise InstrumentError(
+                    f"{path}: item '{it.id}' names scale '{it.scale}', which does not list it."
+                )
+        elif len(holders) == 1:
+            items[n] = replace(it, scale=holders[0])
 
     metadata: list[MetaColumn] = []
     for m in spec.get("metadata") or []:
         if not isinstance(m, dict) or "id" not in m:
             raise InstrumentError(f"{path}: a metadata column has no 'id'.")
         mid = str(m["id"])
+        _check_keys(m, META_KEYS, f"metadata column '{mid}'", path)
+        if any(x.id == mid for x in metadata):
+            raise InstrumentError(f"{path}: duplicate metadata id '{mid}'.")
         mtype = str(m.get("type", "categorical"))
         if mtype not in META_TYPES:
             raise InstrumentError(
@@ -294,13 +513,16 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
             )
         if mid in seen:
             raise InstrumentError(f"{path}: metadata id '{mid}' is also an item id.")
+        levels = _levels(m.get("levels"), f"metadata column '{mid}'", path)
         metadata.append(
             MetaColumn(
                 id=mid,
                 type=mtype,
                 label=_text(m.get("label", mid), f"label of metadata column '{mid}'", path),
-                levels=tuple(str(x) for x in m.get("levels") or ()),
+                levels=tuple(lv.id for lv in levels),
                 aliases=tuple(str(x) for x in m.get("aliases") or ()),
+                level_labels={lv.id: lv.label for lv in levels if lv.label},
+                level_aliases={lv.id: lv.aliases for lv in levels if lv.aliases},
             )
         )
 
@@ -310,6 +532,15 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
             missing.append(float(code))
         except (TypeError, ValueError):
             raise InstrumentError(f"{path}: missing code {code!r} is not a number.") from None
+    for code in missing:
+        clash = next(
+            (it for it in items if it.response_scale.min <= code <= it.response_scale.max), None
+        )
+        if clash is not None:
+            raise InstrumentError(
+                f"{path}: missing code {code:g} lies inside the response range "
+                f"{clash.response_scale.min}..{clash.response_scale.max} of item '{clash.id}'."
+            )
 
     column_map = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
     known_targets = seen | {m.id for m in metadata}
@@ -330,4 +561,5 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
         response_scales=response_scales,
         description=_text(spec.get("description"), "description", path),
         source=path,
+        facets=facets,
     )
