@@ -1,0 +1,1193 @@
+"""Confirmatory factor analysis with lavaan's definitions (stage 4, psychometrics).
+
+`cfa` fits a measurement model (each factor measured by a list of items) by normal-theory
+maximum likelihood exactly as R ``lavaan::cfa()`` does with its defaults, and reports the fit
+measures, standardized loadings, factor correlations and the validity tables that theses copy
+(composite reliability, AVE, HTMT, the Fornell–Larcker table).
+
+Conventions (all checked against lavaan 0.6-14 / semTools 0.5-6 in ``tests/test_sem.py``):
+
+- identification by a marker variable (first loading of each factor fixed to 1) unless
+  ``std_lv=True`` (factor variances fixed to 1); factor covariances free; residual variances
+  free and *unbounded* (so a Heywood case shows up as a negative variance, as in lavaan);
+- the sample covariance matrix ``S`` divides by N; the fit function is
+  ``F = log|Σ| + tr(SΣ⁻¹) − log|S| − p``; ``chisq = N·F_min`` (lavaan's ``2·N·fmin``);
+- RMSEA uses N; its 90 % CI inverts the non-central χ² distribution; SRMR is Bentler's
+  (residual covariances divided by the sample standard deviations); CFI/TLI use the
+  independence (diagonal) baseline; AIC/BIC use the full normal log-likelihood;
+- ``estimator="MLR"``: the Yuan–Bentler (Mplus variant) scaled χ² with observed information
+  (Hessian) in the bread and case-wise scores of the structured h1 model in the meat, the
+  robust CFI/TLI of Brosseau-Liard & Savalei (2014) and the robust RMSEA of Brosseau-Liard,
+  Savalei & Li (2012), as ``lavaan`` reports ``*.robust``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from crm_research.errors import InputError
+
+__all__ = [
+    "CFAResult",
+    "cfa",
+    "parse_measurement_model",
+    "htmt",
+]
+
+# Cut-offs used by `CFAResult.fit_table` and by the findings stage.
+CFI_MIN = 0.95  # Hu & Bentler (1999), Structural Equation Modeling 6(1), 1-55.
+TLI_MIN = 0.95  # Hu & Bentler (1999).
+RMSEA_MAX = 0.06  # Hu & Bentler (1999).
+SRMR_MAX = 0.08  # Hu & Bentler (1999).
+LOADING_MIN = 0.50  # Hair, Black, Babin & Anderson (2019), Multivariate Data Analysis, 8th ed.
+CR_MIN = 0.70  # Fornell & Larcker (1981), J. Marketing Research 18(1), 39-50; Hair et al. (2019).
+AVE_MIN = 0.50  # Fornell & Larcker (1981).
+HTMT_MAX = 0.85  # Henseler, Ringle & Sarstedt (2015), J. Acad. Marketing Science 43, 115-135.
+
+RMSEA_CI_LEVEL = 0.90  # lavaan's default confidence level for the RMSEA interval.
+# Convergence of the Fisher-scoring iterations (relative change of the fit function and
+# largest absolute gradient element); lavaan's nlminb uses rel.tol = 1e-10.
+_FIT_TOLERANCE = 1e-12
+_GRADIENT_TOLERANCE = 1e-7
+_MAX_ITERATIONS = 1000
+# Eigenvalues of the latent covariance matrix below this count as "not positive definite"
+# (lavaan checks the sign of the smallest eigenvalue).
+_PD_TOLERANCE = 0.0
+
+_ESTIMATORS = ("ML", "MLR")
+
+
+# --------------------------------------------------------------------------------------------
+# Model specification
+# --------------------------------------------------------------------------------------------
+_STATEMENT_SPLIT = re.compile(r"[;\n]")
+_NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+
+
+def parse_measurement_model(model: Mapping[str, Sequence[str]] | str) -> dict[str, list[str]]:
+    """Read a measurement model given as a dict or as lavaan ``=~`` syntax.
+
+    Parameters
+    ----------
+    model : dict of str to list of str, or str
+        ``{"visual": ["x1", "x2", "x3"], ...}`` or lavaan lines such as
+        ``"visual =~ x1 + x2 + x3"`` (one statement per line or separated by ``;``;
+        ``#`` starts a comment; a factor may appear in several statements).
+
+    Returns
+    -------
+    dict of str to list of str
+        Factor name to its indicator names, in the order given.
+
+    Raises
+    ------
+    InputError
+        If the model is empty, uses syntax other than ``=~`` with plain names, or repeats
+        an item within a factor.
+
+    Examples
+    --------
+    >>> parse_measurement_model("f1 =~ a + b + c\\nf2 =~ d + e + f")
+    {'f1': ['a', 'b', 'c'], 'f2': ['d', 'e', 'f']}
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
+    Journal of Statistical Software, 48(2), 1-36 (model syntax).
+    """
+    factors: dict[str, list[str]] = {}
+    if isinstance(model, str):
+        for raw in _STATEMENT_SPLIT.split(model):
+            statement = raw.split("#", 1)[0].split("!", 1)[0].strip()
+            if not statement:
+                continue
+            if statement.count("=~") != 1 or any(
+                op in statement.replace("=~", "") for op in ("~", "*", ":=", "==", "|", "<", ">")
+            ):
+                raise InputError(
+                    f"Model statement {statement!r} is not supported: only "
+                    "'factor =~ item1 + item2 + ...' with plain item names is accepted."
+                )
+            lhs, rhs = (part.strip() for part in statement.split("=~"))
+            terms = [term.strip() for term in rhs.split("+")]
+            bad = [name for name in [lhs, *terms] if not _NAME.match(name)]
+            if bad:
+                raise InputError(
+                    f"Model statement {statement!r} contains invalid names {bad}; "
+                    "use 'factor =~ item1 + item2 + ...'."
+                )
+            factors.setdefault(lhs, []).extend(terms)
+    elif isinstance(model, Mapping):
+        for name, items in model.items():
+            if isinstance(items, str) or not isinstance(items, Sequence):
+                raise InputError(
+                    f"Factor {name!r} must map to a list of item names, got {type(items).__name__}."
+                )
+            factors[str(name)] = [str(item) for item in items]
+    else:
+        raise InputError(
+            f"The model must be a dict of factor -> items or lavaan '=~' syntax, "
+            f"got {type(model).__name__}."
+        )
+    if not factors:
+        raise InputError("The model defines no factor; give at least one 'factor =~ items' line.")
+    for name, items in factors.items():
+        if not items:
+            raise InputError(f"Factor {name!r} has no indicators.")
+        duplicated = sorted({item for item in items if items.count(item) > 1})
+        if duplicated:
+            raise InputError(f"Factor {name!r} lists item(s) {duplicated} more than once.")
+    clash = sorted(set(factors) & {item for items in factors.values() for item in items})
+    if clash:
+        raise InputError(f"Name(s) {clash} are used both as a factor and as an item.")
+    return factors
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """Free-parameter layout of Σ = ΛΦΛ' + Θ (Θ diagonal)."""
+
+    n_items: int
+    n_factors: int
+    pattern: np.ndarray  # items x factors booleans: item loads on factor
+    free_loadings: tuple[tuple[int, int], ...]
+    fixed_loadings: tuple[tuple[int, int], ...]  # fixed to 1 (markers)
+    free_phi: tuple[tuple[int, int], ...]  # (f, g) with f >= g
+    fixed_phi_diag: bool  # std_lv: factor variances fixed to 1
+
+    @property
+    def n_free(self) -> int:
+        return len(self.free_loadings) + len(self.free_phi) + self.n_items
+
+    def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        lam = np.zeros((self.n_items, self.n_factors))
+        for j, f in self.fixed_loadings:
+            lam[j, f] = 1.0
+        k = 0
+        for j, f in self.free_loadings:
+            lam[j, f] = theta[k]
+            k += 1
+        phi = np.eye(self.n_factors) if self.fixed_phi_diag else np.zeros((self.n_factors,) * 2)
+        for f, g in self.free_phi:
+            phi[f, g] = phi[g, f] = theta[k]
+            k += 1
+        psi = np.asarray(theta[k : k + self.n_items], dtype=float)
+        return lam, phi, psi
+
+    def sigma(self, theta: np.ndarray) -> np.ndarray:
+        lam, phi, psi = self.unpack(theta)
+        return lam @ phi @ lam.T + np.diag(psi)
+
+    def jacobian(self, theta: np.ndarray) -> np.ndarray:
+        """∂vec(Σ)/∂θ' as a (p², q) matrix."""
+        lam, phi, _ = self.unpack(theta)
+        p = self.n_items
+        lam_phi = lam @ phi
+        columns = []
+        eye = np.eye(p)
+        for j, f in self.free_loadings:
+            d = np.outer(eye[j], lam_phi[:, f])
+            columns.append((d + d.T).ravel())
+        for f, g in self.free_phi:
+            d = np.outer(lam[:, f], lam[:, g])
+            columns.append((d if f == g else d + d.T).ravel())
+        for j in range(p):
+            columns.append(np.outer(eye[j], eye[j]).ravel())
+        if not columns:
+            return np.zeros((p * p, 0))
+        return np.column_stack(columns)
+
+
+def _build_spec(factors: dict[str, list[str]], items: list[str], std_lv: bool) -> _Spec:
+    index = {item: j for j, item in enumerate(items)}
+    n_factors = len(factors)
+    pattern = np.zeros((len(items), n_factors), dtype=bool)
+    free_loadings: list[tuple[int, int]] = []
+    fixed_loadings: list[tuple[int, int]] = []
+    for f, indicators in enumerate(factors.values()):
+        for position, item in enumerate(indicators):
+            pattern[index[item], f] = True
+            if position == 0 and not std_lv:
+                fixed_loadings.append((index[item], f))
+            else:
+                free_loadings.append((index[item], f))
+    free_phi = [
+        (f, g) for f in range(n_factors) for g in range(f + 1) if not (std_lv and f == g)
+    ]
+    # lavaan orders free parameters loadings, residual variances, latent (co)variances; the
+    # order here is internal only.
+    return _Spec(
+        n_items=len(items),
+        n_factors=n_factors,
+        pattern=pattern,
+        free_loadings=tuple(free_loadings),
+        fixed_loadings=tuple(fixed_loadings),
+        free_phi=tuple(free_phi),
+        fixed_phi_diag=std_lv,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Estimation
+# --------------------------------------------------------------------------------------------
+def _ml_discrepancy(sigma: np.ndarray, sample_cov: np.ndarray, logdet_s: float) -> float:
+    """F = log|Σ| + tr(SΣ⁻¹) − log|S| − p, or +inf if Σ is not positive definite."""
+    try:
+        chol = np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError:
+        return math.inf
+    logdet = 2.0 * float(np.sum(np.log(np.diag(chol))))
+    inv_chol = np.linalg.inv(chol)
+    trace = float(np.sum((inv_chol @ sample_cov) * inv_chol))  # tr(L⁻¹ S L⁻ᵀ)
+    return logdet + trace - logdet_s - sigma.shape[0]
+
+
+def _gradient(spec: _Spec, theta: np.ndarray, sample_cov: np.ndarray) -> np.ndarray:
+    sigma = spec.sigma(theta)
+    inv = np.linalg.inv(sigma)
+    weight = inv - inv @ sample_cov @ inv
+    return spec.jacobian(theta).T @ weight.ravel()
+
+
+def _expected_hessian(spec: _Spec, theta: np.ndarray) -> np.ndarray:
+    """E[∂²F/∂θ∂θ'] = Δ'(Σ⁻¹⊗Σ⁻¹)Δ (twice the unit expected information)."""
+    inv = np.linalg.inv(spec.sigma(theta))
+    delta = spec.jacobian(theta)
+    p = spec.n_items
+    # (Σ⁻¹⊗Σ⁻¹) vec(D) = vec(Σ⁻¹ D Σ⁻¹), column by column
+    weighted = np.column_stack(
+        [(inv @ delta[:, k].reshape(p, p) @ inv).ravel() for k in range(delta.shape[1])]
+    )
+    return delta.T @ weighted
+
+
+def _start_values(spec: _Spec, sample_cov: np.ndarray) -> np.ndarray:
+    """Starting values in the spirit of lavaan's defaults.
+
+    Loadings from the leading eigenvector of each factor's item block (rescaled to the
+    marker), factor variances from the marker's share, covariances 0, residual variances
+    half the observed variances (lavaan: 0.5 · var).
+    """
+    p, m = spec.n_items, spec.n_factors
+    loadings = np.zeros((p, m))
+    factor_var = np.ones(m)
+    for f in range(m):
+        rows = np.flatnonzero(spec.pattern[:, f])
+        block = sample_cov[np.ix_(rows, rows)]
+        values, vectors = np.linalg.eigh(block)
+        vector = vectors[:, -1] * math.sqrt(max(values[-1], 1e-8))
+        if vector.sum() < 0:
+            vector = -vector
+        marker = next((j for j, g in spec.fixed_loadings if g == f), None)
+        if marker is not None:
+            marker_value = vector[list(rows).index(marker)]
+            if abs(marker_value) < 1e-3:
+                marker_value = 1e-3 if marker_value >= 0 else -1e-3
+            loadings[rows, f] = vector / marker_value
+            factor_var[f] = marker_value**2
+        else:
+            loadings[rows, f] = vector
+    theta = [loadings[j, f] for j, f in spec.free_loadings]
+    theta += [factor_var[f] if f == g else 0.0 for f, g in spec.free_phi]
+    theta += list(0.5 * np.diag(sample_cov))
+    return np.asarray(theta, dtype=float)
+
+
+@dataclass(frozen=True)
+class _Estimate:
+    theta: np.ndarray
+    fmin: float  # F (not F/2)
+    converged: bool
+    iterations: int
+
+
+def _estimate(spec: _Spec, sample_cov: np.ndarray) -> _Estimate:
+    """Minimise F by Fisher scoring with step halving; quasi-Newton polish if needed."""
+    logdet_s = float(np.linalg.slogdet(sample_cov)[1])
+    theta = _start_values(spec, sample_cov)
+    value = _ml_discrepancy(spec.sigma(theta), sample_cov, logdet_s)
+    if not np.isfinite(value):
+        theta[len(spec.free_loadings) + len(spec.free_phi) :] = np.diag(sample_cov)
+        value = _ml_discrepancy(spec.sigma(theta), sample_cov, logdet_s)
+    converged = False
+    iteration = 0
+    for iteration in range(1, _MAX_ITERATIONS + 1):
+        gradient = _gradient(spec, theta, sample_cov)
+        hessian = _expected_hessian(spec, theta)
+        try:
+            step = -np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            step = -np.linalg.lstsq(hessian, gradient, rcond=None)[0]
+        if not np.all(np.isfinite(step)):
+            break
+        size = 1.0
+        for _ in range(40):
+            candidate = theta + size * step
+            new_value = _ml_discrepancy(spec.sigma(candidate), sample_cov, logdet_s)
+            if new_value <= value + 1e-14 * max(1.0, abs(value)):
+                break
+            size /= 2.0
+        else:
+            break
+        change = value - new_value
+        theta, value = candidate, new_value
+        if (
+            abs(change) <= _FIT_TOLERANCE * max(1.0, abs(value))
+            and np.max(np.abs(_gradient(spec, theta, sample_cov))) < _GRADIENT_TOLERANCE
+        ):
+            converged = True
+            break
+    if not converged:
+        result = optimize.minimize(
+            lambda t: _ml_discrepancy(spec.sigma(t), sample_cov, logdet_s),
+            theta,
+            jac=lambda t: _gradient(spec, t, sample_cov),
+            method="BFGS",
+            options={"gtol": _GRADIENT_TOLERANCE, "maxiter": 5000},
+        )
+        if np.isfinite(result.fun) and result.fun <= value:
+            theta, value = result.x, float(result.fun)
+        iteration += int(result.nit)
+        converged = bool(
+            np.max(np.abs(_gradient(spec, theta, sample_cov))) < 10 * _GRADIENT_TOLERANCE
+        )
+    return _Estimate(theta=theta, fmin=float(value), converged=converged, iterations=iteration)
+
+
+# --------------------------------------------------------------------------------------------
+# Robust (MLR) machinery
+# --------------------------------------------------------------------------------------------
+def _duplication(p: int) -> np.ndarray:
+    """Duplication matrix D with vec(A) = D vech(A) (vech: lower triangle, column-major)."""
+    pairs = [(i, j) for j in range(p) for i in range(j, p)]
+    dup = np.zeros((p * p, len(pairs)))
+    for k, (i, j) in enumerate(pairs):
+        dup[i * p + j, k] = 1.0
+        dup[j * p + i, k] = 1.0
+    return dup
+
+
+def _numerical_hessian(function: Any, theta: np.ndarray) -> np.ndarray:
+    """Central differences of an analytic gradient, symmetrised."""
+    q = theta.size
+    hessian = np.zeros((q, q))
+    for k in range(q):
+        h = 1e-5 * max(1.0, abs(theta[k]))
+        up, down = theta.copy(), theta.copy()
+        up[k] += h
+        down[k] -= h
+        hessian[:, k] = (function(up) - function(down)) / (2 * h)
+    return (hessian + hessian.T) / 2
+
+
+def _h1_trace(centred: np.ndarray, sample_cov: np.ndarray) -> float:
+    """tr(A₁⁻¹B₁) of the unrestricted (h1) model, as lavaan's Mplus-variant correction uses it.
+
+    A₁ is the normal-theory information of vech(Σ) at S (``h1.information =
+    "unstructured"``) and B₁ the mean outer product of the case-wise scores at S. The means
+    are saturated, so their block cancels from the correction.
+    """
+    p = sample_cov.shape[0]
+    inv = np.linalg.inv(sample_cov)
+    dup = _duplication(p)
+    a1 = 0.5 * dup.T @ np.kron(inv, inv) @ dup
+    transformed = centred @ inv  # rows: (y_i - ȳ)'S⁻¹
+    outer = np.einsum("ni,nj->nij", transformed, transformed) - inv
+    scores = 0.5 * outer.reshape(len(centred), p * p) @ dup
+    b1 = scores.T @ scores / len(centred)
+    return float(np.trace(np.linalg.solve(a1, b1)))
+
+
+def _h0_trace(spec: _Spec, theta: np.ndarray, centred: np.ndarray, sample_cov: np.ndarray) -> float:
+    """tr(E⁻¹B₀): observed (Hessian) information E and first-order information B₀ of the model."""
+    information = _numerical_hessian(lambda t: _gradient(spec, t, sample_cov) / 2.0, theta)
+    first_order = _score_crossproduct(spec, theta, centred)
+    return float(np.sum(first_order * np.linalg.inv(information)))
+
+
+# --------------------------------------------------------------------------------------------
+# Fit measures
+# --------------------------------------------------------------------------------------------
+def _rmsea_ci(
+    chisq: float, df: int, n: int, c_hat: float = 1.0, level: float = RMSEA_CI_LEVEL
+) -> tuple[float, float]:
+    """RMSEA confidence interval from the non-central χ², exactly as lavaan constructs it.
+
+    The non-centrality λ solves P(χ²_df(λ) ≤ chisq) = 0.95 (lower) and 0.05 (upper);
+    the bound is sqrt(c_hat·λ/(N·df)). A bound is 0 when no solution exists (lavaan
+    ``lav_fit_rmsea_ci``; the robust interval passes the scaled χ² and the scaling factor).
+    """
+    if df < 1 or not np.isfinite(chisq):
+        return (math.nan, math.nan)
+    upper_tail = 1 - (1 - level) / 2  # 0.95
+    lower_tail = (1 - level) / 2  # 0.05
+
+    def cdf(ncp: float) -> float:
+        return float(stats.chi2.cdf(chisq, df) if ncp <= 0 else stats.ncx2.cdf(chisq, df, ncp))
+
+    def root(target: float, high: float) -> float:
+        return optimize.brentq(lambda ncp: cdf(ncp) - target, 0.0, high, xtol=1e-12)
+
+    lower = 0.0 if cdf(0.0) < upper_tail else root(upper_tail, chisq)
+    n_rmsea = max(n, 4 * chisq)
+    upper = 0.0 if (cdf(n_rmsea) > lower_tail or cdf(0.0) < lower_tail) else root(lower_tail, n_rmsea)
+    return (math.sqrt(c_hat * lower / (n * df)), math.sqrt(c_hat * upper / (n * df)))
+
+
+def _rmsea(chisq: float, df: int, n: int) -> float:
+    if df <= 0:
+        return math.nan
+    return math.sqrt(max(chisq - df, 0.0) / (df * n))
+
+
+def _cfi(chisq: float, df: int, base_chisq: float, base_df: int) -> float:
+    numerator = max(chisq - df, 0.0)
+    denominator = max(chisq - df, base_chisq - base_df, 0.0)
+    return 1.0 if denominator == 0 else 1.0 - numerator / denominator
+
+
+def _tli(chisq: float, df: int, base_chisq: float, base_df: int) -> float:
+    if df <= 0 or base_df <= 0:
+        return math.nan
+    base_ratio = base_chisq / base_df
+    return (base_ratio - chisq / df) / (base_ratio - 1.0)
+
+
+def _srmr_bentler(sample_cov: np.ndarray, implied: np.ndarray) -> float:
+    sd = np.sqrt(np.diag(sample_cov))
+    residual = (sample_cov - implied) / np.outer(sd, sd)
+    lower = residual[np.tril_indices_from(residual)]
+    return float(np.sqrt(np.mean(lower**2)))
+
+
+def _loglik(sample_cov: np.ndarray, sigma: np.ndarray, n: int) -> float:
+    p = sample_cov.shape[0]
+    logdet = float(np.linalg.slogdet(sigma)[1])
+    trace = float(np.trace(np.linalg.solve(sigma, sample_cov)))
+    return -n / 2.0 * (p * math.log(2 * math.pi) + logdet + trace)
+
+
+# --------------------------------------------------------------------------------------------
+# Validity tables
+# --------------------------------------------------------------------------------------------
+def htmt(
+    data: pd.DataFrame, model: Mapping[str, Sequence[str]] | str, absolute: bool = True
+) -> pd.DataFrame:
+    """Heterotrait–monotrait ratio of correlations, as ``semTools::htmt`` computes it.
+
+    For factors i and j, HTMT is the mean of the correlations between the items of i and
+    the items of j (heterotrait) divided by the geometric mean of the average off-diagonal
+    correlation within i and within j (monotrait). Correlations are Pearson correlations of
+    the listwise-complete item columns; ``absolute=True`` (semTools' default) takes their
+    absolute values first.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Numeric item columns (extra columns are ignored).
+    model : dict or str
+        Measurement model, as for `cfa`.
+    absolute : bool, default True
+        Use absolute correlations (semTools ``absolute = TRUE``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Factors × factors, symmetric, 1 on the diagonal.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(500, 1))
+    >>> d = pd.DataFrame(f + rng.normal(size=(500, 4)), columns=list("abcd"))
+    >>> round(float(htmt(d, {"f1": ["a", "b"], "f2": ["c", "d"]}).iloc[0, 1]), 1)
+    1.0
+
+    References
+    ----------
+    Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for assessing
+    discriminant validity in variance-based structural equation modeling. Journal of the
+    Academy of Marketing Science, 43, 115-135.
+    """
+    factors = parse_measurement_model(model)
+    items = _unique_items(factors)
+    frame = _numeric_items(data, items)
+    complete = frame.dropna()
+    return _htmt_from_correlation(np.corrcoef(complete.to_numpy(float), rowvar=False), factors, items, absolute)
+
+
+def _htmt_from_correlation(
+    corr: np.ndarray, factors: dict[str, list[str]], items: list[str], absolute: bool
+) -> pd.DataFrame:
+    index = {item: j for j, item in enumerate(items)}
+    values = np.abs(corr) if absolute else corr
+    names = list(factors)
+    monotrait = []
+    for indicators in factors.values():
+        rows = [index[item] for item in indicators]
+        block = values[np.ix_(rows, rows)]
+        k = len(rows)
+        monotrait.append(
+            (block.sum() - np.trace(block)) / (k * (k - 1)) if k > 1 else math.nan
+        )
+    table = np.eye(len(names))
+    for a in range(len(names)):
+        for b in range(a):
+            rows_a = [index[item] for item in factors[names[a]]]
+            rows_b = [index[item] for item in factors[names[b]]]
+            hetero = values[np.ix_(rows_a, rows_b)].mean()
+            table[a, b] = table[b, a] = hetero / math.sqrt(monotrait[a] * monotrait[b])
+    return pd.DataFrame(table, index=names, columns=names)
+
+
+# --------------------------------------------------------------------------------------------
+# Result
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CFAResult:
+    """A fitted confirmatory factor analysis (lavaan definitions).
+
+    Attributes
+    ----------
+    fit : dict
+        chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_lower, rmsea_ci_upper, srmr, aic, bic,
+        plus baseline_chisq, baseline_df, npar, n, logl, unrestricted_logl, fmin; with
+        ``estimator="MLR"`` also chisq_scaled, pvalue_scaled, scaling_factor,
+        baseline_chisq_scaled, baseline_scaling_factor, cfi_robust, tli_robust, rmsea_robust.
+    loadings : pandas.DataFrame
+        One row per (factor, item): ``loading`` (standardized, lavaan std.all), its
+        delta-method ``loading_se``, the unstandardized ``estimate``, ``se``, ``z``, ``pvalue``.
+    factor_correlations, factor_covariances : pandas.DataFrame
+        Factors × factors.
+    residual_variances : pandas.DataFrame
+        Per item: unstandardized ``estimate``, ``se`` and standardized ``std_all``.
+    composite_reliability, ave : pandas.Series
+        Per factor, from the standardized solution.
+    htmt, fornell_larcker : pandas.DataFrame
+        Factors × factors validity tables.
+    warnings : tuple of str
+        Sentences: non-convergence, non-positive-definite latent covariance matrix, Heywood
+        cases. The numbers are returned regardless.
+    """
+
+    model: dict[str, list[str]]
+    estimator: str
+    n: int
+    fit: dict[str, float]
+    loadings: pd.DataFrame
+    factor_correlations: pd.DataFrame
+    factor_covariances: pd.DataFrame
+    residual_variances: pd.DataFrame
+    composite_reliability: pd.Series
+    ave: pd.Series
+    htmt: pd.DataFrame
+    fornell_larcker: pd.DataFrame
+    implied_covariance: pd.DataFrame
+    sample_covariance: pd.DataFrame
+    converged: bool
+    iterations: int
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def loading_matrix(self) -> pd.DataFrame:
+        """Standardized loadings as items × factors (0 where an item does not load)."""
+        wide = self.loadings.pivot(index="item", columns="factor", values="loading")
+        items = list(dict.fromkeys(self.loadings["item"]))
+        return wide.reindex(index=items, columns=list(self.model)).fillna(0.0)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The parameter table: loadings, factor (co)variances and residual variances.
+
+        Columns ``lhs, op, rhs, estimate, se, z, pvalue, std_all`` as in lavaan's
+        ``parameterEstimates`` joined with ``standardizedSolution``.
+        """
+        rows = [
+            {
+                "lhs": r.factor,
+                "op": "=~",
+                "rhs": r.item,
+                "estimate": r.estimate,
+                "se": r.se,
+                "z": r.z,
+                "pvalue": r.pvalue,
+                "std_all": r.loading,
+            }
+            for r in self.loadings.itertuples()
+        ]
+        rows += [
+            {
+                "lhs": r.Index,
+                "op": "~~",
+                "rhs": r.Index,
+                "estimate": r.estimate,
+                "se": r.se,
+                "z": r.estimate / r.se if r.se > 0 else math.nan,
+                "pvalue": _two_sided_p(r.estimate, r.se),
+                "std_all": r.std_all,
+            }
+            for r in self.residual_variances.itertuples()
+        ]
+        names = list(self.model)
+        for a, first in enumerate(names):
+            for second in names[a:]:
+                rows.append(
+                    {
+                        "lhs": first,
+                        "op": "~~",
+                        "rhs": second,
+                        "estimate": float(self.factor_covariances.loc[first, second]),
+                        "se": self._latent_se.get((first, second), math.nan),
+                        "z": math.nan,
+                        "pvalue": math.nan,
+                        "std_all": float(self.factor_correlations.loc[first, second]),
+                    }
+                )
+        frame = pd.DataFrame(rows)
+        frame["z"] = np.where(
+            frame["op"].eq("~~") & frame["lhs"].isin(names),
+            frame["estimate"] / frame["se"],
+            frame["z"],
+        )
+        frame["pvalue"] = [
+            _two_sided_p(e, s) if lhs in names and op == "~~" else p
+            for e, s, lhs, op, p in zip(
+                frame["estimate"], frame["se"], frame["lhs"], frame["op"], frame["pvalue"]
+            )
+        ]
+        return frame
+
+    @property
+    def _latent_se(self) -> dict[tuple[str, str], float]:
+        return dict(self.factor_covariances.attrs.get("se", {}))
+
+    def fit_table(self) -> pd.DataFrame:
+        """Fit measures with their cited cut-offs (Hu & Bentler 1999) and whether each is met."""
+        rows = [
+            ("chisq", self.fit["chisq"], None, None),
+            ("df", self.fit["df"], None, None),
+            ("pvalue", self.fit["pvalue"], None, None),
+            ("cfi", self.fit["cfi"], CFI_MIN, "min"),
+            ("tli", self.fit["tli"], TLI_MIN, "min"),
+            ("rmsea", self.fit["rmsea"], RMSEA_MAX, "max"),
+            ("rmsea_ci_lower", self.fit["rmsea_ci_lower"], None, None),
+            ("rmsea_ci_upper", self.fit["rmsea_ci_upper"], None, None),
+            ("srmr", self.fit["srmr"], SRMR_MAX, "max"),
+            ("aic", self.fit["aic"], None, None),
+            ("bic", self.fit["bic"], None, None),
+        ]
+        if self.estimator == "MLR":
+            rows[3:3] = [
+                ("chisq_scaled", self.fit["chisq_scaled"], None, None),
+                ("scaling_factor", self.fit["scaling_factor"], None, None),
+                ("cfi_robust", self.fit["cfi_robust"], CFI_MIN, "min"),
+                ("tli_robust", self.fit["tli_robust"], TLI_MIN, "max" if False else "min"),
+                ("rmsea_robust", self.fit["rmsea_robust"], RMSEA_MAX, "max"),
+            ]
+        records = []
+        for name, value, cutoff, kind in rows:
+            met = None
+            if cutoff is not None and np.isfinite(value):
+                met = bool(value >= cutoff) if kind == "min" else bool(value <= cutoff)
+            records.append({"measure": name, "value": value, "cutoff": cutoff, "met": met})
+        return pd.DataFrame(records)
+
+    def summary(self) -> str:
+        """A lavaan-like text summary (returned, not printed)."""
+        f = self.fit
+        lines = [
+            f"CFA ({self.estimator}), N = {self.n}, {len(self.model)} factor(s), "
+            f"{int(f['npar'])} free parameters"
+            + ("" if self.converged else " — DID NOT CONVERGE"),
+            f"  chi-square = {f['chisq']:.3f}, df = {int(f['df'])}, p = {f['pvalue']:.4g}",
+        ]
+        if self.estimator == "MLR":
+            lines.append(
+                f"  scaled chi-square = {f['chisq_scaled']:.3f} "
+                f"(scaling factor {f['scaling_factor']:.3f}), p = {f['pvalue_scaled']:.4g}"
+            )
+        lines += [
+            f"  CFI = {f['cfi']:.3f}, TLI = {f['tli']:.3f}, RMSEA = {f['rmsea']:.3f} "
+            f"[{f['rmsea_ci_lower']:.3f}, {f['rmsea_ci_upper']:.3f}], SRMR = {f['srmr']:.3f}",
+            f"  AIC = {f['aic']:.2f}, BIC = {f['bic']:.2f}",
+            "Standardized loadings:",
+        ]
+        for r in self.loadings.itertuples():
+            lines.append(f"  {r.factor:>12} =~ {r.item:<12} {r.loading:7.3f}")
+        lines.append("Composite reliability / AVE:")
+        for name in self.model:
+            lines.append(
+                f"  {name:>12}  CR = {self.composite_reliability[name]:.3f}"
+                f"  AVE = {self.ave[name]:.3f}"
+            )
+        if self.warnings:
+            lines.append("Warnings:")
+            lines += [f"  - {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        f = self.fit
+        text = (
+            f"CFAResult(estimator={self.estimator!r}, n={self.n}, factors={list(self.model)}, "
+            f"chisq={f['chisq']:.3f}, df={int(f['df'])}, cfi={f['cfi']:.3f}, "
+            f"tli={f['tli']:.3f}, rmsea={f['rmsea']:.3f}, srmr={f['srmr']:.3f}"
+        )
+        if self.estimator == "MLR":
+            text += f", chisq_scaled={f['chisq_scaled']:.3f}"
+        return text + f", warnings={len(self.warnings)})"
+
+
+def _two_sided_p(estimate: float, se: float) -> float:
+    if not (np.isfinite(se) and se > 0):
+        return math.nan
+    return float(2 * stats.norm.sf(abs(estimate / se)))
+
+
+# --------------------------------------------------------------------------------------------
+# Input handling
+# --------------------------------------------------------------------------------------------
+def _unique_items(factors: dict[str, list[str]]) -> list[str]:
+    return list(dict.fromkeys(item for items in factors.values() for item in items))
+
+
+def _numeric_items(data: pd.DataFrame, items: list[str]) -> pd.DataFrame:
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(
+            f"The data must be a pandas DataFrame with one column per item, got {type(data).__name__}."
+        )
+    missing = [item for item in items if item not in data.columns]
+    if missing:
+        raise InputError(f"Item column(s) {missing} named in the model are not in the data.")
+    frame = data[items]
+    non_numeric = [
+        item
+        for item in items
+        if not pd.api.types.is_numeric_dtype(frame[item]) or pd.api.types.is_bool_dtype(frame[item])
+    ]
+    if non_numeric:
+        raise InputError(f"Item column(s) {non_numeric} are not numeric; recode them before CFA.")
+    return frame.astype(float)
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry point
+# --------------------------------------------------------------------------------------------
+def cfa(
+    data: pd.DataFrame,
+    model: Mapping[str, Sequence[str]] | str,
+    estimator: Literal["ML", "MLR"] = "ML",
+    missing: Literal["listwise"] = "listwise",
+    std_lv: bool = False,
+) -> CFAResult:
+    """Confirmatory factor analysis with the defaults and definitions of ``lavaan::cfa()``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Respondents × items; numeric, already reverse-keyed. Columns not in the model are
+        ignored.
+    model : dict of str to list of str, or str
+        ``{"factor": ["item", ...]}`` or lavaan syntax (``"visual =~ x1 + x2 + x3"``, one
+        factor per line). The first item of each factor is its marker.
+    estimator : {"ML", "MLR"}, default "ML"
+        ``"ML"``: normal-theory maximum likelihood. ``"MLR"``: same estimates plus the
+        Yuan–Bentler scaled χ² and robust CFI/TLI/RMSEA, as lavaan's ``estimator="MLR"``.
+    missing : {"listwise"}, default "listwise"
+        Rows with any missing value among the model's items are dropped.
+    std_lv : bool, default False
+        Identify factors by fixing their variances to 1 (all loadings free) instead of by
+        marker variables. Fit and standardized results are the same either way.
+
+    Returns
+    -------
+    CFAResult
+        ``.fit`` (dict of fit measures), ``.loadings`` (standardized, tidy),
+        ``.factor_correlations``, ``.composite_reliability``, ``.ave``, ``.htmt``,
+        ``.fornell_larcker``, ``.warnings``; see `CFAResult`.
+
+    Raises
+    ------
+    InputError
+        Data not a DataFrame, items missing or non-numeric, a factor with a single
+        indicator, a model with negative degrees of freedom, too few complete rows, or a
+        singular sample covariance matrix (e.g. a constant item).
+
+    Notes
+    -----
+    Definitions (lavaan 0.6): S is the biased sample covariance (divisor N);
+    ``chisq = N·F_min`` with ``F = log|Σ| + tr(SΣ⁻¹) − log|S| − p``;
+    ``rmsea = sqrt(max(chisq − df, 0)/(df·N))`` with a 90 % CI from the non-central χ²;
+    ``srmr`` is Bentler's SRMR on residual covariances scaled by the sample standard
+    deviations; CFI and TLI use the independence model; ``logl`` is the full normal
+    log-likelihood ``−N/2 (p log 2π + log|Σ| + tr(SΣ⁻¹))`` (means saturated), ``aic =
+    −2 logl + 2 npar``, ``bic = −2 logl + npar log N``. Composite reliability is
+    ``(Σλ)²/((Σλ)² + Σθ)`` and AVE ``mean(λ²)`` with λ, θ the standardized loadings and
+    residual variances. Standard errors use the expected information (ML) or the
+    Huber–White sandwich with observed information (MLR).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(2000, 1))
+    >>> items = pd.DataFrame(0.8 * f + 0.6 * rng.normal(size=(2000, 4)), columns=list("abcd"))
+    >>> result = cfa(items, "f =~ a + b + c + d")
+    >>> result.fit["df"], round(float(result.loadings["loading"].mean()), 1)
+    (2, 0.8)
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1-36.
+    Bollen, K. A. (1989). Structural Equations with Latent Variables. Wiley.
+    Yuan, K.-H., & Bentler, P. M. (2000). Three likelihood-based methods for mean and
+    covariance structure analysis with nonnormal missing data. Sociological Methodology, 30.
+    Brosseau-Liard, P. E., & Savalei, V. (2014). Adjusting incremental fit indices for
+    nonnormality. Multivariate Behavioral Research, 49(5), 460-470.
+    Brosseau-Liard, P. E., Savalei, V., & Li, L. (2012). An investigation of the sample
+    performance of two nonnormality corrections for RMSEA. MBR, 47(6), 904-930.
+    Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with
+    unobservable variables and measurement error. J. Marketing Research, 18(1), 39-50.
+    """
+    estimator_name = str(estimator).upper()
+    if estimator_name not in _ESTIMATORS:
+        raise InputError(f"Estimator {estimator!r} is not supported; use 'ML' or 'MLR'.")
+    if missing != "listwise":
+        raise InputError(f"missing={missing!r} is not supported; only 'listwise' is available.")
+    factors = parse_measurement_model(model)
+    single = [name for name, items in factors.items() if len(items) < 2]
+    if single:
+        raise InputError(
+            f"Factor(s) {single} have a single indicator; a factor needs at least two "
+            "indicators to be identified in a CFA."
+        )
+    items = _unique_items(factors)
+    frame = _numeric_items(data, items)
+    complete = frame.dropna()
+    n, p = len(complete), len(items)
+    if n <= p:
+        raise InputError(
+            f"Only {n} complete row(s) for {p} items; the CFA needs more complete respondents "
+            "than items."
+        )
+    values = complete.to_numpy(float)
+    centred = values - values.mean(axis=0)
+    sample_cov = centred.T @ centred / n
+    constant = [item for item, v in zip(items, np.diag(sample_cov)) if v <= 0]
+    if constant:
+        raise InputError(f"Item column(s) {constant} have zero variance in the complete rows.")
+    if np.linalg.eigvalsh(sample_cov / np.sqrt(np.outer(np.diag(sample_cov), np.diag(sample_cov))))[0] <= 1e-12:
+        raise InputError(
+            f"The sample covariance matrix of items {items} is singular (an item is a linear "
+            "combination of others); drop the redundant item."
+        )
+    spec = _build_spec(factors, items, std_lv)
+    n_moments = p * (p + 1) // 2
+    df = n_moments - spec.n_free
+    if df < 0:
+        raise InputError(
+            f"The model has {spec.n_free} free parameters but only {n_moments} variances and "
+            f"covariances (df = {df}); it is not identified — add indicators."
+        )
+
+    estimate = _estimate(spec, sample_cov)
+    theta = estimate.theta
+    lam, phi, psi = spec.unpack(theta)
+    implied = spec.sigma(theta)
+    warnings: list[str] = []
+    if not estimate.converged:
+        warnings.append(
+            f"The estimation did not converge after {estimate.iterations} iterations; "
+            "the numbers below are from the last iteration and should not be trusted."
+        )
+
+    # ---- fit measures ------------------------------------------------------------------
+    chisq = n * estimate.fmin
+    baseline_chisq = n * float(
+        np.sum(np.log(np.diag(sample_cov))) - np.linalg.slogdet(sample_cov)[1]
+    )
+    baseline_df = p * (p - 1) // 2
+    logl = _loglik(sample_cov, implied, n)
+    unrestricted_logl = _loglik(sample_cov, sample_cov, n)
+    npar = spec.n_free
+    rmsea_lower, rmsea_upper = _rmsea_ci(chisq, df, n)
+    fit: dict[str, float] = {
+        "chisq": chisq,
+        "df": df,
+        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+        "cfi": _cfi(chisq, df, baseline_chisq, baseline_df),
+        "tli": _tli(chisq, df, baseline_chisq, baseline_df),
+        "rmsea": _rmsea(chisq, df, n),
+        "rmsea_ci_lower": rmsea_lower,
+        "rmsea_ci_upper": rmsea_upper,
+        "srmr": _srmr_bentler(sample_cov, implied),
+        "aic": -2 * logl + 2 * npar,
+        "bic": -2 * logl + npar * math.log(n),
+        "baseline_chisq": baseline_chisq,
+        "baseline_df": baseline_df,
+        "npar": npar,
+        "n": n,
+        "logl": logl,
+        "unrestricted_logl": unrestricted_logl,
+        "fmin": estimate.fmin / 2.0,
+    }
+
+    # ---- standard errors -----------------------------------------------------------------
+    observed_info = None
+    try:
+        if estimator_name == "MLR":
+            observed_info = _numerical_hessian(
+                lambda t: _gradient(spec, t, sample_cov) / 2.0, theta
+            )
+            bread = np.linalg.inv(observed_info)
+            meat = _score_crossproduct(spec, theta, centred)
+            vcov = bread @ meat @ bread / n
+        else:
+            vcov = np.linalg.inv(_expected_hessian(spec, theta) / 2.0) / n
+        if np.linalg.eigvalsh((vcov + vcov.T) / 2)[0] <= 0:
+            raise np.linalg.LinAlgError
+        se = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    except np.linalg.LinAlgError:
+        vcov = np.full((spec.n_free, spec.n_free), math.nan)
+        se = np.full(spec.n_free, math.nan)
+        warnings.append(
+            "The information matrix is singular, so the model may not be identified; "
+            "standard errors are not available."
+        )
+
+    if estimator_name == "MLR":
+        fit.update(_robust_fit(spec, theta, centred, sample_cov, fit, n))
+
+    # ---- standardized solution -------------------------------------------------------------
+    def standardized(t: np.ndarray) -> np.ndarray:
+        lam_, phi_, psi_ = spec.unpack(t)
+        sd_lv = np.sqrt(np.abs(np.diag(phi_))) * np.sign(np.diag(phi_))
+        sd_ov = np.sqrt(np.diag(lam_ @ phi_ @ lam_.T + np.diag(psi_)))
+        std_loadings = lam_ * sd_lv[None, :] / sd_ov[:, None]
+        return np.concatenate([std_loadings[spec.pattern], psi_ / sd_ov**2])
+
+    std = standardized(theta)
+    n_loadings = int(spec.pattern.sum())
+    jac = np.column_stack(
+        [
+            (standardized(theta + h * e) - standardized(theta - h * e)) / (2 * h)
+            for e, h in (
+                (np.eye(spec.n_free)[k], 1e-6 * max(1.0, abs(theta[k])))
+                for k in range(spec.n_free)
+            )
+        ]
+    )
+    std_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
+
+    factor_names = list(factors)
+    loading_se = np.full_like(lam, math.nan)
+    for k, (j, f) in enumerate(spec.free_loadings):
+        loading_se[j, f] = se[k]
+    loading_rows = []
+    std_pattern = np.full_like(lam, math.nan)
+    std_pattern[spec.pattern] = std[:n_loadings]
+    std_se_pattern = np.full_like(lam, math.nan)
+    std_se_pattern[spec.pattern] = std_se[:n_loadings]
+    index = {item: j for j, item in enumerate(items)}
+    for f, name in enumerate(factor_names):
+        for item in factors[name]:
+            j = index[item]
+            estimate_value, se_value = lam[j, f], loading_se[j, f]
+            loading_rows.append(
+                {
+                    "factor": name,
+                    "item": item,
+                    "loading": std_pattern[j, f],
+                    "loading_se": std_se_pattern[j, f],
+                    "estimate": estimate_value,
+                    "se": se_value,
+                    "z": estimate_value / se_value if se_value > 0 else math.nan,
+                    "pvalue": _two_sided_p(estimate_value, se_value),
+                }
+            )
+    loadings = pd.DataFrame(loading_rows)
+    offset = len(spec.free_loadings) + len(spec.free_phi)
+    residual_variances = pd.DataFrame(
+        {"estimate": psi, "se": se[offset:], "std_all": std[n_loadings:]}, index=items
+    )
+    residual_variances.index.name = "item"
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd_lv = np.sqrt(np.diag(phi))
+        correlations = phi / np.outer(sd_lv, sd_lv)
+    factor_correlations = pd.DataFrame(correlations, index=factor_names, columns=factor_names)
+    factor_covariances = pd.DataFrame(phi, index=factor_names, columns=factor_names)
+    latent_se = {}
+    for k, (f, g) in enumerate(spec.free_phi):
+        latent_se[(factor_names[g], factor_names[f])] = float(se[len(spec.free_loadings) + k])
+    factor_covariances.attrs["se"] = latent_se
+
+    # ---- reliability and validity -----------------------------------------------------------
+    cr, ave = {}, {}
+    std_residual = dict(zip(items, std[n_loadings:]))
+    for name, group in loadings.groupby("factor", sort=False):
+        lam_std = group["loading"].to_numpy()
+        theta_std = np.array([std_residual[item] for item in group["item"]])
+        cr[name] = lam_std.sum() ** 2 / (lam_std.sum() ** 2 + theta_std.sum())
+        ave[name] = float(np.mean(lam_std**2))
+    composite_reliability = pd.Series(cr, name="composite_reliability").reindex(factor_names)
+    ave_series = pd.Series(ave, name="ave").reindex(factor_names)
+    corr_items = np.corrcoef(values, rowvar=False)
+    htmt_table = _htmt_from_correlation(corr_items, factors, items, absolute=True)
+    fornell = factor_correlations.copy()
+    for name in factor_names:
+        fornell.loc[name, name] = math.sqrt(ave_series[name]) if ave_series[name] >= 0 else math.nan
+
+    # ---- warnings ----------------------------------------------------------------------------
+    warnings += _diagnose(spec, factors, items, factor_names, phi, psi, loadings)
+
+    return CFAResult(
+        model=factors,
+        estimator=estimator_name,
+        n=n,
+        fit=fit,
+        loadings=loadings,
+        factor_correlations=factor_correlations,
+        factor_covariances=factor_covariances,
+        residual_variances=residual_variances,
+        composite_reliability=composite_reliability,
+        ave=ave_series,
+        htmt=htmt_table,
+        fornell_larcker=fornell,
+        implied_covariance=pd.DataFrame(implied, index=items, columns=items),
+        sample_covariance=pd.DataFrame(sample_cov, index=items, columns=items),
+        converged=estimate.converged,
+        iterations=estimate.iterations,
+        warnings=tuple(warnings),
+    )
+
+
+def _score_crossproduct(spec: _Spec, theta: np.ndarray, centred: np.ndarray) -> np.ndarray:
+    """Mean outer product of case-wise score vectors of the model parameters (the meat)."""
+    p = spec.n_items
+    inv = np.linalg.inv(spec.sigma(theta))
+    transformed = centred @ inv
+    outer = np.einsum("ni,nj->nij", transformed, transformed) - inv
+    # ∂ℓ_i/∂θ = ½ vec(Σ⁻¹ d dᵀ Σ⁻¹ − Σ⁻¹)' ∂vec(Σ)/∂θ'
+    scores = 0.5 * outer.reshape(len(centred), p * p) @ spec.jacobian(theta)
+    return scores.T @ scores / len(centred)
+
+
+def _robust_fit(
+    spec: _Spec,
+    theta: np.ndarray,
+    centred: np.ndarray,
+    sample_cov: np.ndarray,
+    fit: dict[str, float],
+    n: int,
+) -> dict[str, float]:
+    chisq, df = fit["chisq"], int(fit["df"])
+    base_chisq, base_df = fit["baseline_chisq"], int(fit["baseline_df"])
+    p = spec.n_items
+    trace_h1 = _h1_trace(centred, sample_cov)
+    trace_h0 = _h0_trace(spec, theta, centred, sample_cov)
+    scaling = (trace_h1 - trace_h0) / df if df > 0 else math.nan
+    # The independence model (diagonal Σ at diag(S)) is corrected the same way.
+    baseline_spec = _Spec(
+        n_items=p,
+        n_factors=0,
+        pattern=np.zeros((p, 0), dtype=bool),
+        free_loadings=(),
+        fixed_loadings=(),
+        free_phi=(),
+        fixed_phi_diag=False,
+    )
+    base_trace_h0 = _h0_trace(baseline_spec, np.diag(sample_cov).copy(), centred, sample_cov)
+    base_scaling = (trace_h1 - base_trace_h0) / base_df
+    chisq_scaled = chisq / scaling
+    base_scaled = base_chisq / base_scaling
+    # robust CFI / TLI: Brosseau-Liard & Savalei (2014), as lavaan's *.robust
+    t_model = max(chisq - scaling * df, 0.0)
+    t_base = max(chisq - scaling * df, base_chisq - base_scaling * base_df, 0.0)
+    cfi_robust = 1.0 if t_base == 0 else 1.0 - t_model / t_base
+    tli_robust = 1.0 - ((chisq - scaling * df) * base_df) / (
+        (base_chisq - base_scaling * base_df) * df
+    )
+    rmsea_robust = math.sqrt(max(chisq / (n * df) - scaling / n, 0.0))
+    robust_lower, robust_upper = _rmsea_ci(chisq_scaled, df, n, c_hat=scaling)
+    return {
+        "chisq_scaled": chisq_scaled,
+        "pvalue_scaled": float(stats.chi2.sf(chisq_scaled, df)),
+        "scaling_factor": scaling,
+        "baseline_chisq_scaled": base_scaled,
+        "baseline_scaling_factor": base_scaling,
+        "cfi_scaled": _cfi(chisq_scaled, df, base_scaled, base_df),
+        "tli_scaled": _tli(chisq_scaled, df, base_scaled, base_df),
+        "rmsea_scaled": _rmsea(chisq_scaled, df, n),
+        "cfi_robust": cfi_robust,
+        "tli_robust": tli_robust,
+        "rmsea_robust": rmsea_robust,
+        "rmsea_ci_lower_robust": robust_lower,
+        "rmsea_ci_upper_robust": robust_upper,
+        "scaling_factor_h1": trace_h1 / (p * (p + 1) // 2),
+        "scaling_factor_h0": trace_h0 / spec.n_free,
+    }
+
+
+def _diagnose(
+    spec: _Spec,
+    factors: dict[str, list[str]],
+    items: list[str],
+    factor_names: list[str],
+    phi: np.ndarray,
+    psi: np.ndarray,
+    loadings: pd.DataFrame,
+) -> list[str]:
+    sentences: list[str] = []
+    negative_lv = [name for name, v in zip(factor_names, np.diag(phi)) if v < 0]
+    if negative_lv:
+        sentences.append(
+            f"Some estimated latent variances are negative ({negative_lv}): a Heywood case; "
+            "the model is misspecified or the sample too small."
+        )
+    if len(factor_names) and np.linalg.eigvalsh(phi)[0] < _PD_TOLERANCE:
+        with np.errstate(invalid="ignore"):
+            sd = np.sqrt(np.abs(np.diag(phi)))
+            corr = phi / np.outer(sd, sd)
+        pairs = [
+            f"{factor_names[a]}–{factor_names[b]} (r = {corr[a, b]:.3f})"
+            for a in range(len(factor_names))
+            for b in range(a)
+            if abs(corr[a, b]) > 1
+        ]
+        detail = f"; factor correlations beyond ±1: {', '.join(pairs)}" if pairs else ""
+        sentences.append(
+            "The covariance matrix of the latent variables is not positive definite"
+            f"{detail}; the factors are not empirically distinct."
+        )
+    negative_ov = [item for item, v in zip(items, psi) if v < 0]
+    if negative_ov:
+        sentences.append(
+            f"Some estimated residual variances are negative ({negative_ov}): a Heywood case "
+            "(improper solution)."
+        )
+    beyond_one = loadings.loc[loadings["loading"].abs() > 1, ["factor", "item"]]
+    if len(beyond_one):
+        pairs = [f"{r.factor} =~ {r.item}" for r in beyond_one.itertuples()]
+        sentences.append(
+            f"Standardized loading(s) exceed 1 in absolute value ({', '.join(pairs)}): "
+            "a Heywood case."
+        )
+    two_indicator = [name for name, its in factors.items() if len(its) == 2]
+    if two_indicator and len(factor_names) > 1:
+        sentences.append(
+            f"Factor(s) {two_indicator} have only two indicators and are identified only "
+            "through their covariances with other factors (Bollen 1989); treat their "
+            "estimates with caution."
+        )
+    elif two_indicator:
+        pass
+    return sentences
