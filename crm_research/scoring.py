@@ -68,6 +68,18 @@ def _item_frame(data: Any) -> tuple[pd.DataFrame, str]:
     )
 
 
+def _show(value: Any) -> str:
+    """A cell value for an error message: numbers as 7 or 2.5, text quoted."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return f"{float(value):g}"
+    return repr(str(value))
+
+
+def _row(label: Any) -> str:
+    """A row label for an error message: text quoted, numbers plain."""
+    return repr(label) if isinstance(label, str) else str(label)
+
+
 def _instrument(instrument: Instrument | str) -> Instrument:
     return instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
 
@@ -88,7 +100,8 @@ def _checked_item(
     if bad.any():
         row = bad.idxmax()
         raise InputError(
-            f"Column '{column}' of {where} holds the non-numeric value {raw[row]!r} in row {row!r}."
+            f"Column '{column}' of {where} holds the non-numeric value {_show(raw[row])} "
+            f"in row {_row(row)}."
         )
     rs = instrument.item(column).response_scale
     answered = values.notna()
@@ -102,14 +115,14 @@ def _checked_item(
             else " (screen the data first)"
         )
         raise InputError(
-            f"Column '{column}' of {where} holds {value:g} in row {row!r}, outside its "
+            f"Column '{column}' of {where} holds {value:g} in row {_row(row)}, outside its "
             f"response range {rs.min}..{rs.max}{hint}."
         )
     fractional = answered & (values != np.round(values))
     if fractional.any():
         row = fractional.idxmax()
         raise InputError(
-            f"Column '{column}' of {where} holds {values[row]:g} in row {row!r}, not one of the "
+            f"Column '{column}' of {where} holds {values[row]:g} in row {_row(row)}, not one of the "
             f"integer codes {rs.min}..{rs.max}."
         )
     return values
@@ -227,6 +240,12 @@ def keyed_items(
     """
     inst = _instrument(instrument)
     frame, where = _item_frame(responses_or_items)
+    return _keyed(frame, where, inst, items)
+
+
+def _keyed(
+    frame: pd.DataFrame, where: str, inst: Instrument, items: Sequence[str] | None
+) -> pd.DataFrame:
     if items is None:
         known = set(inst.item_ids)
         unknown = [str(c) for c in frame.columns if c not in known]
@@ -321,7 +340,7 @@ def score(
     chosen = _select_scales(inst, scales)
     needed = list(dict.fromkeys(i for sc in chosen for i in sc.items))
     _require_columns(frame, needed, where)
-    keyed = keyed_items(frame, inst, items=needed)
+    keyed = _keyed(frame, where, inst, needed)
     rule = _resolve_min_items(chosen, min_items)
 
     out: dict[str, pd.Series] = {}
@@ -399,7 +418,7 @@ def top_box(
         raise InputError(f"top_box boxes must be a positive integer, got {boxes!r}.")
     rows = []
     if level == "item":
-        data = keyed_items(frame, inst)
+        data = _keyed(frame, where, inst, None)
         if not keyed:
             data = pd.DataFrame(
                 {c: _checked_item(frame, c, inst, where) for c in data.columns}, index=frame.index
@@ -414,7 +433,7 @@ def top_box(
         present = [sc for sc in inst.scales if all(i in frame.columns for i in sc.items)]
         if not present:
             raise InputError(f"{where} holds all items of none of the scales of '{inst.id}'.")
-        scores = score(frame, inst, scales=[sc.id for sc in present])
+        scores = score(items, inst, scales=[sc.id for sc in present])
         for sc in present:
             lo, hi = _scale_bounds(sc, inst)
             rows.append((sc.id, *_count_top(scores[sc.id], lo, hi, boxes, sc.id)))
@@ -537,7 +556,7 @@ def nps(series: pd.Series | Sequence[float] | np.ndarray) -> NPSResult:
     if bad.any():
         row = bad.idxmax()
         raise InputError(
-            f"Column {label} holds {raw[row]!r} in row {row!r}, not an integer "
+            f"Column {label} holds {_show(raw[row])} in row {_row(row)}, not an integer "
             f"{NPS_SCALE_MIN}..{NPS_SCALE_MAX} answer."
         )
     answered = values.dropna()
