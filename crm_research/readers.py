@@ -1,0 +1,943 @@
+"""Stage 2 of the flow: reading survey exports into :class:`Responses`.
+
+:func:`read_responses` reads CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 "Unicode
+text"; comma, semicolon, tab or bar delimited), Excel ``.xlsx``, SPSS ``.sav`` and the
+exports of two survey platforms, Wenjuanxing (问卷星; numeric-code and answer-text exports)
+and Qualtrics (CSV with three header rows).  It matches columns to the instrument's items,
+screens every cell and respondent (:mod:`crm_research.screening`) and returns the numbers
+with a :class:`~crm_research.screening.QualityReport` of everything that was not used.
+
+How the platform is recognised (from the header, never from the file name):
+
+* **Qualtrics** -- the first header row holds at least two of Qualtrics' own columns
+  (``StartDate``, ``EndDate``, ``Status``, ``IPAddress``, ``Progress``,
+  ``Duration (in seconds)``, ``Finished``, ``RecordedDate``, ``ResponseId``...).  The second
+  row holds the question texts and the third, when its cells read ``{"ImportId": ...}``,
+  the import ids; data start on row 4 (row 3 for old two-row exports).
+* **Wenjuanxing** -- the header holds at least two of ``序号``, ``提交答卷时间``,
+  ``所用时间``, ``来源``, ``来源详情``, ``来自IP``.  Codes -3 (skipped) and -2 (not shown)
+  and the texts ``(跳过)`` become missing (rule ``wjx_skip``).  ``所用时间`` ("125秒") is the
+  duration in seconds.
+* **SPSS** -- a ``.sav`` file (value labels kept in :attr:`Responses.value_labels`;
+  user-missing values are reported as declared missing).
+* otherwise **table** (a plain CSV or Excel sheet).
+
+Row numbers are the rows a spreadsheet shows: the header is row 1 and the first data row
+is row 2 (title rows above the header shift this down; Qualtrics data start at row 4; for a
+``.sav`` file case *k* is row *k* + 1, as if the file were saved as a spreadsheet).
+
+The input file is only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as _dt
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crm_research.errors import InputError
+from crm_research.instrument import Instrument, load_instrument
+from crm_research.screening import (
+    ACTION_EXCLUDED,
+    ACTION_PII_DROPPED,
+    MAX_MISSING_FRACTION,
+    STRAIGHT_LINING_MIN_ITEMS,
+    WJX_SKIP_CODES,
+    ItemRules,
+    Problem,
+    QualityReport,
+    is_blank,
+    is_pii_name,
+    normalise_text,
+    parse_duration,
+    parse_item_column,
+    parse_meta_column,
+    parse_number,
+    screen_respondents,
+)
+
+#: Header rows scanned for the real header (title rows above it are skipped).
+HEADER_SCAN_ROWS = 10
+#: Rows under the header checked for a second header row (e.g. question texts under ids).
+EXTRA_HEADER_SCAN_ROWS = 2
+
+WJX_META = ("序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP")
+QUALTRICS_META = (
+    "StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)",
+    "Finished", "RecordedDate", "ResponseId", "ResponseID", "RecipientLastName",
+    "RecipientFirstName", "RecipientEmail", "ExternalReference", "ExternalDataReference",
+    "LocationLatitude", "LocationLongitude", "DistributionChannel", "UserLanguage",
+)  # fmt: skip
+#: Background columns the platforms write, with their types.
+PLATFORM_META_KINDS = {
+    "序号": "id",
+    "提交答卷时间": "datetime",
+    "所用时间": "duration",
+    "来源": "text",
+    "来源详情": "text",
+    "StartDate": "datetime",
+    "EndDate": "datetime",
+    "RecordedDate": "datetime",
+    "Duration (in seconds)": "duration",
+    "ResponseId": "id",
+    "ResponseID": "id",
+    "Status": "text",
+    "Finished": "text",
+    "DistributionChannel": "text",
+    "UserLanguage": "text",
+    "ExternalReference": "text",
+}
+#: Serial numbers a platform gives every submission (unique by construction, so a
+#: duplicated submission differs there and they are ignored when comparing answers).
+SERIAL_COLUMNS = frozenset({"序号", "ResponseId", "ResponseID"})
+_ID_NAME = re.compile(r"^(?:id|.+[_ ]id|respondent|编号|.+编号|.+编码)$", re.IGNORECASE)
+_QUESTION_PREFIX = re.compile(r"^\s*(?:Q|第)?\s*(\d+)\s*(?:题)?\s*[、.．:：)）]\s*", re.IGNORECASE)
+_PAREN_QUESTION = re.compile(r"^\s*(?:Q|第)?\s*(\d+)\s*(?:题)?\s*[(（](.+)[)）]\s*$", re.IGNORECASE)
+_PART_SPLIT = re.compile(r"\s+-\s+|—+|--|[:：]|…+")
+
+
+# --------------------------------------------------------------------------------------
+# Result
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Responses:
+    """Survey responses read from one file, screened and ready for scoring.
+
+    Attributes
+    ----------
+    items : DataFrame
+        Float answers, one column per instrument item (instrument order); flagged values
+        are NaN and excluded rows are removed.  Index ``row``: the spreadsheet row.
+    meta : DataFrame
+        The other columns (background, platform metadata) except personal data, same index.
+    quality : QualityReport
+        Every problem found and the action taken.
+    source : Path
+        The file read.
+    sha256 : str
+        SHA-256 of the file's bytes (identifies exactly which export was analysed).
+    instrument : Instrument or None
+    platform : str
+        ``"table"``, ``"wenjuanxing"``, ``"qualtrics"`` or ``"spss"``.
+    value_labels : dict
+        Column -> {code: label} (from SPSS files).
+    dropped_pii : list of str
+        Names of the columns dropped as personal data (names only, never values).
+    columns : dict
+        Header in the file -> item or metadata id it was read as.
+    n_read : int
+        Data rows read (before exclusions).
+    """
+
+    items: pd.DataFrame
+    meta: pd.DataFrame
+    quality: QualityReport
+    source: Path
+    sha256: str
+    instrument: Instrument | None = None
+    platform: str = "table"
+    value_labels: dict[str, dict[float, str]] = field(default_factory=dict)
+    dropped_pii: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    n_read: int = 0
+
+    @property
+    def n(self) -> int:
+        """Respondents kept."""
+        return len(self.items)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Background columns then items, one row per kept respondent (index ``row``)."""
+        return pd.concat([self.meta, self.items], axis=1)
+
+    def __repr__(self) -> str:
+        inst = self.instrument.id if self.instrument is not None else "no instrument"
+        excluded = self.n_read - self.n
+        pii = f", {len(self.dropped_pii)} personal-data columns dropped" if self.dropped_pii else ""
+        return (
+            f"Responses({self.source.name!r}, {self.platform}, {inst}: {self.n} respondents kept "
+            f"of {self.n_read} ({excluded} excluded), {self.items.shape[1]} items, "
+            f"{self.meta.shape[1]} background columns, {len(self.quality)} problems{pii})"
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Bytes -> grid of cell texts
+# --------------------------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str:
+    """One cell as text, the same whether it came from CSV, Excel or SPSS."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if np.isnan(value):
+            return ""
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if isinstance(value, (_dt.datetime, pd.Timestamp)):
+        if value.hour == value.minute == value.second == 0 and not value.microsecond:
+            return value.strftime("%Y-%m-%d")
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, _dt.time):
+        return value.isoformat()
+    if isinstance(value, _dt.timedelta):
+        return f"{value.total_seconds():g}"
+    return str(value).strip()
+
+
+def _decode(data: bytes, path: Path, encoding: str | None) -> str:
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"{path}: unknown text encoding '{encoding}'.") from None
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{path}: is not valid {encoding} text (byte {exc.start}); try another --encoding."
+            ) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    elif b"\x00" in data[:8192]:
+        raise InputError(f"{path}: is not a table (binary data, not text, CSV, Excel or SPSS).")
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError(f"{path}: is not a table (its bytes are not text in any known encoding).")
+    return str(best)
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _sniff_delimiter(text: str) -> str:
+    lines = [ln for ln in text.splitlines()[:60] if ln.strip()]
+    best, best_score = ",", (0.0, 0)
+    for delim in _DELIMITERS:
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=delim) if r]
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        if mode <= 1:
+            continue
+        score = (counts.count(mode) / len(counts), mode)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _read_text_grid(data: bytes, path: Path, encoding: str | None) -> list[list[str]]:
+    text = _decode(data, path, encoding)
+    if not text.strip():
+        raise InputError(f"{path}: is empty (no header and no data).")
+    control = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\r\n")
+    control += text[:20000].count("\ufffd")
+    if control > max(2, len(text[:20000]) // 200):
+        raise InputError(f"{path}: is not a table (it contains binary data, not text).")
+    delim = _sniff_delimiter(text)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    except csv.Error as exc:
+        raise InputError(f"{path}: is not a readable CSV table ({exc}).") from None
+    return [[c.strip() for c in r] for r in rows]
+
+
+def _read_xlsx_grid(data: bytes, path: Path, sheet: str | int | None) -> list[list[str]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise InputError(
+            f"{path}: is not a readable Excel workbook ({type(exc).__name__})."
+        ) from None
+    try:
+        names = wb.sheetnames
+        if sheet is None or sheet == "":
+            ws = wb.worksheets[0]
+        elif isinstance(sheet, str) and sheet in names:
+            ws = wb[sheet]
+        else:
+            try:
+                index = int(sheet)
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"{path}: has no sheet '{sheet}' (sheets: {', '.join(names)})."
+                ) from None
+            if not 0 <= index < len(names):
+                raise InputError(
+                    f"{path}: has no sheet number {index} (sheets, counted from 0: {', '.join(names)})."
+                )
+            ws = wb.worksheets[index]
+        rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    if not any(any(c for c in r) for r in rows):
+        raise InputError(f"{path}: sheet '{ws.title}' is empty (no header and no data).")
+    return rows
+
+
+def _read_sav_grid(
+    path: Path,
+) -> tuple[list[list[str]], dict[str, dict[float, str]], dict[str, set[float]]]:
+    import pyreadstat
+
+    try:
+        df, meta = pyreadstat.read_sav(str(path), user_missing=True, apply_value_formats=False)
+    except Exception as exc:  # pyreadstat raises its own ReadstatError/PyreadstatError types
+        raise InputError(
+            f"{path}: is not a readable SPSS .sav file ({type(exc).__name__})."
+        ) from None
+    labels = {
+        str(k): {float(c): str(lab) for c, lab in v.items()}
+        for k, v in (meta.variable_value_labels or {}).items()
+    }
+    user_missing: dict[str, set[float]] = {}
+    for col, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
+        codes: set[float] = set()
+        for r in ranges:
+            lo, hi = r.get("lo"), r.get("hi")
+            if isinstance(lo, (int, float)) and lo == hi:
+                codes.add(float(lo))
+            elif isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
+                codes.update(float(x) for x in np.arange(np.ceil(lo), np.floor(hi) + 1))
+        user_missing[str(col)] = codes
+    grid = [[str(c) for c in df.columns]]
+    for row in df.itertuples(index=False, name=None):
+        grid.append([_cell_text(v) for v in row])
+    return grid, labels, user_missing
+
+
+def _file_kind(data: bytes, suffix: str) -> str:
+    if data.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if data[:4] in (b"$FL2", b"$FL3"):
+        return "sav"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if suffix in (".xlsx", ".xlsm", ".sav", ".zsav"):
+        return "broken-" + suffix[1:]
+    return "text"
+
+
+# --------------------------------------------------------------------------------------
+# Header: platform, header row, column matching
+# --------------------------------------------------------------------------------------
+
+
+def _key(text: Any) -> str:
+    """Letters and digits only (NFKC, case-folded): for comparing question texts."""
+    t = unicodedata.normalize("NFKC", str(text)).casefold()
+    return "".join(ch for ch in t if unicodedata.category(ch)[0] in "LN")
+
+
+def _question_parts(header: str) -> tuple[int | None, list[str]]:
+    """The question number of a numbered header (``3、...``) and the texts it may stand for."""
+    number = None
+    m = _PAREN_QUESTION.match(header)
+    if m:
+        return int(m.group(1)), [m.group(2)]
+    m = _QUESTION_PREFIX.match(header)
+    base = header
+    if m:
+        number = int(m.group(1))
+        base = header[m.end() :]
+    parts = [base] + [p for p in _PART_SPLIT.split(base) if p.strip()]
+    return number, parts
+
+
+@dataclass
+class _Column:
+    pos: int
+    header: str
+    texts: list[str]  # header and (Qualtrics) question text / import id
+    target: str | None = None
+    kind: str | None = None  # "item" or a metadata type, or None (undeclared)
+    how: str = ""
+
+
+def _column_letter(pos: int) -> str:
+    s, n = "", pos + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+class _Targets:
+    """Lookup tables for matching headers to an instrument's items and metadata."""
+
+    def __init__(self, inst: Instrument):
+        self.inst = inst
+        self.items = {it.id for it in inst.items}
+        self.exact: dict[str, str] = {}
+        for header, target in inst.column_map.items():
+            self.exact.setdefault(normalise_text(header), target)
+        for it in inst.items:
+            self.exact.setdefault(normalise_text(it.id), it.id)
+        for m in inst.metadata:
+            self.exact.setdefault(normalise_text(m.id), m.id)
+            for alias in m.aliases:
+                self.exact.setdefault(normalise_text(alias), m.id)
+        self.text: dict[str, str] = {}
+        for it in inst.items:
+            for t in it.text.values():
+                if _key(t):
+                    self.text.setdefault(_key(t), it.id)
+        for m in inst.metadata:
+            for t in m.label.values():
+                if _key(t):
+                    self.text.setdefault(_key(t), m.id)
+        for header, target in inst.column_map.items():
+            _, parts = _question_parts(header)
+            for p in parts:
+                if _key(p):
+                    self.text.setdefault(_key(p), target)
+
+    def exact_match(self, col: _Column) -> str | None:
+        for t in col.texts:
+            hit = self.exact.get(normalise_text(t))
+            if hit:
+                return hit
+        return None
+
+    def text_match(self, col: _Column) -> str | None:
+        for t in col.texts:
+            _, parts = _question_parts(t)
+            for p in parts:
+                hit = self.text.get(_key(p))
+                if hit:
+                    return hit
+        return None
+
+    def contained_match(self, col: _Column, free: set[str]) -> str | None:
+        hay = " ".join(_key(t) for t in col.texts)
+        hits = [
+            (len(k), tgt)
+            for k, tgt in self.text.items()
+            if tgt in free and len(k) >= 4 and k in hay
+        ]
+        if not hits:
+            return None
+        hits.sort(reverse=True)
+        if len(hits) > 1 and hits[0][0] == hits[1][0] and hits[0][1] != hits[1][1]:
+            return None
+        return hits[0][1]
+
+    def header_score(self, row: Sequence[str]) -> int:
+        score = 0
+        for cell in row:
+            if not cell:
+                continue
+            col = _Column(0, cell, [cell])
+            if (
+                self.exact_match(col)
+                or self.text_match(col)
+                or cell in WJX_META
+                or cell in QUALTRICS_META
+            ):
+                score += 1
+        return score
+
+
+def _detect_platform(grid: list[list[str]]) -> str:
+    first = set(grid[0]) if grid else set()
+    if len(first & set(QUALTRICS_META)) >= 2:
+        return "qualtrics"
+    for row in grid[:HEADER_SCAN_ROWS]:
+        if len(set(row) & set(WJX_META)) >= 2:
+            return "wenjuanxing"
+    return "table"
+
+
+def _numeric_share(values: Iterable[str]) -> float:
+    vals = [v for v in values if not is_blank(v)]
+    if not vals:
+        return 0.0
+    return sum(parse_number(v) is not None for v in vals) / len(vals)
+
+
+# --------------------------------------------------------------------------------------
+# The reader
+# --------------------------------------------------------------------------------------
+
+
+def _check_path(path: str | Path) -> Path:
+    try:
+        p = Path(path).expanduser()
+    except TypeError:
+        raise InputError(f"{path!r}: is not a file path.") from None
+    if not p.exists():
+        raise InputError(f"{p}: no such file.")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, not a data file.")
+    if not p.is_file():
+        raise InputError(f"{p}: is not a regular file.")
+    return p
+
+
+def _as_codes(values: Iterable[Any] | str | None, what: str) -> frozenset[float]:
+    if values is None:
+        return frozenset()
+    if isinstance(values, (str, bytes)):
+        values = [v for v in str(values).split(",") if v.strip()]
+    elif isinstance(values, (int, float)):
+        values = [values]
+    out = set()
+    for v in values:
+        try:
+            out.add(float(v))
+        except (TypeError, ValueError):
+            raise InputError(f"{what}: missing value {v!r} is not a number.") from None
+    return frozenset(out)
+
+
+def read_responses(
+    path: str | Path,
+    instrument: Instrument | str | Path | None = None,
+    missing_values: Iterable[float] | str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    *,
+    max_missing_fraction: float = MAX_MISSING_FRACTION,
+    exclude_straightliners: bool = False,
+    exclude_speeders: bool = False,
+    straight_lining_min_items: int = STRAIGHT_LINING_MIN_ITEMS,
+) -> Responses:
+    """Read and screen a survey export.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV/TSV/TXT, ``.xlsx`` or ``.sav`` (the format is taken from the file's bytes).
+        Wenjuanxing and Qualtrics exports are recognised from their headers.
+    instrument : Instrument, name or path, optional
+        Items are matched to columns by the instrument's ``columns:`` mapping, by item id,
+        by the item's zh/en text (after removing a ``3、`` question number), by a header
+        containing the item text, and -- for numbered questions left over, when their count
+        equals the items left over -- by question order.  Answer texts become codes through
+        the items' point labels (zh and en).  Every item is required.  Without an instrument
+        every numeric-looking column (except ids, durations and platform columns) is an
+        item and its valid range is the range of its values that do not look like
+        missing-data codes.
+    missing_values : iterable of float or "a,b", optional
+        Extra codes meaning "missing" (e.g. ``[-99, 999]``), added to the instrument's
+        ``missing_codes``.
+    encoding : str, optional
+        Text encoding of a CSV; by default UTF-8 (with or without BOM), then GB18030 (a
+        superset of GBK/GB2312), then a guess by charset-normalizer.
+    sheet : str or int, optional
+        Excel sheet name, or its position counted from 0 (default: the first sheet).
+    max_missing_fraction : float
+        Respondents with more than this fraction of items missing are excluded.
+    exclude_straightliners, exclude_speeders : bool
+        Drop flagged straight-liners / speeders instead of keeping them.
+    straight_lining_min_items : int
+        Battery length from which identical answers count as straight-lining.
+
+    Returns
+    -------
+    Responses
+
+    Raises
+    ------
+    InputError
+        One sentence naming the file and the cause when the input is unusable: no such
+        file, a directory, an empty file, not a table, a required item column absent.
+
+    Examples
+    --------
+    >>> resp = read_responses("export.xlsx", instrument="d_company_customer")  # doctest: +SKIP
+    >>> resp.quality.summary()  # doctest: +SKIP
+
+    References
+    ----------
+    Greszki, R., Meyer, M., & Schoen, H. (2015). Public Opinion Quarterly, 79(2), 471-503
+    (speeders).  Kim, Y. et al. (2019). Social Science Computer Review, 37(2), 214-233
+    (straight-lining).
+    """
+    p = _check_path(path)
+    inst = load_instrument(instrument) if instrument is not None else None
+    extra_missing = _as_codes(missing_values, str(p))
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{p}: cannot be read ({exc.strerror or type(exc).__name__}).") from None
+    if not data.strip():
+        raise InputError(f"{p}: is empty (no header and no data).")
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        return _read(p, data, digest, inst, extra_missing, encoding, sheet,
+                     max_missing_fraction, exclude_straightliners, exclude_speeders,
+                     straight_lining_min_items)  # fmt: skip
+    except InputError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, OSError, UnicodeError, csv.Error) as exc:
+        raise InputError(
+            f"{p}: could not be read as a survey table ({type(exc).__name__}: {exc})."
+        ) from None
+
+
+def _read(
+    p: Path,
+    data: bytes,
+    digest: str,
+    inst: Instrument | None,
+    extra_missing: frozenset[float],
+    encoding: str | None,
+    sheet: str | int | None,
+    max_missing_fraction: float,
+    exclude_straightliners: bool,
+    exclude_speeders: bool,
+    straight_lining_min_items: int,
+) -> Responses:
+    kind = _file_kind(data, p.suffix.lower())
+    value_labels: dict[str, dict[float, str]] = {}
+    user_missing: dict[str, set[float]] = {}
+    if kind == "xlsx":
+        grid = _read_xlsx_grid(data, p, sheet)
+    elif kind == "sav":
+        grid, value_labels, user_missing = _read_sav_grid(p)
+    elif kind == "xls":
+        raise InputError(
+            f"{p}: is an old Excel .xls workbook; save it as .xlsx or CSV and read that."
+        )
+    elif kind.startswith("broken-"):
+        raise InputError(
+            f"{p}: is not a readable .{kind[7:]} file (its bytes are not that format)."
+        )
+    else:
+        grid = _read_text_grid(data, p, encoding)
+
+    width = max((len(r) for r in grid), default=0)
+    grid = [r + [""] * (width - len(r)) for r in grid]
+    if not any(any(c for c in r) for r in grid):
+        raise InputError(f"{p}: is empty (no header and no data).")
+    problems: list[Problem] = []
+    platform = "spss" if kind == "sav" else _detect_platform(grid)
+    targets = _Targets(inst) if inst is not None else None
+
+    # --- header row(s) ---
+    if platform == "qualtrics":
+        header_idx = 0
+        texts_row = grid[1] if len(grid) > 1 else [""] * width
+        import_row = grid[2] if len(grid) > 2 else [""] * width
+        has_import = any(
+            c.startswith('{"ImportId"') or c.startswith("{'ImportId'") for c in import_row
+        )
+        data_start = 3 if has_import else 2
+        extra_texts = [[t, _import_id(i)] for t, i in zip(texts_row, import_row, strict=True)]
+    else:
+        candidates = [i for i, r in enumerate(grid[:HEADER_SCAN_ROWS]) if any(r)]
+        header_idx = candidates[0]
+        best = (0, 0)
+        if targets is not None:
+            best = max((targets.header_score(grid[i]), -i) for i in candidates)
+            header_idx = -best[1]
+        if best[0] == 0:
+            filled = [sum(bool(c) for c in grid[i]) for i in candidates]
+            header_idx = candidates[filled.index(max(filled))]
+        data_start = header_idx + 1
+        extra_texts = [[] for _ in range(width)]
+    header = grid[header_idx]
+
+    # --- columns: drop empty ones, name unnamed ones ---
+    body = grid[data_start:]
+    columns: list[_Column] = []
+    for pos in range(width):
+        h = header[pos]
+        if not h and not any(r[pos] for r in body):
+            continue
+        name = h or f"(unnamed column {_column_letter(pos)})"
+        columns.append(_Column(pos, name, [name] + [t for t in extra_texts[pos] if t]))
+
+    # --- duplicated column names ---
+    seen: dict[str, _Column] = {}
+    kept: list[_Column] = []
+    for col in columns:
+        first = seen.get(col.header)
+        if first is None:
+            seen[col.header] = col
+            kept.append(col)
+            continue
+        same = all(r[col.pos] == r[first.pos] for r in body)
+        if same:
+            problems.append(Problem(None, col.header, "duplicate_column",
+                                    f"column {_column_letter(col.pos)}",
+                                    f"column dropped (identical copy of column {_column_letter(first.pos)})"))  # fmt: skip
+            continue
+        if targets is not None and targets.exact_match(col) in targets.items:
+            raise InputError(
+                f"{p}: item column '{col.header}' appears twice (columns {_column_letter(first.pos)} "
+                f"and {_column_letter(col.pos)}) with different answers, so it is unclear which to use."
+            )
+        n = 2
+        while f"{col.header} ({n})" in seen:
+            n += 1
+        new = f"{col.header} ({n})"
+        problems.append(Problem(None, col.header, "duplicate_column", f"column {_column_letter(col.pos)}",
+                                f"kept as '{new}' (differs from column {_column_letter(first.pos)})"))  # fmt: skip
+        col.header = new
+        col.texts[0] = new
+        seen[new] = col
+        kept.append(col)
+    columns = kept
+
+    # --- match columns to the instrument ---
+    if inst is not None and targets is not None:
+        _match(columns, inst, targets, body)
+        missing = [i for i in inst.item_ids if not any(c.target == i for c in columns)]
+        if missing:
+            n_items = len(inst.item_ids)
+            raise InputError(
+                f"{p}: required item column{'s' if len(missing) > 1 else ''} "
+                f"{'are' if len(missing) > 1 else 'is'} absent ({len(missing)} of {n_items}): "
+                f"{', '.join(missing)}."
+            )
+        meta_types = {m.id: m.type for m in inst.metadata}
+        for c in columns:
+            if c.target in targets.items:
+                c.kind = "item"
+            elif c.target is not None:
+                c.kind = meta_types.get(c.target)
+    for c in columns:
+        if c.kind == "item":
+            continue
+        if (
+            c.kind == "pii"
+            or (c.target is None and is_pii_name(c.header))
+            or c.header in ("IPAddress", "来自IP")
+        ):
+            c.kind = "pii"
+        elif c.target is None and c.header in PLATFORM_META_KINDS:
+            c.kind = PLATFORM_META_KINDS[c.header]
+        elif (
+            inst is None
+            and not _ID_NAME.match(c.header)
+            and _numeric_share(r[c.pos] for r in body) > 0.5
+        ):
+            c.kind = "item"
+            c.target = c.header
+    if not any(c.kind == "item" for c in columns):
+        raise InputError(f"{p}: has no item columns (no column holds numeric answers).")
+
+    # --- rows: numbers, blank rows, extra header rows ---
+    # spreadsheet rows (for SPSS the synthesised header is row 1, so case k is row k + 1)
+    row_numbers = list(range(data_start + 1, len(grid) + 1))
+    frame = pd.DataFrame(
+        [[r[c.pos] for c in columns] for r in body],
+        index=pd.Index(row_numbers, name="row"),
+        columns=[c.header for c in columns],
+        dtype=object,
+    )
+    if frame.empty:
+        raise InputError(f"{p}: has a header but no data rows.")
+    frame = frame[~frame.apply(lambda r: all(is_blank(v) for v in r), axis=1)]
+    item_cols = [c for c in columns if c.kind == "item"]
+    labels = {c.header: _labels_for(inst, c.target) for c in item_cols}
+    for row in list(frame.index[:EXTRA_HEADER_SCAN_ROWS]):
+        if _looks_like_header_row(frame.loc[row], item_cols, labels):
+            problems.append(
+                Problem(int(row), "", "extra_header_row", "", "row skipped (a second header row)")
+            )
+            frame = frame.drop(index=row)
+        else:
+            break
+    if frame.empty:
+        raise InputError(f"{p}: has a header but no data rows.")
+    n_read = len(frame)
+
+    # --- personal data ---
+    dropped_pii = [c.header for c in columns if c.kind == "pii"]
+    for name in dropped_pii:
+        problems.append(Problem(None, name, "pii", "", ACTION_PII_DROPPED))
+
+    # --- items ---
+    declared = frozenset(inst.missing_codes) if inst is not None else frozenset()
+    skip = frozenset(WJX_SKIP_CODES) if platform == "wenjuanxing" else frozenset()
+    item_values = {}
+    for c in item_cols:
+        missing_codes = declared | extra_missing | frozenset(user_missing.get(c.header, ()))
+        if inst is not None:
+            rs = inst.item(c.target).response_scale
+            rules = ItemRules(rs.min, rs.max, labels[c.header], missing_codes, skip)
+        else:
+            rules = ItemRules(None, None, None, missing_codes, skip)
+        values, found = parse_item_column(frame[c.header], c.target, rules)
+        item_values[c.target] = values
+        problems.extend(found)
+    order = inst.item_ids if inst is not None else [c.target for c in item_cols]
+    items = pd.DataFrame({k: item_values[k] for k in order}, index=frame.index)
+
+    # --- background ---
+    meta_values = {}
+    id_columns: list[str] = []
+    ignore: list[str] = []
+    duration_column = None
+    for c in columns:
+        if c.kind in ("item", "pii"):
+            continue
+        name = c.target or c.header
+        raw = frame[c.header]
+        if c.header in value_labels and c.kind in (None, "categorical", "text"):
+            vl = value_labels[c.header]
+            raw = raw.map(
+                lambda v, vl=vl: vl.get(parse_number(v), v) if parse_number(v) is not None else v
+            )
+        kind = {"categorical": "text", "id": "text", "pii": "text"}.get(c.kind or "", c.kind)
+        level_for = None
+        if c.kind == "categorical" and inst is not None and c.target is not None:
+            mc = inst.meta(c.target) if hasattr(inst, "meta") else None
+            if mc is not None and mc.levels and hasattr(mc, "level_for"):
+                level_for = mc.level_for
+        codes = (
+            (declared | extra_missing | frozenset(user_missing.get(c.header, ())))
+            if kind == "numeric"
+            else frozenset()
+        )
+        values, found = parse_meta_column(raw, name, kind, codes, level_for)
+        problems.extend(found)
+        meta_values[name] = values
+        if c.kind == "id":
+            (ignore if c.header in SERIAL_COLUMNS else id_columns).append(name)
+        elif c.kind is None and inst is None and _ID_NAME.match(c.header):
+            id_columns.append(name)
+        if c.kind in ("datetime", "duration"):
+            ignore.append(name)
+        if c.kind == "duration" and duration_column is None:
+            duration_column = name
+    meta = pd.DataFrame(meta_values, index=frame.index)
+
+    items, meta, found = screen_respondents(
+        items,
+        meta,
+        instrument=inst,
+        id_columns=id_columns,
+        ignore_for_duplicates=ignore,
+        duration_column=duration_column,
+        max_missing_fraction=max_missing_fraction,
+        straight_lining_min_items=straight_lining_min_items,
+        exclude_straightliners=exclude_straightliners,
+        exclude_speeders=exclude_speeders,
+    )
+    problems.extend(found)
+    mapped_labels = {}
+    for c in columns:
+        if c.header in value_labels and c.kind != "pii":
+            mapped_labels[c.target or c.header] = value_labels[c.header]
+    return Responses(
+        items=items,
+        meta=meta,
+        quality=QualityReport.from_problems(problems),
+        source=p,
+        sha256=digest,
+        instrument=inst,
+        platform=platform,
+        value_labels=mapped_labels,
+        dropped_pii=dropped_pii,
+        columns={c.header: (c.target or c.header) for c in columns if c.kind != "pii"},
+        n_read=n_read,
+    )
+
+
+def _import_id(cell: str) -> str:
+    if not cell.startswith("{"):
+        return ""
+    try:
+        return str(json.loads(cell).get("ImportId", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _labels_for(inst: Instrument | None, item_id: str | None) -> dict[str, float]:
+    if inst is None or item_id is None:
+        return {}
+    out: dict[str, float] = {}
+    for code, texts in inst.item(item_id).response_scale.labels.items():
+        for t in texts.values():
+            out.setdefault(normalise_text(t), float(code))
+    return out
+
+
+def _looks_like_header_row(
+    row: pd.Series, item_cols: list[_Column], labels: dict[str, dict[str, float]]
+) -> bool:
+    """A row under the header whose item cells are all non-blank texts that are no answers."""
+    cells = [(c, str(row[c.header])) for c in item_cols]
+    filled = [(c, v) for c, v in cells if not is_blank(v)]
+    if len(filled) < max(1, len(item_cols) // 2):
+        return False
+    for c, v in filled:
+        if parse_number(v) is not None or normalise_text(v) in labels.get(c.header, {}):
+            return False
+    return True
+
+
+def _match(
+    columns: list[_Column], inst: Instrument, targets: _Targets, body: list[list[str]]
+) -> None:
+    """Assign each column at most one target, each target at most one column."""
+    taken: set[str] = set()
+
+    def assign(col: _Column, target: str | None, how: str) -> None:
+        if target is not None and target not in taken:
+            col.target, col.how = target, how
+            taken.add(target)
+
+    for col in columns:
+        assign(col, targets.exact_match(col), "name")
+    for col in columns:
+        if col.target is None:
+            assign(col, targets.text_match(col), "text")
+    all_targets = set(targets.items) | {m.id for m in inst.metadata}
+    for col in columns:
+        if col.target is None and col.header not in WJX_META and col.header not in QUALTRICS_META:
+            assign(col, targets.contained_match(col, all_targets - taken), "text contained")
+    # question order: numbered headers left over, when as many as the items left over
+    left_items = [i for i in inst.item_ids if i not in taken]
+    numbered = [
+        c
+        for c in columns
+        if c.target is None
+        and _question_parts(c.header)[0] is not None
+        and not is_pii_name(c.header)
+    ]
+    if left_items and len(numbered) == len(left_items):
+        numbered.sort(key=lambda c: (_question_parts(c.header)[0], c.pos))
+        for col, item in zip(numbered, left_items, strict=True):
+            assign(col, item, "question order")
