@@ -50,7 +50,6 @@ import pandas as pd
 from crm_research.errors import InputError
 from crm_research.instrument import Instrument, load_instrument
 from crm_research.screening import (
-    ACTION_EXCLUDED,
     ACTION_PII_DROPPED,
     MAX_MISSING_FRACTION,
     STRAIGHT_LINING_MIN_ITEMS,
@@ -61,7 +60,6 @@ from crm_research.screening import (
     is_blank,
     is_pii_name,
     normalise_text,
-    parse_duration,
     parse_item_column,
     parse_meta_column,
     parse_number,
@@ -103,6 +101,10 @@ PLATFORM_META_KINDS = {
 #: duplicated submission differs there and they are ignored when comparing answers).
 SERIAL_COLUMNS = frozenset({"序号", "ResponseId", "ResponseID"})
 _ID_NAME = re.compile(r"^(?:id|.+[_ ]id|respondent|编号|.+编号|.+编码)$", re.IGNORECASE)
+#: Without an instrument, columns so named hold completion times (seconds), not answers.
+_DURATION_NAME = re.compile(
+    r"duration|所用时间|用时|时长|耗时|seconds|completion.?time", re.IGNORECASE
+)
 _QUESTION_PREFIX = re.compile(r"^\s*(?:Q|第)?\s*(\d+)\s*(?:题)?\s*[、.．:：)）]\s*", re.IGNORECASE)
 _PAREN_QUESTION = re.compile(r"^\s*(?:Q|第)?\s*(\d+)\s*(?:题)?\s*[(（](.+)[)）]\s*$", re.IGNORECASE)
 _PART_SPLIT = re.compile(r"\s+-\s+|—+|--|[:：]|…+")
@@ -746,6 +748,8 @@ def _read(
             c.kind = "pii"
         elif c.target is None and c.header in PLATFORM_META_KINDS:
             c.kind = PLATFORM_META_KINDS[c.header]
+        elif inst is None and c.target is None and _DURATION_NAME.search(c.header):
+            c.kind = "duration"
         elif (
             inst is None
             and not _ID_NAME.match(c.header)

@@ -114,7 +114,7 @@ PII_NAMES = frozenset(
         "地址", "详细地址", "身份证", "身份证号", "微信", "微信号", "qq", "qq号",
         # English / platform exports
         "name", "fullname", "firstname", "lastname", "contactname", "contactperson",
-        "respondentname", "email", "mail", "emailaddress", "phone", "phonenumber", "mobile",
+        "respondentname", "contact", "email", "mail", "emailaddress", "phone", "phonenumber", "mobile",
         "mobilephone", "telephone", "tel", "cellphone", "ipaddress", "address",
         "streetaddress", "recipientemail", "recipientfirstname", "recipientlastname",
         "locationlatitude", "locationlongitude", "wechat", "idcard",
