@@ -219,9 +219,7 @@ def _build_spec(factors: dict[str, list[str]], items: list[str], std_lv: bool) -
                 fixed_loadings.append((index[item], f))
             else:
                 free_loadings.append((index[item], f))
-    free_phi = [
-        (f, g) for f in range(n_factors) for g in range(f + 1) if not (std_lv and f == g)
-    ]
+    free_phi = [(f, g) for f in range(n_factors) for g in range(f + 1) if not (std_lv and f == g)]
     # lavaan orders free parameters loadings, residual variances, latent (co)variances; the
     # order here is internal only.
     return _Spec(
@@ -319,7 +317,8 @@ def _estimate(spec: _Spec, sample_cov: np.ndarray) -> _Estimate:
         value = _ml_discrepancy(spec.sigma(theta), sample_cov, logdet_s)
     converged = False
     iteration = 0
-    for iteration in range(1, _MAX_ITERATIONS + 1):
+    while iteration < _MAX_ITERATIONS:
+        iteration += 1
         gradient = _gradient(spec, theta, sample_cov)
         hessian = _expected_hessian(spec, theta)
         try:
@@ -425,8 +424,10 @@ def _rmsea_ci(
     the bound is sqrt(c_hat·λ/(N·df)). A bound is 0 when no solution exists (lavaan
     ``lav_fit_rmsea_ci``; the robust interval passes the scaled χ² and the scaling factor).
     """
-    if df < 1 or not np.isfinite(chisq):
+    if not np.isfinite(chisq):
         return (math.nan, math.nan)
+    if df < 1:
+        return (0.0, 0.0)
     upper_tail = 1 - (1 - level) / 2  # 0.95
     lower_tail = (1 - level) / 2  # 0.05
 
@@ -438,27 +439,49 @@ def _rmsea_ci(
 
     lower = 0.0 if cdf(0.0) < upper_tail else root(upper_tail, chisq)
     n_rmsea = max(n, 4 * chisq)
-    upper = 0.0 if (cdf(n_rmsea) > lower_tail or cdf(0.0) < lower_tail) else root(lower_tail, n_rmsea)
+    upper = (
+        0.0 if (cdf(n_rmsea) > lower_tail or cdf(0.0) < lower_tail) else root(lower_tail, n_rmsea)
+    )
     return (math.sqrt(c_hat * lower / (n * df)), math.sqrt(c_hat * upper / (n * df)))
 
 
-def _rmsea(chisq: float, df: int, n: int) -> float:
+def _rmsea(chisq: float, df: int, n: int, c_hat: float = 1.0) -> float:
+    """sqrt(max(chisq/(N·df) − c_hat/N, 0)); 0 when df = 0 (lavaan ``lav_fit_rmsea``)."""
     if df <= 0:
-        return math.nan
-    return math.sqrt(max(chisq - df, 0.0) / (df * n))
+        return 0.0
+    return math.sqrt(max(chisq / (n * df) - c_hat / n, 0.0))
 
 
-def _cfi(chisq: float, df: int, base_chisq: float, base_df: int) -> float:
-    numerator = max(chisq - df, 0.0)
-    denominator = max(chisq - df, base_chisq - base_df, 0.0)
-    return 1.0 if denominator == 0 else 1.0 - numerator / denominator
+def _cfi(
+    chisq: float,
+    df: int,
+    base_chisq: float,
+    base_df: int,
+    c_hat: float = 1.0,
+    base_c_hat: float = 1.0,
+) -> float:
+    """CFI (Bentler 1990); with scaling factors, Brosseau-Liard & Savalei's robust CFI."""
+    t_model = max(chisq - c_hat * df, 0.0)
+    t_base = max(chisq - c_hat * df, base_chisq - base_c_hat * base_df, 0.0)
+    if math.isclose(t_model, 0.0, abs_tol=1.5e-8) and math.isclose(t_base, 0.0, abs_tol=1.5e-8):
+        return 1.0
+    return 1.0 - t_model / t_base
 
 
-def _tli(chisq: float, df: int, base_chisq: float, base_df: int) -> float:
-    if df <= 0 or base_df <= 0:
-        return math.nan
-    base_ratio = base_chisq / base_df
-    return (base_ratio - chisq / df) / (base_ratio - 1.0)
+def _tli(
+    chisq: float,
+    df: int,
+    base_chisq: float,
+    base_df: int,
+    c_hat: float = 1.0,
+    base_c_hat: float = 1.0,
+) -> float:
+    """TLI/NNFI (Tucker & Lewis 1973); with scaling factors, the robust TLI; 1 when df = 0."""
+    t_model = (chisq - c_hat * df) * base_df
+    t_base = (base_chisq - base_c_hat * base_df) * df
+    if df > 0 and abs(t_base) > 0:
+        return 1.0 - t_model / t_base
+    return 1.0
 
 
 def _srmr_bentler(sample_cov: np.ndarray, implied: np.ndarray) -> float:
@@ -479,15 +502,20 @@ def _loglik(sample_cov: np.ndarray, sigma: np.ndarray, n: int) -> float:
 # Validity tables
 # --------------------------------------------------------------------------------------------
 def htmt(
-    data: pd.DataFrame, model: Mapping[str, Sequence[str]] | str, absolute: bool = True
+    data: pd.DataFrame,
+    model: Mapping[str, Sequence[str]] | str,
+    mean: Literal["geometric", "arithmetic"] = "geometric",
+    absolute: bool = True,
 ) -> pd.DataFrame:
     """Heterotrait–monotrait ratio of correlations, as ``semTools::htmt`` computes it.
 
-    For factors i and j, HTMT is the mean of the correlations between the items of i and
-    the items of j (heterotrait) divided by the geometric mean of the average off-diagonal
+    For factors i and j, HTMT is the average correlation between the items of i and the
+    items of j (heterotrait) divided by the geometric mean of the average off-diagonal
     correlation within i and within j (monotrait). Correlations are Pearson correlations of
-    the listwise-complete item columns; ``absolute=True`` (semTools' default) takes their
-    absolute values first.
+    the listwise-complete item columns. ``mean="geometric"`` (semTools 0.5-6 default,
+    ``htmt2 = TRUE``; Roemer, Schuberth & Henseler 2021) averages with geometric means of
+    absolute correlations; ``mean="arithmetic"`` is the original HTMT of Henseler et al.
+    (2015), with absolute correlations when ``absolute=True`` (semTools' default).
 
     Parameters
     ----------
@@ -495,8 +523,10 @@ def htmt(
         Numeric item columns (extra columns are ignored).
     model : dict or str
         Measurement model, as for `cfa`.
+    mean : {"geometric", "arithmetic"}, default "geometric"
+        How correlations are averaged (semTools ``htmt2``).
     absolute : bool, default True
-        Use absolute correlations (semTools ``absolute = TRUE``).
+        Use absolute correlations with the arithmetic mean (the geometric mean always does).
 
     Returns
     -------
@@ -507,8 +537,8 @@ def htmt(
     --------
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
-    >>> f = rng.normal(size=(500, 1))
-    >>> d = pd.DataFrame(f + rng.normal(size=(500, 4)), columns=list("abcd"))
+    >>> f = rng.normal(size=(2000, 1))
+    >>> d = pd.DataFrame(f + rng.normal(size=(2000, 4)), columns=list("abcd"))
     >>> round(float(htmt(d, {"f1": ["a", "b"], "f2": ["c", "d"]}).iloc[0, 1]), 1)
     1.0
 
@@ -517,35 +547,49 @@ def htmt(
     Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for assessing
     discriminant validity in variance-based structural equation modeling. Journal of the
     Academy of Marketing Science, 43, 115-135.
+    Roemer, E., Schuberth, F., & Henseler, J. (2021). HTMT2 – an improved criterion for
+    assessing discriminant validity in structural equation modeling. Industrial Management
+    & Data Systems, 121(12), 2637-2650.
     """
+    if mean not in ("geometric", "arithmetic"):
+        raise InputError(f"HTMT mean {mean!r} is not supported; use 'geometric' or 'arithmetic'.")
     factors = parse_measurement_model(model)
     items = _unique_items(factors)
-    frame = _numeric_items(data, items)
-    complete = frame.dropna()
-    return _htmt_from_correlation(np.corrcoef(complete.to_numpy(float), rowvar=False), factors, items, absolute)
+    complete = _numeric_items(data, items).dropna()
+    if len(complete) < 3:
+        raise InputError(f"Only {len(complete)} complete row(s) for items {items}; HTMT needs 3.")
+    corr = np.corrcoef(complete.to_numpy(float), rowvar=False)
+    return _htmt_from_correlation(corr, factors, items, mean=mean, absolute=absolute)
 
 
 def _htmt_from_correlation(
-    corr: np.ndarray, factors: dict[str, list[str]], items: list[str], absolute: bool
+    corr: np.ndarray,
+    factors: dict[str, list[str]],
+    items: list[str],
+    mean: str = "geometric",
+    absolute: bool = True,
 ) -> pd.DataFrame:
     index = {item: j for j, item in enumerate(items)}
-    values = np.abs(corr) if absolute else corr
+    geometric = mean == "geometric"
+    values = np.abs(corr) if (absolute or geometric) else corr.copy()
+    np.fill_diagonal(values, np.nan)
+
+    def average(block: np.ndarray) -> float:
+        block = block[np.isfinite(block)]
+        if block.size == 0:
+            return math.nan
+        with np.errstate(divide="ignore"):
+            return float(np.exp(np.mean(np.log(block)))) if geometric else float(np.mean(block))
+
     names = list(factors)
-    monotrait = []
-    for indicators in factors.values():
-        rows = [index[item] for item in indicators]
-        block = values[np.ix_(rows, rows)]
-        k = len(rows)
-        monotrait.append(
-            (block.sum() - np.trace(block)) / (k * (k - 1)) if k > 1 else math.nan
-        )
+    rows = {name: [index[item] for item in factors[name]] for name in names}
+    monotrait = [average(values[np.ix_(rows[name], rows[name])]) for name in names]
     table = np.eye(len(names))
     for a in range(len(names)):
         for b in range(a):
-            rows_a = [index[item] for item in factors[names[a]]]
-            rows_b = [index[item] for item in factors[names[b]]]
-            hetero = values[np.ix_(rows_a, rows_b)].mean()
-            table[a, b] = table[b, a] = hetero / math.sqrt(monotrait[a] * monotrait[b])
+            hetero = average(values[np.ix_(rows[names[a]], rows[names[b]])])
+            with np.errstate(invalid="ignore"):
+                table[a, b] = table[b, a] = hetero / math.sqrt(monotrait[a] * monotrait[b])
     return pd.DataFrame(table, index=names, columns=names)
 
 
@@ -571,9 +615,18 @@ class CFAResult:
     residual_variances : pandas.DataFrame
         Per item: unstandardized ``estimate``, ``se`` and standardized ``std_all``.
     composite_reliability, ave : pandas.Series
-        Per factor, from the standardized solution.
-    htmt, fornell_larcker : pandas.DataFrame
-        Factors × factors validity tables.
+        Per factor, as ``semTools::compRelSEM`` and ``semTools::AVE`` compute them
+        (``obs.var = TRUE``): CR = (Σλ)²φ / 1'S1 and AVE = Σλ²φ / Σ diag(S) over the
+        factor's items, with λ, φ the unstandardized loadings and factor variance and S the
+        sample covariance matrix.
+    htmt : pandas.DataFrame
+        Factors × factors HTMT (semTools default, geometric mean; see `htmt`).
+    fornell_larcker : pandas.DataFrame
+        Factors × factors: √AVE on the diagonal, factor correlations off it.
+    validity : pandas.DataFrame
+        Per factor: cr, ave (semTools), cr_standardized = (Σλ*)²/((Σλ*)² + Σθ*) and
+        ave_standardized = mean(λ*²) from the standardized solution (Fornell & Larcker 1981),
+        sqrt_ave and the largest absolute correlation with another factor.
     warnings : tuple of str
         Sentences: non-convergence, non-positive-definite latent covariance matrix, Heywood
         cases. The numbers are returned regardless.
@@ -591,6 +644,7 @@ class CFAResult:
     ave: pd.Series
     htmt: pd.DataFrame
     fornell_larcker: pd.DataFrame
+    validity: pd.DataFrame
     implied_covariance: pd.DataFrame
     sample_covariance: pd.DataFrame
     converged: bool
@@ -660,7 +714,12 @@ class CFAResult:
         frame["pvalue"] = [
             _two_sided_p(e, s) if lhs in names and op == "~~" else p
             for e, s, lhs, op, p in zip(
-                frame["estimate"], frame["se"], frame["lhs"], frame["op"], frame["pvalue"]
+                frame["estimate"],
+                frame["se"],
+                frame["lhs"],
+                frame["op"],
+                frame["pvalue"],
+                strict=True,
             )
         ]
         return frame
@@ -689,7 +748,7 @@ class CFAResult:
                 ("chisq_scaled", self.fit["chisq_scaled"], None, None),
                 ("scaling_factor", self.fit["scaling_factor"], None, None),
                 ("cfi_robust", self.fit["cfi_robust"], CFI_MIN, "min"),
-                ("tli_robust", self.fit["tli_robust"], TLI_MIN, "max" if False else "min"),
+                ("tli_robust", self.fit["tli_robust"], TLI_MIN, "min"),
                 ("rmsea_robust", self.fit["rmsea_robust"], RMSEA_MAX, "max"),
             ]
         records = []
@@ -705,8 +764,7 @@ class CFAResult:
         f = self.fit
         lines = [
             f"CFA ({self.estimator}), N = {self.n}, {len(self.model)} factor(s), "
-            f"{int(f['npar'])} free parameters"
-            + ("" if self.converged else " — DID NOT CONVERGE"),
+            f"{int(f['npar'])} free parameters" + ("" if self.converged else " — DID NOT CONVERGE"),
             f"  chi-square = {f['chisq']:.3f}, df = {int(f['df'])}, p = {f['pvalue']:.4g}",
         ]
         if self.estimator == "MLR":
@@ -828,9 +886,10 @@ def cfa(
     ``srmr`` is Bentler's SRMR on residual covariances scaled by the sample standard
     deviations; CFI and TLI use the independence model; ``logl`` is the full normal
     log-likelihood ``−N/2 (p log 2π + log|Σ| + tr(SΣ⁻¹))`` (means saturated), ``aic =
-    −2 logl + 2 npar``, ``bic = −2 logl + npar log N``. Composite reliability is
-    ``(Σλ)²/((Σλ)² + Σθ)`` and AVE ``mean(λ²)`` with λ, θ the standardized loadings and
-    residual variances. Standard errors use the expected information (ML) or the
+    −2 logl + 2 npar``, ``bic = −2 logl + npar log N``. Composite reliability and AVE
+    follow ``semTools::compRelSEM``/``AVE``: ``(Σλ)²φ / 1'S1`` and ``Σλ²φ / tr(S)`` over a
+    factor's items (``.validity`` also gives the standardized-loading forms). HTMT is
+    semTools' default (geometric means of absolute correlations). Standard errors use the expected information (ML) or the
     Huber–White sandwich with observed information (MLR).
 
     Examples
@@ -881,10 +940,15 @@ def cfa(
     values = complete.to_numpy(float)
     centred = values - values.mean(axis=0)
     sample_cov = centred.T @ centred / n
-    constant = [item for item, v in zip(items, np.diag(sample_cov)) if v <= 0]
+    constant = [item for item, v in zip(items, np.diag(sample_cov), strict=True) if v <= 0]
     if constant:
         raise InputError(f"Item column(s) {constant} have zero variance in the complete rows.")
-    if np.linalg.eigvalsh(sample_cov / np.sqrt(np.outer(np.diag(sample_cov), np.diag(sample_cov))))[0] <= 1e-12:
+    if (
+        np.linalg.eigvalsh(
+            sample_cov / np.sqrt(np.outer(np.diag(sample_cov), np.diag(sample_cov)))
+        )[0]
+        <= 1e-12
+    ):
         raise InputError(
             f"The sample covariance matrix of items {items} is singular (an item is a linear "
             "combination of others); drop the redundant item."
@@ -980,8 +1044,7 @@ def cfa(
         [
             (standardized(theta + h * e) - standardized(theta - h * e)) / (2 * h)
             for e, h in (
-                (np.eye(spec.n_free)[k], 1e-6 * max(1.0, abs(theta[k])))
-                for k in range(spec.n_free)
+                (np.eye(spec.n_free)[k], 1e-6 * max(1.0, abs(theta[k]))) for k in range(spec.n_free)
             )
         ]
     )
@@ -1031,17 +1094,37 @@ def cfa(
     factor_covariances.attrs["se"] = latent_se
 
     # ---- reliability and validity -----------------------------------------------------------
-    cr, ave = {}, {}
-    std_residual = dict(zip(items, std[n_loadings:]))
-    for name, group in loadings.groupby("factor", sort=False):
-        lam_std = group["loading"].to_numpy()
-        theta_std = np.array([std_residual[item] for item in group["item"]])
-        cr[name] = lam_std.sum() ** 2 / (lam_std.sum() ** 2 + theta_std.sum())
-        ave[name] = float(np.mean(lam_std**2))
-    composite_reliability = pd.Series(cr, name="composite_reliability").reindex(factor_names)
-    ave_series = pd.Series(ave, name="ave").reindex(factor_names)
+    # semTools 0.5-6 compRelSEM() and AVE() (obs.var = TRUE): common variance over the
+    # observed variance of the sum (CR) or the sum of observed variances (AVE).
+    # The Fornell–Larcker forms from the standardized solution are kept alongside.
+    index_of = {item: j for j, item in enumerate(items)}
+    validity_rows = []
+    for f, name in enumerate(factor_names):
+        rows = [index_of[item] for item in factors[name]]
+        lam_f = lam[rows, f]
+        common = lam_f.sum() ** 2 * phi[f, f]
+        lam_std = std_pattern[rows, f]
+        theta_std = std[n_loadings:][rows]
+        validity_rows.append(
+            {
+                "factor": name,
+                "cr": common / sample_cov[np.ix_(rows, rows)].sum(),
+                "ave": float(
+                    np.sum(lam_f**2) * phi[f, f] / np.trace(sample_cov[np.ix_(rows, rows)])
+                ),
+                "cr_standardized": lam_std.sum() ** 2 / (lam_std.sum() ** 2 + theta_std.sum()),
+                "ave_standardized": float(np.mean(lam_std**2)),
+            }
+        )
+    validity = pd.DataFrame(validity_rows).set_index("factor")
+    with np.errstate(invalid="ignore"):
+        validity["sqrt_ave"] = np.sqrt(validity["ave"])
+    others = factor_correlations.abs().where(~np.eye(len(factor_names), dtype=bool))
+    validity["max_factor_correlation"] = others.max(axis=1) if len(factor_names) > 1 else math.nan
+    composite_reliability = validity["cr"].rename("composite_reliability")
+    ave_series = validity["ave"].rename("ave")
     corr_items = np.corrcoef(values, rowvar=False)
-    htmt_table = _htmt_from_correlation(corr_items, factors, items, absolute=True)
+    htmt_table = _htmt_from_correlation(corr_items, factors, items, mean="geometric")
     fornell = factor_correlations.copy()
     for name in factor_names:
         fornell.loc[name, name] = math.sqrt(ave_series[name]) if ave_series[name] >= 0 else math.nan
@@ -1060,6 +1143,7 @@ def cfa(
         residual_variances=residual_variances,
         composite_reliability=composite_reliability,
         ave=ave_series,
+        validity=validity,
         htmt=htmt_table,
         fornell_larcker=fornell,
         implied_covariance=pd.DataFrame(implied, index=items, columns=items),
@@ -1092,9 +1176,20 @@ def _robust_fit(
     chisq, df = fit["chisq"], int(fit["df"])
     base_chisq, base_df = fit["baseline_chisq"], int(fit["baseline_df"])
     p = spec.n_items
+    if df <= 0:  # lavaan: no correction for a saturated model
+        return {
+            "chisq_scaled": chisq,
+            "pvalue_scaled": math.nan,
+            "scaling_factor": math.nan,
+            "cfi_robust": 1.0,
+            "tli_robust": 1.0,
+            "rmsea_robust": 0.0,
+            "rmsea_ci_lower_robust": 0.0,
+            "rmsea_ci_upper_robust": 0.0,
+        }
     trace_h1 = _h1_trace(centred, sample_cov)
     trace_h0 = _h0_trace(spec, theta, centred, sample_cov)
-    scaling = (trace_h1 - trace_h0) / df if df > 0 else math.nan
+    scaling = (trace_h1 - trace_h0) / df
     # The independence model (diagonal Σ at diag(S)) is corrected the same way.
     baseline_spec = _Spec(
         n_items=p,
@@ -1109,14 +1204,11 @@ def _robust_fit(
     base_scaling = (trace_h1 - base_trace_h0) / base_df
     chisq_scaled = chisq / scaling
     base_scaled = base_chisq / base_scaling
-    # robust CFI / TLI: Brosseau-Liard & Savalei (2014), as lavaan's *.robust
-    t_model = max(chisq - scaling * df, 0.0)
-    t_base = max(chisq - scaling * df, base_chisq - base_scaling * base_df, 0.0)
-    cfi_robust = 1.0 if t_base == 0 else 1.0 - t_model / t_base
-    tli_robust = 1.0 - ((chisq - scaling * df) * base_df) / (
-        (base_chisq - base_scaling * base_df) * df
-    )
-    rmsea_robust = math.sqrt(max(chisq / (n * df) - scaling / n, 0.0))
+    # robust CFI / TLI: Brosseau-Liard & Savalei (2014); robust RMSEA: Brosseau-Liard,
+    # Savalei & Li (2012) — lavaan's *.robust for complete data.
+    cfi_robust = _cfi(chisq, df, base_chisq, base_df, scaling, base_scaling)
+    tli_robust = _tli(chisq, df, base_chisq, base_df, scaling, base_scaling)
+    rmsea_robust = _rmsea(chisq, df, n, c_hat=scaling)
     robust_lower, robust_upper = _rmsea_ci(chisq_scaled, df, n, c_hat=scaling)
     return {
         "chisq_scaled": chisq_scaled,
@@ -1147,7 +1239,7 @@ def _diagnose(
     loadings: pd.DataFrame,
 ) -> list[str]:
     sentences: list[str] = []
-    negative_lv = [name for name, v in zip(factor_names, np.diag(phi)) if v < 0]
+    negative_lv = [name for name, v in zip(factor_names, np.diag(phi), strict=True) if v < 0]
     if negative_lv:
         sentences.append(
             f"Some estimated latent variances are negative ({negative_lv}): a Heywood case; "
@@ -1168,7 +1260,7 @@ def _diagnose(
             "The covariance matrix of the latent variables is not positive definite"
             f"{detail}; the factors are not empirically distinct."
         )
-    negative_ov = [item for item, v in zip(items, psi) if v < 0]
+    negative_ov = [item for item, v in zip(items, psi, strict=True) if v < 0]
     if negative_ov:
         sentences.append(
             f"Some estimated residual variances are negative ({negative_ov}): a Heywood case "
@@ -1182,12 +1274,10 @@ def _diagnose(
             "a Heywood case."
         )
     two_indicator = [name for name, its in factors.items() if len(its) == 2]
-    if two_indicator and len(factor_names) > 1:
+    if two_indicator:
         sentences.append(
             f"Factor(s) {two_indicator} have only two indicators and are identified only "
             "through their covariances with other factors (Bollen 1989); treat their "
             "estimates with caution."
         )
-    elif two_indicator:
-        pass
     return sentences

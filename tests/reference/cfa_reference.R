@@ -38,6 +38,8 @@ reliability_of <- function(fit) {
     th <- res$est.std[match(load$rhs[load$lhs == f], res$lhs)]
     out[[f]] <- list(cr = sum(l)^2 / (sum(l)^2 + sum(th)), ave = mean(l^2))
   }
+  out$semtools_cr <- as.list(compRelSEM(fit))   # obs.var = TRUE: denominator 1'S1
+  out$semtools_ave <- as.list(AVE(fit))          # sum(lambda^2 phi) / sum(diag(S))
   out
 }
 
@@ -58,8 +60,8 @@ out$holzinger_swineford <- list(
   params_ml = std_table(fit_ml),
   params_mlr = std_table(fit_mlr),
   params_std_lv = std_table(fit_stdlv),
-  htmt = unclass(htmt(hs_model, data = hs)),
-  htmt_geometric = unclass(htmt(hs_model, data = hs, htmt2 = TRUE)),
+  htmt = unclass(htmt(hs_model, data = hs)),  # semTools 0.5-6 default: htmt2 = TRUE (geometric)
+  htmt_arithmetic = unclass(htmt(hs_model, data = hs, htmt2 = FALSE)),
   reliability = reliability_of(fit_ml)
 )
 
@@ -82,6 +84,7 @@ out$bfi <- list(
   fit_mlr = fit_measures(fit_bfi_mlr),
   params_ml = std_table(fit_bfi),
   htmt = unclass(htmt(bfi_model, data = bfi)),
+  htmt_arithmetic = unclass(htmt(bfi_model, data = bfi, htmt2 = FALSE)),
   reliability = reliability_of(fit_bfi)
 )
 
@@ -108,6 +111,8 @@ write.csv(d, file.path(fx, "cfa_nonpd_latent.csv"), row.names = FALSE)
 out$nonpd_latent <- list(
   seed = seed, model = npd_model, warnings = r$warnings,
   fit_ml = fit_measures(r$value), params_ml = std_table(r$value),
+  reliability = reliability_of(r$value),
+  htmt = unclass(htmt(npd_model, data = d)),
   cov_lv = unclass(lavInspect(r$value, "cov.lv")),
   cor_lv = unclass(lavInspect(r$value, "cor.lv"))
 )
@@ -132,6 +137,11 @@ out$heywood <- list(
   seed = seed, model = hey_model, warnings = r$warnings,
   fit_ml = fit_measures(r$value), params_ml = std_table(r$value)
 )
+
+## 5. A just-identified model (df = 0): lavaan's conventions for the fit measures ------------
+fit_ji <- cfa("visual =~ x1 + x2 + x3", data = hs)
+out$just_identified <- list(model = "visual =~ x1 + x2 + x3", fit_ml = fit_measures(fit_ji),
+                            params_ml = std_table(fit_ji))
 
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE),
            file.path(fx, "cfa_lavaan_reference.json"))
