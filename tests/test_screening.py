@@ -1,0 +1,346 @@
+"""Screening rules, each against a hand-worked example, plus invariants of the report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_research.instrument import load_instrument
+from crm_research.readers import read_responses
+from crm_research.screening import (
+    RULES,
+    SPEEDER_FRACTION_OF_MEDIAN,
+    ItemRules,
+    Problem,
+    QualityReport,
+    find_duplicate_respondents,
+    find_speeders,
+    find_straight_liners,
+    find_too_many_missing,
+    find_zero_variance,
+    is_pii_name,
+    looks_like_missing_code,
+    parse_duration,
+    parse_item_column,
+    parse_meta_column,
+    straight_lining_battery,
+)
+
+LIKERT = ItemRules(1, 5, {"非常同意": 5.0, "stronglyagree": 5.0, "一般": 3.0})
+
+
+def cells(*values: str, start: int = 2) -> pd.Series:
+    return pd.Series(list(values), index=range(start, start + len(values)), dtype=object)
+
+
+def rules_of(problems: list[Problem]) -> list[tuple[int | None, str, str, str]]:
+    return [(p.row, p.rule, p.value, p.action) for p in problems]
+
+
+# --------------------------------------------------------------------------------------
+# Cell rules
+# --------------------------------------------------------------------------------------
+
+
+def test_out_of_range_and_undeclared_codes():
+    vals, probs = parse_item_column(
+        cells("1", "9", "0", "6", "-99", "99", "999", "-9", "5"), "q", LIKERT
+    )
+    assert vals.tolist()[0] == 1.0 and vals.tolist()[-1] == 5.0
+    assert vals.iloc[1:-1].isna().all()
+    assert [(p.row, p.rule) for p in probs] == [
+        (3, "out_of_range"),
+        (4, "out_of_range"),
+        (5, "out_of_range"),
+        (6, "undeclared_code"),
+        (7, "undeclared_code"),
+        (8, "undeclared_code"),
+        (9, "undeclared_code"),
+    ]
+    assert {p.action for p in probs} == {"set to missing"}
+
+
+def test_declared_missing_wins_over_undeclared():
+    rules = ItemRules(1, 5, None, frozenset({-99.0, 999.0}))
+    vals, probs = parse_item_column(cells("-99", "999", "99"), "q", rules)
+    assert vals.isna().all()
+    assert rules_of(probs) == [
+        (2, "declared_missing", "-99", "treated as missing"),
+        (3, "declared_missing", "999", "treated as missing"),
+        (4, "undeclared_code", "99", "set to missing"),
+    ]
+
+
+def test_non_numeric_labels_fullwidth_and_blanks():
+    vals, probs = parse_item_column(
+        cells("abc", "非常同意", " Strongly Agree ", "５", "", "NA", "(空)", "3.5", "一般"),
+        "q",
+        LIKERT,
+    )
+    assert vals.tolist()[1:4] == [5.0, 5.0, 5.0]
+    assert vals.tolist()[-1] == 3.0
+    assert vals.iloc[[0, 4, 5, 6, 7]].isna().all()
+    assert [(p.row, p.rule, p.value) for p in probs] == [
+        (2, "non_numeric", "abc"),
+        (9, "not_a_scale_point", "3.5"),
+    ]
+
+
+def test_wjx_skip_codes_only_on_wenjuanxing():
+    skip = ItemRules(1, 5, None, frozenset(), frozenset({-3.0, -2.0}))
+    vals, probs = parse_item_column(cells("-3", "-2", "(跳过)", "4"), "q", skip)
+    assert vals.tolist()[:3] == [np.nan] * 3 or vals.iloc[:3].isna().all()
+    assert [(p.rule, p.action) for p in probs] == [("wjx_skip", "treated as missing")] * 3
+    # elsewhere -3 is just an undeclared code
+    _, probs = parse_item_column(cells("-3"), "q", LIKERT)
+    assert probs[0].rule == "undeclared_code"
+
+
+def test_range_inferred_without_instrument():
+    _, probs = parse_item_column(cells("1", "7", "4", "-99", "999"), "q", ItemRules())
+    assert [(p.row, p.rule) for p in probs] == [(5, "undeclared_code"), (6, "undeclared_code")]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(-99, True), (-1, True), (99, True), (999, True), (98, True), (9997, True), (9, False),
+     (6, False), (100, False), (1.5, False), (90, False)],
+)  # fmt: skip
+def test_looks_like_missing_code(value, expected):
+    assert looks_like_missing_code(value) is expected
+
+
+def test_parse_duration():
+    assert [parse_duration(x) for x in ["125秒", "2分5秒", "00:02:05", "125", "1小时", "abc"]] == [
+        125.0, 125.0, 125.0, 125.0, 3600.0, None,
+    ]  # fmt: skip
+
+
+def test_meta_columns_typed_and_reported():
+    vals, probs = parse_meta_column(
+        cells("3", "x", "-99", ""), "years", "numeric", frozenset({-99.0})
+    )
+    assert vals.iloc[0] == 3.0 and vals.iloc[1:].isna().all()
+    assert [(p.row, p.rule) for p in probs] == [(3, "non_numeric"), (4, "declared_missing")]
+    stamps, probs = parse_meta_column(cells("2019-05-01 10:00", "not a date"), "t", "datetime")
+    assert stamps.iloc[0] == pd.Timestamp("2019-05-01 10:00") and pd.isna(stamps.iloc[1])
+    assert [(p.row, p.rule) for p in probs] == [(3, "bad_date")]
+    levels = {"学校": "school"}.get
+    vals, probs = parse_meta_column(cells("学校", "火星"), "sector", "text", level_for=levels)
+    assert vals.tolist() == ["school", "火星"]
+    assert [(p.row, p.rule, p.action) for p in probs] == [(3, "unknown_level", "flagged, kept")]
+
+
+# --------------------------------------------------------------------------------------
+# Respondent rules
+# --------------------------------------------------------------------------------------
+
+
+def frame(rows: list[list[float]], start: int = 2, cols: list[str] | None = None) -> pd.DataFrame:
+    cols = cols or [f"i{k}" for k in range(1, len(rows[0]) + 1)]
+    return pd.DataFrame(rows, columns=cols, index=range(start, start + len(rows)), dtype=float)
+
+
+def test_duplicate_by_id_and_by_answers():
+    items = frame([[1, 2, 3], [1, 2, 3], [4, 4, 4], [5, 5, 5], [1, 2, 3]])
+    meta = pd.DataFrame(
+        {"id": ["A", "B", "C", "C", "D"], "t": ["9:00", "9:01", "9:02", "9:03", "9:04"]},
+        index=items.index,
+    )
+    # with an id column: C repeated (row 5); A, B, D share answers but differ in id
+    probs = find_duplicate_respondents(items, meta, id_columns=["id"], ignore_columns=["t"])
+    assert rules_of(probs) == [(5, "duplicate_respondent", "C", "row excluded (same id as row 4)")]
+    # without ids: identical answers and background (times ignored) are copies
+    probs = find_duplicate_respondents(items, meta[["t"]], ignore_columns=["t"])
+    assert [(p.row, p.action) for p in probs] == [
+        (3, "row excluded (same answers and background as row 2)"),
+        (6, "row excluded (same answers and background as row 2)"),
+    ]
+    # background that differs keeps them apart
+    meta2 = pd.DataFrame({"city": ["a", "b", "c", "d", "e"]}, index=items.index)
+    assert find_duplicate_respondents(items, meta2) == []
+    # empty rows are not duplicates of each other
+    empty = frame([[np.nan] * 3, [np.nan] * 3])
+    assert find_duplicate_respondents(empty, pd.DataFrame(index=empty.index)) == []
+
+
+def test_too_many_missing_boundary_and_parameter():
+    items = frame([[1, 2, np.nan, np.nan], [1, np.nan, np.nan, np.nan], [1, 2, 3, 4]])
+    probs = find_too_many_missing(items)  # 2 of 4 missing is exactly half: kept
+    assert rules_of(probs) == [
+        (
+            3,
+            "too_many_missing",
+            "3 of 4 items missing",
+            "row excluded (more than 50% of items missing)",
+        )
+    ]
+    assert [p.row for p in find_too_many_missing(items, 0.25)] == [2, 3]
+
+
+def _inst(tmp_path: Path, n_items: int, reverse: bool, n_scales: int):
+    ids = [f"i{k}" for k in range(1, n_items + 1)]
+    lines = ["id: t", "response_scale: {min: 1, max: 5}", "items:"]
+    lines += [
+        f"  - {{id: {i}, reverse: {'true' if reverse and i == 'i2' else 'false'}}}" for i in ids
+    ]
+    lines += ["  - {id: nps, response_scale: {min: 0, max: 10}}", "scales:"]
+    chunks = np.array_split(ids, n_scales)
+    lines += [f"  - {{id: s{k}, items: [{', '.join(c)}]}}" for k, c in enumerate(chunks)]
+    p = tmp_path / "t.yaml"
+    p.write_text("\n".join(lines), encoding="utf-8")
+    return load_instrument(p)
+
+
+def test_straight_lining_applies_to_long_or_mixed_batteries(tmp_path):
+    short_plain = _inst(tmp_path, 6, reverse=False, n_scales=2)
+    short_mixed = _inst(tmp_path, 6, reverse=True, n_scales=2)
+    long_plain = _inst(tmp_path, 10, reverse=False, n_scales=1)
+    rows6 = [[3] * 6 + [7], [1, 2, 3, 4, 5, 1, 7], [4] * 5 + [np.nan, 9]]
+    items6 = frame(rows6, cols=[f"i{k}" for k in range(1, 7)] + ["nps"])
+    assert straight_lining_battery(items6, short_plain) == []
+    assert straight_lining_battery(items6, short_mixed) == [
+        f"i{k}" for k in range(1, 7)
+    ]  # NPS not in
+    probs = find_straight_liners(items6, short_mixed)
+    # row 4 answered 5 of 6 (fewer than min(10, 6)); NPS differs but is not compared
+    assert rules_of(probs) == [(2, "straight_lining", "all 6 answers = 3", "flagged, kept")]
+    assert find_straight_liners(items6, short_mixed, exclude=True)[0].action.startswith(
+        "row excluded"
+    )
+    items10 = frame(
+        [[2] * 10 + [5], list(range(1, 6)) * 2 + [5]],
+        cols=[f"i{k}" for k in range(1, 11)] + ["nps"],
+    )
+    assert [p.row for p in find_straight_liners(items10, long_plain)] == [2]
+    # without an instrument: at least 10 items
+    assert find_straight_liners(items6.iloc[:, :6]) == []
+    assert [p.row for p in find_straight_liners(items10.iloc[:, :10])] == [2]
+
+
+def test_speeders_one_third_of_median():
+    # median of [90, 300, 300, 310, 330, 100.5] = 300 -> cut 100 s: 90 flagged, 100.5 not
+    d = pd.Series([90.0, 300, 300, 310, 330, 100.5], index=range(2, 8), name="duration")
+    probs = find_speeders(d)
+    assert SPEEDER_FRACTION_OF_MEDIAN == pytest.approx(1 / 3)
+    assert rules_of(probs) == [(2, "speeder", "90 s (median 300 s)", "flagged, kept")]
+    assert find_speeders(d.iloc[:4]) == []  # too few durations for a median
+    assert find_speeders(d, exclude=True)[0].action == "row excluded (speeder)"
+
+
+def test_zero_variance_items():
+    items = frame([[3, 1], [3, 2], [3, np.nan]])
+    assert rules_of(find_zero_variance(items)) == [
+        (None, "zero_variance", "all 3 answers = 3", "flagged, kept")
+    ]
+    assert find_zero_variance(frame([[3, 1]])) == []  # one answer says nothing about variance
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["姓名", "联系人", "手机", "电话", "手机号", "邮箱", "email", "E-mail", "来自IP", "IP", "IPAddress",
+     "IP address", "RecipientEmail", "RecipientFirstName", "phone", "name", "5、您的手机号码",
+     "联系电话", "contact_name", "LocationLatitude"],
+)  # fmt: skip
+def test_pii_names_recognised(name):
+    assert is_pii_name(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["city", "sector", "3、D公司的电话回访及时", "company type", "idn1", "来源"]
+)
+def test_non_pii_names(name):
+    assert not is_pii_name(name)
+
+
+# --------------------------------------------------------------------------------------
+# The report
+# --------------------------------------------------------------------------------------
+
+
+def test_quality_report_api():
+    rep = QualityReport.from_problems(
+        [
+            Problem(5, "a", "out_of_range", "9", "set to missing"),
+            Problem(None, "phone", "pii", "", "column dropped"),
+            Problem(3, "b", "non_numeric", "abc", "set to missing"),
+            Problem(5, "", "duplicate_respondent", "row 2", "row excluded (same answers)"),
+        ]
+    )
+    t = rep.to_frame()
+    assert list(t.columns) == ["row", "column", "rule", "value", "action"]
+    assert t["row"].tolist()[0] is pd.NA and t["row"].tolist()[1:] == [3, 5, 5]
+    assert len(rep) == 4
+    assert rep.summary().to_dict() == {
+        "pii": 1,
+        "non_numeric": 1,
+        "out_of_range": 1,
+        "duplicate_respondent": 1,
+    }
+    recs = rep.to_records()
+    assert json.loads(json.dumps(recs)) == recs and recs[0]["row"] is None
+    assert rep.rows_excluded() == [5]
+    assert repr(rep).startswith("QualityReport(4 problems: pii 1")
+    assert repr(QualityReport.from_problems([])) == "QualityReport(no problems)"
+    with pytest.raises(AttributeError):
+        rep.table = t
+    assert set(t["rule"]) <= set(RULES)
+
+
+# --------------------------------------------------------------------------------------
+# Through the reader: a flagged value is never a number; everything excluded is reported
+# --------------------------------------------------------------------------------------
+
+MINI = """
+id: mini
+response_scale: {min: 1, max: 5, labels: {1: {zh: 非常不同意, en: Strongly disagree}, 5: {zh: 非常同意, en: Strongly agree}}}
+missing_codes: [-8]
+items: [{id: a1}, {id: a2}, {id: a3}, {id: a4}]
+scales: [{id: s, items: [a1, a2, a3, a4]}]
+"""
+
+CELL = st.sampled_from(
+    ["1", "2", "3", "4", "5", "9", "0", "-99", "-8", "abc", "", "3.5", "非常同意", "999"]
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(CELL, min_size=4, max_size=4), min_size=1, max_size=12))
+def test_flagged_values_never_become_numbers(tmp_path_factory, rows):
+    tmp = tmp_path_factory.mktemp("h")
+    (tmp / "m.yaml").write_text(MINI, encoding="utf-8")
+    path = tmp / "d.csv"
+    pd.DataFrame(rows, columns=["a1", "a2", "a3", "a4"]).assign(rid=range(len(rows))).to_csv(
+        path, index=False
+    )
+    try:
+        resp = read_responses(path, tmp / "m.yaml")
+    except Exception as exc:  # only an all-blank file may be refused, and then with InputError
+        assert type(exc).__name__ == "InputError"
+        assert all(all(c == "" for c in r) for r in rows)
+        return
+    t = resp.quality.to_frame()
+    flagged = {(int(r), c) for r, c in zip(t["row"], t["column"], strict=True) if pd.notna(r) and c}
+    excluded = set(resp.quality.rows_excluded())
+    valid = {"1": 1.0, "2": 2.0, "3": 3.0, "4": 4.0, "5": 5.0, "非常同意": 5.0}
+    for k, raw in enumerate(rows):
+        row = k + 2
+        if row in excluded:
+            assert row not in resp.items.index
+            continue
+        if all(c == "" for c in raw):
+            continue  # blank line, not a respondent
+        for col, cell in zip(["a1", "a2", "a3", "a4"], raw, strict=True):
+            got = resp.items.loc[row, col]
+            if cell in valid:
+                assert got == valid[cell]
+            else:
+                assert np.isnan(got)
+                assert cell == "" or (row, col) in flagged
+    assert resp.items.stack().dropna().between(1, 5).all()
