@@ -21,6 +21,7 @@ Contents
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -200,6 +201,8 @@ def _d_ci(d: float, n1: int, n2: int, ci: float) -> tuple[float, float]:
 def _cohen_d(x: np.ndarray, y: np.ndarray) -> float:
     n1, n2 = x.size, y.size
     pooled = ((n1 - 1) * x.var(ddof=1) + (n2 - 1) * y.var(ddof=1)) / (n1 + n2 - 2)
+    if pooled <= 0:
+        return np.nan  # both groups constant: the standardized difference is undefined
     return float((x.mean() - y.mean()) / np.sqrt(pooled))
 
 
@@ -450,6 +453,8 @@ def _eta_squared_ci(f_value: float, df1: float, df2: float, ci: float) -> tuple[
     """CI of eta squared by inverting the noncentral F (Steiger 2004): eta2 = lambda/(lambda+N)."""
     n_total = df1 + df2 + 1
     alpha = 1.0 - ci
+    if not np.isfinite(f_value):
+        return np.nan, np.nan
 
     def bound(target: float) -> float:
         # find lambda with ncf.cdf(F; df1, df2, lambda) == target; cdf falls as lambda grows
@@ -607,7 +612,7 @@ def compare_groups(
     group: str,
     method: Method = "auto",
     posthoc: bool = True,
-    alpha: float = 0.05,
+    alpha: float = LEVENE_ALPHA,
     ci: float = 0.95,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int | None = 0,
@@ -616,7 +621,10 @@ def compare_groups(
 
     ``method="auto"`` chooses: two groups -> Welch's t (robust to unequal variances at no
     real cost, Delacre, Lakens & Leys 2017); three or more -> Welch's ANOVA when Levene's test
-    (on the mean, as SPSS) has p < ``LEVENE_ALPHA`` (.05), otherwise the classic one-way ANOVA.
+    (on the mean, as SPSS) has p < ``alpha`` (default ``LEVENE_ALPHA`` = .05), otherwise the
+    classic one-way ANOVA.  Welch's ANOVA is undefined when a group has zero variance; "auto"
+    then uses the classic ANOVA.  Statistics that are undefined (e.g. all values equal) are
+    NaN.
 
     Effect sizes (``effect_size["name"]``):
 
@@ -650,8 +658,7 @@ def compare_groups(
     posthoc : bool
         Whether to compute pairwise post-hoc tests for three or more groups.
     alpha : float
-        Significance level (kept with the result; used for nothing but the Levene rule
-        when ``method="auto"`` if you change ``LEVENE_ALPHA``).
+        Significance level of Levene's test in the ``method="auto"`` rule.
     ci : float
         Confidence level of the intervals.
     n_boot : int
@@ -706,6 +713,27 @@ def compare_groups(
                 f"Group {name!r} of column {group!r} has fewer than two {value!r} values."
             )
 
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # constant groups make some statistics undefined: they come back as NaN, not warnings
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _compare_samples(
+            value, group, names, samples, method, posthoc, alpha, ci, n_boot, seed
+        )
+
+
+def _compare_samples(
+    value: str,
+    group: str,
+    names: list[Any],
+    samples: list[np.ndarray],
+    method: str,
+    posthoc: bool,
+    alpha: float,
+    ci: float,
+    n_boot: int,
+    seed: int | None,
+) -> GroupComparison:
+    k = len(samples)
     lev = stats.levene(*samples, center="mean")
     n_total = int(sum(s.size for s in samples))
     levene = {
@@ -715,10 +743,13 @@ def compare_groups(
         "p_value": float(lev.pvalue),
     }
     if method == "auto":
+        constant_group = any(s.var() == 0 for s in samples)
         if k == 2:
             method = "welch"
+        elif levene["p_value"] < alpha and not constant_group:
+            method = "welch_anova"
         else:
-            method = "welch_anova" if levene["p_value"] < LEVENE_ALPHA else "anova"
+            method = "anova"
     if method in ("t", "welch", "mannwhitney") and k != 2:
         raise InputError(f"method {method!r} needs exactly two groups but {group!r} has {k}.")
 
@@ -826,7 +857,6 @@ def compare_groups(
             "ci_low": lo,
             "ci_high": hi,
         }
-    test["alpha"] = alpha
     return GroupComparison(
         value=value,
         group=group,

@@ -553,3 +553,19 @@ def test_no_warnings_on_clean_input():
         warnings.simplefilter("error")
         analysis.compare_groups(_three_groups(), "y", "g", method="anova")
         analysis.describe(_driver_data())
+
+
+def test_constant_groups_give_nan_not_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        flat = analysis.compare_groups(
+            pd.DataFrame({"y": [3.0] * 6, "g": list("aabbcc")}), "y", "g"
+        )
+        assert flat.method == "anova" and np.isnan(flat.test["p_value"])
+        assert np.isnan(flat.effect_size["value"])
+        # one constant group: Welch's weights are undefined, so "auto" keeps the classic ANOVA
+        df = pd.DataFrame({"y": [3, 3, 4, 5, 1, 2.5, 1.5], "g": list("aabbccc")})
+        res = analysis.compare_groups(df, "y", "g")
+        assert res.method == "anova"
+        ref = stats.f_oneway(*[df.y[df.g == k] for k in "abc"])
+        assert res.test["statistic"] == pytest.approx(ref.statistic, rel=SCIPY_TOL)
