@@ -31,6 +31,7 @@ them after sorting.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -203,6 +204,20 @@ def _singular_sentence(r: np.ndarray, names: list[str], n_obs: int, what: str) -
         if cols:
             cause = f" because items {', '.join(map(repr, cols))} are linearly dependent"
     return f"the correlation matrix of the items is singular{cause}, so {what} is undefined."
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """Run small dense linear algebra on one BLAS thread.
+
+    Stacks of 30 x 30 eigen-decompositions are far slower with a multi-threaded OpenBLAS
+    whenever another process shares the cores (threads spin while waiting), so the batched
+    code pins BLAS to one thread for its duration.
+    """
+    try:
+        from threadpoolctl import threadpool_limits  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _smc(r: np.ndarray) -> np.ndarray:
@@ -970,16 +985,19 @@ def efa(
         )
     e_values = np.linalg.eigvalsh(r)[::-1]
 
-    if method == "pca":
-        load, communality, converged, iterations, at_bound = _principal(r, n_factors)
-        colnames, load, phi, rot_ok = _rotate_principal(load, n_factors, rotation, spss)
-    else:
-        ext = _extract(r, n_factors, method)
-        load, communality = ext.loadings, ext.communality
-        converged, iterations, at_bound = ext.converged, ext.iterations, ext.psi_at_bound
-        if not ext.converged:
-            notes.append(f"{method} extraction did not converge ({ext.message}).")
-        colnames, load, phi, rot_ok = _rotate_fa(load, n_factors, rotation, spss, _PREFIX[method])
+    with _one_blas_thread():
+        if method == "pca":
+            load, communality, converged, iterations, at_bound = _principal(r, n_factors)
+            colnames, load, phi, rot_ok = _rotate_principal(load, n_factors, rotation, spss)
+        else:
+            ext = _extract(r, n_factors, method)
+            load, communality = ext.loadings, ext.communality
+            converged, iterations, at_bound = ext.converged, ext.iterations, ext.psi_at_bound
+            if not ext.converged:
+                notes.append(f"{method} extraction did not converge ({ext.message}).")
+            colnames, load, phi, rot_ok = _rotate_fa(
+                load, n_factors, rotation, spss, _PREFIX[method]
+            )
     if not rot_ok:
         notes.append(f"{rotation} rotation did not converge in {GPA_MAXIT} iterations.")
 
@@ -1183,56 +1201,68 @@ def _random_correlations(
 
 
 def _batched_minres_one_factor(
-    r: np.ndarray, max_iter: int = 50, tol: float = 1e-10
+    r: np.ndarray, max_iter: int = 30, tol: float = 1e-9
 ) -> tuple[np.ndarray, np.ndarray]:
     """One-factor minres (ULS) loadings for a stack of correlation matrices.
 
     Damped Newton on the loadings ``λ`` of ``f(λ) = Σ_{i≠j} (r_ij - λ_i λ_j)²`` — the
     objective psych's minres minimises — started from the first principal axis of the
-    SMC-reduced matrix.  Returns the loadings and a mask of matrices that converged with all
-    uniquenesses inside psych's bounds; the caller refits the others with psych's optimiser.
+    SMC-reduced matrix.  Returns the loadings and a mask of matrices that converged (largest
+    gradient component below ``tol``) with all uniquenesses inside psych's bounds; the caller
+    refits the others with psych's own optimiser.
     """
     b, k, _ = r.shape
     idx = np.arange(k)
+    off = ~np.eye(k, dtype=bool)
     inv = np.linalg.inv(r)
     red = r.copy()
     red[:, idx, idx] = np.clip(1.0 - 1.0 / np.einsum("bii->bi", inv), 0.0, 1.0)
     w, v = np.linalg.eigh(red)
     lam = v[:, :, -1] * np.sqrt(np.maximum(w[:, -1], 0.0))[:, None]
-    off = ~np.eye(k, dtype=bool)
 
-    def objective(lam_: np.ndarray) -> np.ndarray:
-        e = r - lam_[:, :, None] * lam_[:, None, :]
-        return (e**2 * off).sum(axis=(1, 2))
+    def objective(rr: np.ndarray, ll: np.ndarray) -> np.ndarray:
+        e = (rr - ll[:, :, None] * ll[:, None, :]) * off
+        return (e**2).sum(axis=(1, 2))
 
-    f = objective(lam)
+    f = objective(r, lam)
     converged = np.zeros(b, dtype=bool)
+    active = np.ones(b, dtype=bool)
     eye = np.eye(k)
     for _ in range(max_iter):
-        e = (r - lam[:, :, None] * lam[:, None, :]) * off
-        grad = -4.0 * np.einsum("bij,bj->bi", e, lam)
-        outer = lam[:, :, None] * lam[:, None, :]
-        hess = 4.0 * (outer - e) * off
-        hess[:, idx, idx] = 4.0 * ((lam**2).sum(axis=1)[:, None] - lam**2)
+        a = np.flatnonzero(active)
+        if a.size == 0:
+            break
+        rr, ll, fa = r[a], lam[a], f[a]
+        e = (rr - ll[:, :, None] * ll[:, None, :]) * off
+        grad = -4.0 * np.einsum("bij,bj->bi", e, ll)
+        small = np.abs(grad).max(axis=1) < tol
+        converged[a[small]] = True
+        active[a[small]] = False
+        keep = ~small
+        if not keep.any():
+            break
+        a, rr, ll, fa, e, grad = a[keep], rr[keep], ll[keep], fa[keep], e[keep], grad[keep]
+        hess = 4.0 * (ll[:, :, None] * ll[:, None, :] - e) * off
+        hess[:, idx, idx] = 4.0 * ((ll**2).sum(axis=1)[:, None] - ll**2)
         # Levenberg-type shift keeps the Newton system positive definite.
         min_ev = np.linalg.eigvalsh(hess)[:, 0]
         shift = np.where(min_ev < 1e-8, 1e-6 - min_ev, 0.0)
         step = -np.linalg.solve(hess + shift[:, None, None] * eye, grad[:, :, None])[:, :, 0]
-        t = np.ones(b)
-        new = lam + step
-        fn = objective(new)
-        for _ in range(30):
-            worse = fn > f
+        t = np.ones(a.size)
+        new = ll + step
+        fn = objective(rr, new)
+        worse = fn > fa
+        for _ in range(20):
             if not worse.any():
                 break
-            t = np.where(worse, t / 2, t)
-            new = lam + t[:, None] * step
-            fn = np.where(worse, objective(new), fn)
-        done = np.abs(step * t[:, None]).max(axis=1) < tol
-        lam, f = np.where((fn <= f)[:, None], new, lam), np.minimum(fn, f)
-        converged |= done
-        if converged.all():
-            break
+            t[worse] /= 2
+            new[worse] = ll[worse] + t[worse, None] * step[worse]
+            fn[worse] = objective(rr[worse], new[worse])
+            worse = fn > fa
+        accepted = ~worse
+        lam[a[accepted]] = new[accepted]
+        f[a[accepted]] = fn[accepted]
+        active[a[worse]] = False  # no descent found: leave it to the exact optimiser
     ok = converged & ((1.0 - lam**2) > PSYCH_UNIQUENESS_LOWER_BOUND).all(axis=1)
     return lam, ok
 
@@ -1367,13 +1397,13 @@ def parallel_analysis(
         raise InputError(
             f"nfactors ({nfactors}) must be between 1 and the number of items minus 1 ({k - 1})."
         )
-    pc_values = np.linalg.eigvalsh(r)[::-1]
-    fa_values = _extract(r, nfactors, fm).values
-
-    rng = np.random.default_rng(seed)
-    sims = _random_correlations(rng, n_iter, n_obs, k, simulation)
-    sim_pc = np.linalg.eigvalsh(sims)[:, ::-1]
-    sim_fa = _factor_values_stack(sims, fm, nfactors)
+    with _one_blas_thread():
+        pc_values = np.linalg.eigvalsh(r)[::-1]
+        fa_values = _extract(r, nfactors, fm).values
+        rng = np.random.default_rng(seed)
+        sims = _random_correlations(rng, n_iter, n_obs, k, simulation)
+        sim_pc = np.linalg.eigvalsh(sims)[:, ::-1]
+        sim_fa = _factor_values_stack(sims, fm, nfactors)
 
     def suggested(observed: np.ndarray, threshold: np.ndarray) -> int:
         below = np.flatnonzero(~(observed > threshold))
