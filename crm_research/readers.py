@@ -680,6 +680,8 @@ def _read(
 
     # --- columns: drop empty ones, name unnamed ones ---
     body = grid[data_start:]
+    if not any(any(not is_blank(c) for c in r) for r in body):
+        raise InputError(f"{p}: has a header but no data rows.")
     columns: list[_Column] = []
     for pos in range(width):
         h = header[pos]

@@ -15,7 +15,7 @@ from typing import Any
 from crm_research.errors import InputError
 
 #: argparse takes "-99,999" for an option; values like it are data here.
-_NEGATIVE_LIST = re.compile(r"^-\d[\d.,\s-]*$")
+_NEGATIVE_LIST = re.compile(r"^-\d")
 
 
 def add_reading_options(p: argparse.ArgumentParser) -> None:
