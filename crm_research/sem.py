@@ -23,6 +23,7 @@ Conventions (all checked against lavaan 0.6-14 / semTools 0.5-6 in ``tests/test_
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -34,6 +35,19 @@ import pandas as pd
 from scipy import optimize, stats
 
 from crm_research.errors import InputError
+
+try:  # installed with scikit-learn; multi-threaded BLAS only slows these small matrices down
+    from threadpoolctl import threadpool_limits as _threadpool_limits
+except ImportError:  # pragma: no cover
+    _threadpool_limits = None
+
+
+def _blas_threads(limit: int) -> Any:
+    """Limit BLAS threads for the duration of a fit (no-op without threadpoolctl)."""
+    if _threadpool_limits is None:  # pragma: no cover
+        return contextlib.nullcontext()
+    return _threadpool_limits(limits=limit, user_api="blas")
+
 
 __all__ = [
     "CFAResult",
@@ -258,13 +272,10 @@ def _gradient(spec: _Spec, theta: np.ndarray, sample_cov: np.ndarray) -> np.ndar
 def _expected_hessian(spec: _Spec, theta: np.ndarray) -> np.ndarray:
     """E[∂²F/∂θ∂θ'] = Δ'(Σ⁻¹⊗Σ⁻¹)Δ (twice the unit expected information)."""
     inv = np.linalg.inv(spec.sigma(theta))
-    delta = spec.jacobian(theta)
     p = spec.n_items
-    # (Σ⁻¹⊗Σ⁻¹) vec(D) = vec(Σ⁻¹ D Σ⁻¹), column by column
-    weighted = np.column_stack(
-        [(inv @ delta[:, k].reshape(p, p) @ inv).ravel() for k in range(delta.shape[1])]
-    )
-    return delta.T @ weighted
+    derivatives = spec.jacobian(theta).T.reshape(-1, p, p)  # ∂Σ/∂θ_k, stacked
+    weighted = inv @ derivatives @ inv  # (Σ⁻¹⊗Σ⁻¹) vec(∂Σ/∂θ_k) = vec(Σ⁻¹ ∂Σ/∂θ_k Σ⁻¹)
+    return derivatives.reshape(len(derivatives), -1) @ weighted.reshape(len(weighted), -1).T
 
 
 def _start_values(spec: _Spec, sample_cov: np.ndarray) -> np.ndarray:
@@ -399,7 +410,7 @@ def _h1_trace(centred: np.ndarray, sample_cov: np.ndarray) -> float:
     dup = _duplication(p)
     a1 = 0.5 * dup.T @ np.kron(inv, inv) @ dup
     transformed = centred @ inv  # rows: (y_i - ȳ)'S⁻¹
-    outer = np.einsum("ni,nj->nij", transformed, transformed) - inv
+    outer = (transformed[:, :, None] * transformed[:, None, :]) - inv
     scores = 0.5 * outer.reshape(len(centred), p * p) @ dup
     b1 = scores.T @ scores / len(centred)
     return float(np.trace(np.linalg.solve(a1, b1)))
@@ -916,6 +927,17 @@ def cfa(
     Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with
     unobservable variables and measurement error. J. Marketing Research, 18(1), 39-50.
     """
+    with _blas_threads(1):
+        return _fit_cfa(data, model, estimator, missing, std_lv)
+
+
+def _fit_cfa(
+    data: pd.DataFrame,
+    model: Mapping[str, Sequence[str]] | str,
+    estimator: str,
+    missing: str,
+    std_lv: bool,
+) -> CFAResult:
     estimator_name = str(estimator).upper()
     if estimator_name not in _ESTIMATORS:
         raise InputError(f"Estimator {estimator!r} is not supported; use 'ML' or 'MLR'.")
@@ -1159,7 +1181,7 @@ def _score_crossproduct(spec: _Spec, theta: np.ndarray, centred: np.ndarray) -> 
     p = spec.n_items
     inv = np.linalg.inv(spec.sigma(theta))
     transformed = centred @ inv
-    outer = np.einsum("ni,nj->nij", transformed, transformed) - inv
+    outer = (transformed[:, :, None] * transformed[:, None, :]) - inv
     # ∂ℓ_i/∂θ = ½ vec(Σ⁻¹ d dᵀ Σ⁻¹ − Σ⁻¹)' ∂vec(Σ)/∂θ'
     scores = 0.5 * outer.reshape(len(centred), p * p) @ spec.jacobian(theta)
     return scores.T @ scores / len(centred)
