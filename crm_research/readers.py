@@ -650,6 +650,10 @@ def _read(
     grid = [r + [""] * (width - len(r)) for r in grid]
     if not any(any(c for c in r) for r in grid):
         raise InputError(f"{p}: is empty (no header and no data).")
+    if width < 2 and inst is not None and len(inst.items) > 1:
+        raise InputError(
+            f"{p}: is not a table (no columns separated by commas, semicolons or tabs were found)."
+        )
     problems: list[Problem] = []
     platform = "spss" if kind == "sav" else _detect_platform(grid)
     targets = _Targets(inst) if inst is not None else None
