@@ -138,17 +138,17 @@ def _scenario_parameters(scenario: str) -> dict[str, Any]:
     thesis = scenario == "thesis"
     even_cities = {c: round(1 / len(CITIES), 6) for c in CITIES}
     thesis_cities = {
-        "shijiazhuang": 0.46,
-        "baoding": 0.22,
-        "tangshan": 0.10,
-        "handan": 0.03,
-        "xingtai": 0.03,
-        "qinhuangdao": 0.03,
+        "shijiazhuang": 0.55,
+        "baoding": 0.20,
+        "tangshan": 0.08,
+        "handan": 0.02,
+        "xingtai": 0.02,
+        "qinhuangdao": 0.02,
         "zhangjiakou": 0.02,
         "chengde": 0.02,
         "cangzhou": 0.03,
-        "langfang": 0.04,
-        "hengshui": 0.02,
+        "langfang": 0.03,
+        "hengshui": 0.01,
     }
     return {
         "customers": {

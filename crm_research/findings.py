@@ -1,0 +1,1354 @@
+"""Stage 6 of the flow: findings -- explicit rules with cited thresholds, evidence, and
+bilingual problem statements and recommendations.
+
+:func:`derive_findings` reads the tables of a :class:`crm_research.study.StudyResult` and
+returns :class:`Finding` records.  Every number a finding quotes comes from a table through
+:func:`evidence_ref`, which records the table, the row (its key columns) and the column, so
+that a reader (or a test) can find it again in ``tables/*.csv``.
+
+Severity comes from effect sizes and their confidence intervals, never from p-values
+alone.  For a standardized effect *e* oriented so that larger is worse (e.g. ``-d`` for a
+scale mean below the midpoint), with CI ``[e_low, e_high]``:
+
+==========  ================================================================
+severity    rule
+==========  ================================================================
+major       the whole CI lies beyond a medium effect: ``e_low > 0.5``
+moderate    the estimate is at least medium (``e >= 0.5``) and the CI excludes 0
+minor       the estimate is at least small (``e >= 0.2``) and the CI excludes 0
+info        otherwise (nothing to act on)
+==========  ================================================================
+
+with Cohen's (1988) benchmarks d = .2 / .5 / .8.  Concentration uses the HHI bands of the
+2010 US Horizontal Merger Guidelines and agreement the kappa bands of Landis & Koch (1977);
+see the constants below.
+
+The five problems of the D-company thesis (chapter 3) have their own areas:
+``identification``, ``classification``, ``interaction``, ``customization`` and
+``crm_system``; each always gets at least one finding (``info`` when nothing is wrong).
+Other areas (``perception_gap``, ``loyalty``, ``concentration``, ``reliability``,
+``people``, ``implementation``) appear when the data show something.  Recommendations
+follow thesis chapter 4 (the answer to each problem) and chapter 5 (institutional, funding,
+technology, personnel and customer-support safeguards), and quote the evidence.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crm_research.errors import InputError
+
+__all__ = [
+    "Finding",
+    "EvidenceRef",
+    "evidence_ref",
+    "effect_severity",
+    "hhi_severity",
+    "kappa_severity",
+    "alpha_severity",
+    "derive_findings",
+    "findings_to_records",
+    "findings_to_frame",
+    "render_findings",
+    "SEVERITIES",
+    "THESIS_AREAS",
+]
+
+# ---------------------------------------------------------------------------------------
+# Thresholds (each with its source)
+# ---------------------------------------------------------------------------------------
+
+SEVERITIES = ("info", "minor", "moderate", "major")
+
+#: The five problem areas of the thesis, chapter 3 (§3.3.1-3.3.5), in its order.
+THESIS_AREAS = ("identification", "classification", "interaction", "customization", "crm_system")
+
+#: Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences (2nd ed.),
+#: benchmarks for standardized mean differences d: small .2, medium .5, large .8.
+D_SMALL = 0.2
+D_MEDIUM = 0.5
+D_LARGE = 0.8
+
+#: Cohen (1988) benchmarks for eta squared: small .01, medium .06, large .14.
+ETA2_SMALL = 0.01
+ETA2_MEDIUM = 0.06
+ETA2_LARGE = 0.14
+
+#: US DOJ & FTC (2010), Horizontal Merger Guidelines §5.3: HHI below 1500 (0.15)
+#: unconcentrated, 1500-2500 moderately concentrated, above 2500 (0.25) highly concentrated.
+HHI_MODERATE = 0.15
+HHI_HIGH = 0.25
+
+#: Landis, J. R., & Koch, G. G. (1977). The measurement of observer agreement for categorical
+#: data. Biometrics, 33, 159-174: kappa .00-.20 slight, .21-.40 fair, .41-.60 moderate,
+#: .61-.80 substantial, .81-1 almost perfect.
+KAPPA_SLIGHT = 0.20
+KAPPA_FAIR = 0.40
+KAPPA_MODERATE = 0.60
+KAPPA_SUBSTANTIAL = 0.80
+
+#: Nunnally, J. C. (1978). Psychometric Theory (2nd ed.): alpha >= .70 for research use.
+ALPHA_ADEQUATE = 0.70
+#: George, D., & Mallery, P. (2003). SPSS for Windows Step by Step (4th ed.): alpha < .60
+#: "questionable" to "poor".
+ALPHA_POOR = 0.60
+
+#: The Pareto (80/20) benchmark for revenue concentration: the top 20 % of customers bringing
+#: 80 % of revenue (Juran 1951, Quality Control Handbook; the basis of ABC analysis).
+PARETO_TOP_SHARE = 0.80
+
+_SEVERITY_RANK = {s: k for k, s in enumerate(SEVERITIES)}
+
+REFERENCES = {
+    "cohen1988": "Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences (2nd ed.). Erlbaum.",
+    "peppers2004": "Peppers, D., & Rogers, M. (2004). Managing Customer Relationships: A Strategic Framework. Wiley (IDIC model).",
+    "doj2010": "U.S. Department of Justice & Federal Trade Commission (2010). Horizontal Merger Guidelines, §5.3.",
+    "landis1977": "Landis, J. R., & Koch, G. G. (1977). The measurement of observer agreement for categorical data. Biometrics, 33(1), 159-174.",
+    "cohen1960": "Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational and Psychological Measurement, 20(1), 37-46.",
+    "jones1995": "Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect. Harvard Business Review, 73(6), 88-99.",
+    "nunnally1978": "Nunnally, J. C. (1978). Psychometric Theory (2nd ed.). McGraw-Hill.",
+    "juran1951": "Juran, J. M. (1951). Quality Control Handbook. McGraw-Hill (Pareto principle, ABC analysis).",
+    "reichheld2003": "Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review, 81(12), 46-54.",
+    "thesis": "D公司客户关系管理优化研究 (D-company CRM thesis), chapters 3-5 (seeds/001).",
+    "scorecard": "CRM implementation metrics, 5 categories x 17 metrics (seeds/002).",
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Records
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    """Where a quoted number lives: ``tables/<table>.csv``, the row whose key columns have the
+    given values, and a column."""
+
+    table: str
+    row: tuple[tuple[str, str], ...]
+    column: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able ``{table, row: {column: value}, column}``."""
+        return {"table": self.table, "row": dict(self.row), "column": self.column}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding: what is wrong (or fine), how sure, and what to do.
+
+    Attributes
+    ----------
+    id : str
+        Stable id, ``<area>.<rule>``.
+    area : str
+        One of :data:`THESIS_AREAS` or another area (``loyalty``, ``perception_gap`` ...).
+    severity : {"info", "minor", "moderate", "major"}
+    evidence : dict
+        ``name -> value``; every value is in ``study.tables`` (see ``evidence_refs``).
+    evidence_refs : dict
+        ``name -> EvidenceRef``.
+    problem, recommendation : dict
+        ``{"zh": ..., "en": ...}``.
+    framework : str
+        The theory the rule applies (IDIC, ABC, satisfaction-loyalty, ...).
+    references : tuple of str
+    """
+
+    id: str
+    area: str
+    severity: str
+    evidence: dict[str, Any]
+    evidence_refs: dict[str, EvidenceRef]
+    problem: dict[str, str]
+    recommendation: dict[str, str]
+    framework: str
+    references: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-able dict (evidence refs as nested dicts)."""
+        return {
+            "id": self.id,
+            "area": self.area,
+            "severity": self.severity,
+            "evidence": dict(self.evidence),
+            "evidence_refs": {k: v.to_dict() for k, v in self.evidence_refs.items()},
+            "problem": dict(self.problem),
+            "recommendation": dict(self.recommendation),
+            "framework": self.framework,
+            "references": list(self.references),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Evidence as a tidy table: ``name, value, table, row, column``."""
+        return pd.DataFrame(
+            [
+                {
+                    "name": k,
+                    "value": v,
+                    "table": self.evidence_refs[k].table,
+                    "row": json.dumps(dict(self.evidence_refs[k].row), sort_keys=True),
+                    "column": self.evidence_refs[k].column,
+                }
+                for k, v in self.evidence.items()
+            ]
+        )
+
+    def __repr__(self) -> str:
+        return f"Finding({self.id!r}, {self.severity}: {self.problem.get('en', '')[:100]})"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        v = float(value)
+        return None if np.isnan(v) else v
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value if isinstance(value, int | str) else str(value)
+
+
+def evidence_ref(study: Any, table: str, column: str, **row: Any) -> tuple[Any, EvidenceRef]:
+    """Look a value up in ``study.tables`` and return it with its reference.
+
+    Parameters
+    ----------
+    study : StudyResult
+        Anything with a ``tables`` dict of DataFrames.
+    table : str
+        Table name.
+    column : str
+        Column holding the value.
+    **row
+        Key columns and their values identifying exactly one row (none: the table must have
+        one row).
+
+    Returns
+    -------
+    (value, EvidenceRef)
+        The value as a plain Python scalar, and where it was found.
+
+    Raises
+    ------
+    KeyError
+        When the table, the column or exactly one matching row is not found.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> class S: tables = {"t": pd.DataFrame({"scale": ["a", "b"], "mean": [2.5, 3.0]})}
+    >>> evidence_ref(S(), "t", "mean", scale="b")[0]
+    3.0
+    """
+    frame = study.tables[table]
+    if column not in frame.columns:
+        raise KeyError(f"table {table!r} has no column {column!r}")
+    mask = np.ones(len(frame), dtype=bool)
+    for key, value in row.items():
+        mask &= frame[key].astype(str).to_numpy() == str(value)
+    hits = np.flatnonzero(mask)
+    if hits.size != 1:
+        raise KeyError(f"table {table!r}: {hits.size} rows match {row!r}")
+    value = _plain(frame[column].iloc[int(hits[0])])
+    ref = EvidenceRef(table, tuple((k, str(v)) for k, v in row.items()), column)
+    return value, ref
+
+
+class _Evidence:
+    """Collects evidence for one finding (name -> value, name -> reference)."""
+
+    def __init__(self, study: Any) -> None:
+        self.study = study
+        self.values: dict[str, Any] = {}
+        self.refs: dict[str, EvidenceRef] = {}
+
+    def add(self, name: str, table: str, column: str, **row: Any) -> Any:
+        value, ref = evidence_ref(self.study, table, column, **row)
+        self.values[name] = value
+        self.refs[name] = ref
+        return value
+
+
+# ---------------------------------------------------------------------------------------
+# Severity rules
+# ---------------------------------------------------------------------------------------
+
+
+def effect_severity(effect: float, ci_low: float, ci_high: float, worse: str = "lower") -> str:
+    """Severity of a standardized effect from its size and CI (Cohen 1988 benchmarks).
+
+    Parameters
+    ----------
+    effect, ci_low, ci_high : float
+        A standardized difference (Cohen's d, Hedges' g, d_z) and its CI.
+    worse : {"lower", "higher"}
+        Direction that signals a problem (``"lower"``: e.g. a rating below the midpoint).
+
+    Returns
+    -------
+    str
+        ``major`` when the whole CI lies beyond a medium effect (0.5) in the bad direction;
+        ``moderate`` when the estimate is at least medium and the CI excludes 0; ``minor``
+        when it is at least small (0.2) and the CI excludes 0; else ``info``.
+
+    Examples
+    --------
+    >>> effect_severity(-1.1, -1.3, -0.9)
+    'major'
+    >>> effect_severity(-0.6, -1.0, -0.2)
+    'moderate'
+    >>> effect_severity(0.9, 0.7, 1.1)
+    'info'
+
+    References
+    ----------
+    Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences (2nd ed.).
+    """
+    if worse not in ("lower", "higher"):
+        raise ValueError("worse must be 'lower' or 'higher'")
+    if effect is None or not np.all(np.isfinite([effect, ci_low, ci_high])):
+        return "info"
+    if worse == "lower":
+        e, near = -effect, -ci_high
+    else:
+        e, near = effect, ci_low
+    if near > D_MEDIUM:
+        return "major"
+    if e >= D_MEDIUM and near > 0:
+        return "moderate"
+    if e >= D_SMALL and near > 0:
+        return "minor"
+    return "info"
+
+
+def hhi_severity(hhi: float, ci_low: float) -> str:
+    """Severity of a concentration (HHI on 0-1) from the 2010 Merger Guidelines bands.
+
+    ``major`` when the whole CI lies above 0.25 (highly concentrated); ``moderate`` when the
+    whole CI lies above 0.15 (at least moderately concentrated); ``minor`` when the estimate
+    is above 0.15; else ``info``.
+
+    Examples
+    --------
+    >>> hhi_severity(0.35, 0.28), hhi_severity(0.27, 0.21), hhi_severity(0.10, 0.08)
+    ('major', 'moderate', 'info')
+    """
+    if not np.all(np.isfinite([hhi, ci_low])):
+        return "info"
+    if ci_low > HHI_HIGH:
+        return "major"
+    if ci_low > HHI_MODERATE:
+        return "moderate"
+    if hhi > HHI_MODERATE:
+        return "minor"
+    return "info"
+
+
+def kappa_severity(kappa: float, ci_high: float) -> str:
+    """Severity of poor agreement between assigned tiers and value classes (Landis & Koch).
+
+    ``major`` when even the upper CI bound is at most "fair" (<= .40); ``moderate`` when the
+    estimate is at most fair; ``minor`` when it is at most "moderate" (<= .60); else ``info``
+    (substantial agreement or better).
+
+    Examples
+    --------
+    >>> kappa_severity(0.02, 0.17), kappa_severity(0.35, 0.55), kappa_severity(0.85, 0.95)
+    ('major', 'moderate', 'info')
+    """
+    if not np.all(np.isfinite([kappa, ci_high])):
+        return "info"
+    if ci_high <= KAPPA_FAIR:
+        return "major"
+    if kappa <= KAPPA_FAIR:
+        return "moderate"
+    if kappa <= KAPPA_MODERATE:
+        return "minor"
+    return "info"
+
+
+def alpha_severity(alpha: float) -> str:
+    """Severity of low internal consistency: < .60 moderate, < .70 minor (Nunnally 1978).
+
+    Examples
+    --------
+    >>> alpha_severity(0.55), alpha_severity(0.65), alpha_severity(0.85)
+    ('moderate', 'minor', 'info')
+    """
+    if alpha is None or not np.isfinite(alpha):
+        return "info"
+    if alpha < ALPHA_POOR:
+        return "moderate"
+    if alpha < ALPHA_ADEQUATE:
+        return "minor"
+    return "info"
+
+
+def _worst(*severities: str) -> str:
+    return max(severities, key=lambda s: _SEVERITY_RANK[s])
+
+
+def _mildest(*severities: str) -> str:
+    return min(severities, key=lambda s: _SEVERITY_RANK[s])
+
+
+# ---------------------------------------------------------------------------------------
+# Text helpers
+# ---------------------------------------------------------------------------------------
+
+
+def _f(x: Any, digits: int = 2) -> str:
+    if x is None:
+        return "n/a"
+    if isinstance(x, int | np.integer):
+        return str(int(x))
+    return f"{float(x):.{digits}f}"
+
+
+def _pct(x: Any) -> str:
+    return "n/a" if x is None else f"{100 * float(x):.1f}%"
+
+
+_SEVERITY_ZH = {"info": "信息", "minor": "轻微", "moderate": "中等", "major": "严重"}
+_DIM_ZH = {
+    "identification": "客户识别",
+    "differentiation": "客户区分",
+    "interaction": "客户互动",
+    "customization": "客户定制",
+    "quality": "产品与服务质量",
+    "satisfaction": "满意度",
+    "loyalty": "忠诚度",
+    "crm_use": "CRM 系统使用",
+    "training": "培训",
+    "motivation": "激励",
+    "acceptance": "用户接受度",
+}
+_GROUP_ZH = {"end_user": "终端用户", "engineering": "工程客户"}
+_CATEGORY_ZH = {
+    "strategy": "战略",
+    "people": "人员",
+    "process": "流程",
+    "technology": "技术",
+    "customer": "客户",
+}
+
+
+def _item_text(study: Any, which: str, item_id: str, lang: str) -> str:
+    data = getattr(study, which, None)
+    inst = getattr(data, "instrument", None)
+    try:
+        text = inst.item(item_id).text.get(lang, "") if inst is not None else ""
+    except KeyError:
+        text = ""
+    return f"{item_id} ({text})" if text else item_id
+
+
+def _level_sentence(dim: str, ev: Mapping[str, Any], who: str = "customers") -> tuple[str, str]:
+    who_zh = "客户" if who == "customers" else "员工"
+    en = (
+        f"{who.capitalize()} rate {dim} at {_f(ev['mean'])} on the 1-5 scale (midpoint "
+        f"{_f(ev['midpoint'], 1)}; d = {_f(ev['d'])}, 95% CI {_f(ev['d_ci_low'])} to "
+        f"{_f(ev['d_ci_high'])}, n = {ev['n']})."
+    )
+    zh = (
+        f"{who_zh}对“{_DIM_ZH.get(dim, dim)}”的平均评分为 {_f(ev['mean'])}(1-5 分,中点 "
+        f"{_f(ev['midpoint'], 1)};d = {_f(ev['d'])},95% 置信区间 {_f(ev['d_ci_low'])} 至 "
+        f"{_f(ev['d_ci_high'])},n = {ev['n']})。"
+    )
+    return en, zh
+
+
+def _gap_sentence(dim: str, ev: Mapping[str, Any]) -> tuple[str, str]:
+    if "gap" not in ev:
+        return "", ""
+    en = (
+        f" Employees rate themselves at {_f(ev['employee_mean'])} on the same dimension "
+        f"(gap {_f(ev['gap'])}, Hedges' g = {_f(ev['gap_g'])})."
+    )
+    zh = (
+        f"员工自评同一维度为 {_f(ev['employee_mean'])}(差距 {_f(ev['gap'])},"
+        f"Hedges' g = {_f(ev['gap_g'])})。"
+    )
+    return en, zh
+
+
+# ---------------------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------------------
+
+_SAFEGUARDS = {
+    "institutional": (
+        "institutional safeguard (thesis §5.1): fix a daily/weekly/monthly reporting cycle, "
+        "and KPIs on customer satisfaction, loyalty and conversion in staff appraisal",
+        "制度保障(论文 5.1):建立日、周、月汇报制度,并将客户满意度、忠诚度、转化率纳入员工绩效考核",
+    ),
+    "training": (
+        "a training plan on customer development, maintenance, sales skills, product knowledge "
+        "and after-sales service (thesis §5.1, §5.4)",
+        "制定客户开发、客户维护、销售技巧、产品知识与售后服务的培训计划(论文 5.1、5.4)",
+    ),
+    "funding": (
+        "a budget for it (thesis §5.2: CRM maintenance, customer-relationship and travel costs, "
+        "capped to prevent false claims)",
+        "为此划拨专项资金(论文 5.2:CRM 维护、客情费用、差旅费用,并设定额度防止虚报)",
+    ),
+    "technology": (
+        "technology support (thesis §5.3: a CRM that analyses customer needs, a production line "
+        "that can deliver customised products)",
+        "技术保障(论文 5.3:能分析客户需求的 CRM 系统、能满足定制需求的生产方式)",
+    ),
+    "personnel": (
+        "personnel support (thesis §5.4: the general manager's backing, trainers seconded from "
+        "headquarters, a professional CRM team)",
+        "人员保障(论文 5.4:总经理全力支持、向总部借调专业人员开展培训、打造专业化客户关系管理团队)",
+    ),
+    "customer": (
+        "customer support (thesis §5.5: collect customers' feedback on the changes and feed it "
+        "back into the plan)",
+        "客户支持(论文 5.5:收集客户对优化方案的反馈并持续改进,形成良性循环)",
+    ),
+}
+
+
+def _safeguards(*keys: str) -> tuple[str, str]:
+    en = "; ".join(_SAFEGUARDS[k][0] for k in keys)
+    zh = ";".join(_SAFEGUARDS[k][1] for k in keys)
+    return f" Safeguards: {en}.", f"保障措施:{zh}。"
+
+
+def _scale_evidence(
+    ev: _Evidence, scale: str, table: str = "customer_scale_scores_summary"
+) -> dict:
+    out = {}
+    for col in ("n", "mean", "d", "d_ci_low", "d_ci_high"):
+        out[col] = ev.add(f"{scale}_{col}", table, col, scale=scale)
+    out["midpoint"] = ev.add(f"{scale}_midpoint", table, "reference", scale=scale)
+    return out
+
+
+def _gap_evidence(ev: _Evidence, study: Any, dim: str) -> dict:
+    if "perception_gap" not in study.tables:
+        return {}
+    try:
+        return {
+            "employee_mean": ev.add(
+                f"{dim}_employee_mean", "perception_gap", "employee_mean", dimension=dim
+            ),
+            "gap": ev.add(f"{dim}_gap", "perception_gap", "gap", dimension=dim),
+            "gap_g": ev.add(f"{dim}_gap_hedges_g", "perception_gap", "hedges_g", dimension=dim),
+        }
+    except KeyError:
+        return {}
+
+
+def _has_row(study: Any, table: str, **row: Any) -> bool:
+    if table not in study.tables:
+        return False
+    frame = study.tables[table]
+    if any(k not in frame.columns for k in row):
+        return False
+    mask = np.ones(len(frame), dtype=bool)
+    for k, v in row.items():
+        mask &= frame[k].astype(str).to_numpy() == str(v)
+    return int(mask.sum()) == 1
+
+
+def _finding(
+    fid: str,
+    area: str,
+    severity: str,
+    ev: _Evidence,
+    problem: tuple[str, str],
+    recommendation: tuple[str, str],
+    framework: str,
+    refs: Sequence[str],
+) -> Finding:
+    return Finding(
+        id=fid,
+        area=area,
+        severity=severity,
+        evidence=dict(ev.values),
+        evidence_refs=dict(ev.refs),
+        problem={"en": problem[0], "zh": problem[1]},
+        recommendation={"en": recommendation[0], "zh": recommendation[1]},
+        framework=framework,
+        references=tuple(REFERENCES[r] for r in refs),
+    )
+
+
+def _rule_identification(study: Any) -> list[Finding]:
+    out = []
+    if not _has_row(study, "customer_scale_scores_summary", scale="identification"):
+        return out
+    ev = _Evidence(study)
+    s = _scale_evidence(ev, "identification")
+    g = _gap_evidence(ev, study, "identification")
+    sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
+    en, zh = _level_sentence("identification", s)
+    gen, gzh = _gap_sentence("identification", g)
+    if sev in ("moderate", "major", "minor"):
+        problem = (
+            f"Customer identification is weak: {en}{gen} Customer information is defined, "
+            "collected and updated too narrowly and too slowly for customers to feel known.",
+            f"客户识别方式有限且落实不到位:{zh}{gzh}客户信息的定义、收集与更新不够全面、及时。",
+        )
+        sen, szh = _safeguards("institutional", "technology")
+        rec = (
+            "Diversify identification and develop regions (thesis §4.1): define the customer "
+            "information to keep, collect it through more channels (government procurement "
+            "sites, bids, visits, industry contacts), and develop under-served cities." + sen,
+            "多样化识别和开发客户(论文 4.1):明确需要掌握的客户信息,拓宽信息收集渠道(政府采购网、"
+            "招投标信息、实地拜访、行业关系),并加强对薄弱地区客户的开发。" + szh,
+        )
+    else:
+        problem = (f"No identification problem found: {en}{gen}", f"未发现客户识别问题:{zh}{gzh}")
+        rec = (
+            "Keep the current identification practice and monitor it in the next survey.",
+            "保持现有客户识别做法,并在下一次调查中持续跟踪。",
+        )
+    out.append(
+        _finding("identification.customer_rating", "identification", sev, ev, problem, rec,
+                 "IDIC (identify)", ["peppers2004", "cohen1988", "thesis"])
+    )  # fmt: skip
+
+    # The weakest identification item (thesis: information updated rarely and slowly).
+    items = study.tables.get("customer_item_summary")
+    if items is not None and not items.empty:
+        sub = items[(items["scale"] == "identification") & (items["rank_in_scale"] == 1)]
+        if len(sub) == 1:
+            item = str(sub["item"].iloc[0])
+            ev = _Evidence(study)
+            mean = ev.add(f"{item}_mean", "customer_item_summary", "mean", item=item)
+            d = ev.add(f"{item}_d", "customer_item_summary", "d", item=item)
+            lo = ev.add(f"{item}_d_ci_low", "customer_item_summary", "d_ci_low", item=item)
+            hi = ev.add(f"{item}_d_ci_high", "customer_item_summary", "d_ci_high", item=item)
+            scale_mean = ev.add("identification_mean", "customer_scale_scores_summary", "mean",
+                                scale="identification")  # fmt: skip
+            sev_item = effect_severity(d, lo, hi, "lower")
+            if sev_item != "info":
+                ten = _item_text(study, "customers", item, "en")
+                tzh = _item_text(study, "customers", item, "zh")
+                problem = (
+                    f"The weakest identification item is {ten}: mean {_f(mean)} (d = {_f(d)} "
+                    f"against the midpoint, 95% CI {_f(lo)} to {_f(hi)}; scale mean "
+                    f"{_f(scale_mean)}).",
+                    f"客户识别中得分最低的题项是 {tzh}:均值 {_f(mean)}(相对中点 d = {_f(d)},"
+                    f"95% 置信区间 {_f(lo)} 至 {_f(hi)};维度均值 {_f(scale_mean)})。",
+                )
+                rec = (
+                    "Set an explicit update frequency for customer records (e.g. after every "
+                    "contact and at least monthly), assign the update to the account owner, and "
+                    "check it in the reporting cycle (thesis §3.1.1(4), §4.5.3, §5.1).",
+                    "明确客户信息更新频率(如每次沟通后及至少每月一次),责任落实到客户负责人,"
+                    "并纳入定期汇报检查(论文 3.1.1(4)、4.5.3、5.1)。",
+                )
+                out.append(
+                    _finding(f"identification.item_{item}", "identification", sev_item, ev,
+                             problem, rec, "IDIC (identify)", ["peppers2004", "cohen1988", "thesis"])
+                )  # fmt: skip
+    return out
+
+
+def _rule_classification(study: Any) -> list[Finding]:
+    out = []
+    # (a) The company's own tiers against value (ABC).
+    if _has_row(study, "classification_agreement"):
+        ev = _Evidence(study)
+        kappa = ev.add("kappa", "classification_agreement", "kappa")
+        lo = ev.add("kappa_ci_low", "classification_agreement", "ci_low")
+        hi = ev.add("kappa_ci_high", "classification_agreement", "ci_high")
+        agree = ev.add("percent_agreement", "classification_agreement", "percent_agreement")
+        n = ev.add("n", "classification_agreement", "n")
+        a_customers = ev.add("a_customers", "abc_summary", "customers", abc_class="A")
+        a_pct = ev.add("a_percent_revenue", "abc_summary", "percent_revenue", abc_class="A")
+        sev = kappa_severity(kappa, hi)
+        base_en = (
+            f"The company's service tiers agree with value-based ABC classes at kappa = "
+            f"{_f(kappa)} (95% CI {_f(lo)} to {_f(hi)}; {_f(agree, 1)}% of {n} customers "
+            f"classified alike). The {a_customers} class-A customers bring {_f(a_pct, 1)}% of revenue."
+        )
+        base_zh = (
+            f"公司现有客户等级与按价值划分的 ABC 类别的一致性 kappa = {_f(kappa)}(95% 置信区间 "
+            f"{_f(lo)} 至 {_f(hi)};{n} 位客户中 {_f(agree, 1)}% 归类一致)。{a_customers} 位 A 类"
+            f"客户贡献了 {_f(a_pct, 1)}% 的收入。"
+        )
+        if sev != "info":
+            problem = (
+                "Customer classification ignores customer value: " + base_en,
+                "客户分类不合理,未体现客户价值:" + base_zh,
+            )
+            sen, szh = _safeguards("funding", "institutional")
+            rec = (
+                "Introduce ABC classification (thesis §4.2): set the standard (class A while the "
+                "cumulative revenue share is <= 70%, B up to 90%, C the rest, reviewed each year), "
+                "then roll it out: assign account owners and service levels per class, and move "
+                "customer-relationship resources towards class A." + sen,
+                "实施客户 ABC 分类管理(论文 4.2):先制定分类标准(累计收入占比 70% 以内为 A 类、90% "
+                "以内为 B 类、其余为 C 类,每年复核),再分步实施:按类别指定负责人与服务标准,将客情资源"
+                "向 A 类客户倾斜。" + szh,
+            )
+        else:
+            problem = (
+                "Service tiers follow customer value: " + base_en,
+                "客户分级与客户价值基本一致:" + base_zh,
+            )
+            rec = (
+                "Keep reviewing the tiers against revenue every year.",
+                "每年按收入复核客户分级。",
+            )
+        out.append(
+            _finding("classification.tiers_vs_value", "classification", sev, ev, problem, rec,
+                     "ABC classification / customer value", ["cohen1960", "landis1977", "juran1951", "thesis"])
+        )  # fmt: skip
+
+    # (b) Distribution of customers over cities.
+    if _has_row(study, "customer_distribution", by="city"):
+        ev = _Evidence(study)
+        hhi = ev.add("city_hhi", "customer_distribution", "hhi", by="city")
+        lo = ev.add("city_hhi_ci_low", "customer_distribution", "ci_low", by="city")
+        hi = ev.add("city_hhi_ci_high", "customer_distribution", "ci_high", by="city")
+        top = ev.add("top_city", "customer_distribution", "top_group", by="city")
+        top_share = ev.add("top_city_share", "customer_distribution", "top_share", by="city")
+        top2 = ev.add("top2_city_share", "customer_distribution", "top2_share", by="city")
+        groups = ev.add("cities", "customer_distribution", "groups", by="city")
+        sev = hhi_severity(hhi, lo)
+        type_txt_en = type_txt_zh = ""
+        if _has_row(study, "customer_distribution", by="customer_type"):
+            ttop = ev.add(
+                "top_customer_type", "customer_distribution", "top_group", by="customer_type"
+            )
+            tshare = ev.add(
+                "top_customer_type_share", "customer_distribution", "top_share", by="customer_type"
+            )
+            type_txt_en = f" {_pct(tshare)} of the customers are {ttop} customers."
+            type_txt_zh = f"{_GROUP_ZH.get(ttop, ttop)}占客户总数的 {_pct(tshare)}。"
+        base_en = (
+            f"Customers over {groups} cities: HHI = {_f(hhi, 3)} (95% CI {_f(lo, 3)} to {_f(hi, 3)}); "
+            f"{top} alone holds {_pct(top_share)} and the two largest cities {_pct(top2)}."
+            + type_txt_en
+        )
+        base_zh = (
+            f"客户分布于 {groups} 个城市:HHI = {_f(hhi, 3)}(95% 置信区间 {_f(lo, 3)} 至 {_f(hi, 3)});"
+            f"{top} 一地占 {_pct(top_share)},前两个城市合计占 {_pct(top2)}。" + type_txt_zh
+        )
+        if sev != "info":
+            problem = ("Customer distribution is unbalanced: " + base_en, "客户分布失衡:" + base_zh)
+            sen, szh = _safeguards("funding", "personnel")
+            rec = (
+                f"Develop customers region by region (thesis §4.1.2): set targets for the cities "
+                f"outside {top}, use local bid and procurement information and visits there, and "
+                "broaden the customer-type mix (more end users: hospitals, government bodies)."
+                + sen,
+                f"加强区域客户开发(论文 4.1.2):为 {top} 以外的城市设定开发目标,利用当地招投标与政府"
+                "采购信息并实地拜访,同时丰富客户类型结构(增加医院、政府机关等终端用户)。" + szh,
+            )
+        else:
+            problem = ("Customers are spread evenly: " + base_en, "客户分布较为均衡:" + base_zh)
+            rec = ("Keep developing all regions.", "继续保持各区域客户的均衡开发。")
+        out.append(
+            _finding("classification.distribution_city", "classification", sev, ev, problem, rec,
+                     "customer value / distribution (HHI)", ["doj2010", "thesis"])
+        )  # fmt: skip
+
+    # (c) Do customers perceive differentiated treatment (IDIC differentiate)?
+    if _has_row(study, "customer_scale_scores_summary", scale="differentiation"):
+        ev = _Evidence(study)
+        s = _scale_evidence(ev, "differentiation")
+        g = _gap_evidence(ev, study, "differentiation")
+        sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
+        en, zh = _level_sentence("differentiation", s)
+        gen, gzh = _gap_sentence("differentiation", g)
+        if sev != "info":
+            problem = (
+                f"Customers do not feel treated according to their value and needs: {en}{gen}",
+                f"客户未感受到差异化对待:{zh}{gzh}",
+            )
+            rec = (
+                "Differentiate service by ABC class (thesis §4.2.2, §4.3.2): service levels, visit "
+                "frequency and pricing policy per class.",
+                "按 ABC 类别区分服务(论文 4.2.2、4.3.2):为不同类别客户制定服务标准、拜访频率与价格政策。",
+            )
+        else:
+            problem = (
+                f"No differentiation problem found: {en}{gen}",
+                f"未发现客户区分问题:{zh}{gzh}",
+            )
+            rec = ("Keep the current differentiation practice.", "保持现有客户区分做法。")
+        out.append(
+            _finding("classification.customer_differentiation", "classification", sev, ev, problem,
+                     rec, "IDIC (differentiate)", ["peppers2004", "cohen1988", "thesis"])
+        )  # fmt: skip
+    return out
+
+
+def _rule_interaction(study: Any) -> list[Finding]:
+    if not _has_row(study, "customer_scale_scores_summary", scale="interaction"):
+        return []
+    ev = _Evidence(study)
+    s = _scale_evidence(ev, "interaction")
+    g = _gap_evidence(ev, study, "interaction")
+    sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
+    en, zh = _level_sentence("interaction", s)
+    gen, gzh = _gap_sentence("interaction", g)
+    if sev != "info":
+        problem = (
+            f"Communication and interaction with customers are insufficient: {en}{gen}",
+            f"客户沟通及互动不足:{zh}{gzh}",
+        )
+        sen, szh = _safeguards("training", "funding")
+        rec = (
+            "Differentiate communication (thesis §4.3): improve staff communication skills "
+            "(listening, product knowledge, follow-up), and set a contact plan per ABC class "
+            "(regular visits and reviews for class A, scheduled calls for B, online contact and "
+            "campaigns for C)." + sen,
+            "实施差异化沟通(论文 4.3):提升员工沟通技巧(倾听、产品知识、跟进回访),并按 ABC 类别"
+            "制定沟通计划(A 类定期拜访与回顾,B 类定期电话沟通,C 类线上联系与活动)。" + szh,
+        )
+    else:
+        problem = (f"No interaction problem found: {en}{gen}", f"未发现客户互动问题:{zh}{gzh}")
+        rec = ("Keep the current contact practice.", "保持现有沟通互动做法。")
+    return [
+        _finding("interaction.customer_rating", "interaction", sev, ev, problem, rec,
+                 "IDIC (interact)", ["peppers2004", "cohen1988", "thesis"])
+    ]  # fmt: skip
+
+
+def _rule_customization(study: Any) -> list[Finding]:
+    out = []
+    if not _has_row(study, "customer_scale_scores_summary", scale="customization"):
+        return out
+    ev = _Evidence(study)
+    s = _scale_evidence(ev, "customization")
+    g = _gap_evidence(ev, study, "customization")
+    sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
+    en, zh = _level_sentence("customization", s)
+    gen, gzh = _gap_sentence("customization", g)
+    if sev != "info":
+        problem = (
+            f"Customized service needs improvement: {en}{gen}",
+            f"客户定制化服务有待提高:{zh}{gzh}",
+        )
+        sen, szh = _safeguards("technology", "funding")
+        rec = (
+            "Customize for engineering customers (thesis §4.4.1: solutions per project, bid "
+            "support, delivery and installation plans) and for end users (§4.4.2: configuration, "
+            "training and after-sales packages per institution)." + sen,
+            "针对工程客户定制(论文 4.4.1:按项目提供解决方案、投标支持、交付安装计划),针对终端用户"
+            "定制(4.4.2:按单位需求提供配置、培训与售后服务包)。" + szh,
+        )
+    else:
+        problem = (f"No customization problem found: {en}{gen}", f"未发现定制化服务问题:{zh}{gzh}")
+        rec = ("Keep the current customization practice.", "保持现有定制化服务做法。")
+    out.append(
+        _finding("customization.customer_rating", "customization", sev, ev, problem, rec,
+                 "IDIC (customize)", ["peppers2004", "cohen1988", "thesis"])
+    )  # fmt: skip
+
+    # The less well served customer type: its gap to the other type AND its own level.
+    tests = study.tables.get("group_comparisons")
+    if tests is not None and not tests.empty and "group_1" in tests.columns:
+        row = tests[(tests["value"] == "customization") & (tests["group"] == "customer_type")]
+        if len(row) == 1 and str(row["group_1"].iloc[0]) not in ("", "nan"):
+            ev = _Evidence(study)
+            key = {"value": "customization", "group": "customer_type"}
+            d = ev.add("type_d", "group_comparisons", "effect_value", **key)
+            lo = ev.add("type_d_ci_low", "group_comparisons", "effect_ci_low", **key)
+            hi = ev.add("type_d_ci_high", "group_comparisons", "effect_ci_high", **key)
+            g1 = ev.add("group_1", "group_comparisons", "group_1", **key)
+            g2 = ev.add("group_2", "group_comparisons", "group_2", **key)
+            low, high = (g1, g2) if d < 0 else (g2, g1)
+            gkey = {"value": "customization", "group": "customer_type"}
+            lm = ev.add("low_group_mean", "group_means", "mean", level=low, **gkey)
+            ld = ev.add("low_group_d", "group_means", "d", level=low, **gkey)
+            ldl = ev.add("low_group_d_ci_low", "group_means", "d_ci_low", level=low, **gkey)
+            ldh = ev.add("low_group_d_ci_high", "group_means", "d_ci_high", level=low, **gkey)
+            hm = ev.add("high_group_mean", "group_means", "mean", level=high, **gkey)
+            # severity of the gap, oriented so that the lower group's disadvantage is "worse"
+            gap_sev = effect_severity(d, lo, hi, "lower" if d < 0 else "higher")
+            level_sev = effect_severity(ld, ldl, ldh, "lower")
+            sev2 = _mildest(gap_sev, level_sev)
+            if sev2 != "info":
+                problem = (
+                    f"{low} customers are served worse on customization than {high} customers: "
+                    f"mean {_f(lm)} vs {_f(hm)} (d = {_f(d)} for {g1} minus {g2}, 95% CI {_f(lo)} to "
+                    f"{_f(hi)}); their own rating is below the midpoint (d = {_f(ld)}, 95% CI "
+                    f"{_f(ldl)} to {_f(ldh)}).",
+                    f"{_GROUP_ZH.get(low, low)}的定制化服务评价低于{_GROUP_ZH.get(high, high)}:均值 "
+                    f"{_f(lm)} 对 {_f(hm)}({g1} 减 {g2} 的 d = {_f(d)},95% 置信区间 {_f(lo)} 至 "
+                    f"{_f(hi)});其评分低于中点(d = {_f(ld)},95% 置信区间 {_f(ldl)} 至 {_f(ldh)})。",
+                )
+                rec = (
+                    f"Design a customization offer for {low} customers first (thesis §4.4.2 for end "
+                    "users: needs survey per institution, configurable packages, on-site training), "
+                    "and record their requirements in the CRM (thesis §5.2: the CRM lacks a "
+                    "needs-summary function for end users).",
+                    f"优先为{_GROUP_ZH.get(low, low)}设计定制化方案(论文 4.4.2:逐单位调研需求、提供可配置的"
+                    "产品服务包与现场培训),并在 CRM 中记录其需求(论文 5.2:现有 CRM 缺少终端用户需求整理功能)。",
+                )
+                out.append(
+                    _finding(f"customization.{low}", "customization", sev2, ev, problem, rec,
+                             "IDIC (customize) / customer value", ["peppers2004", "cohen1988", "thesis"])
+                )  # fmt: skip
+    return out
+
+
+def _rule_crm_system(study: Any) -> list[Finding]:
+    out = []
+    table = "employee_scale_scores_summary"
+    if not _has_row(study, table, scale="crm_use"):
+        return out
+    ev = _Evidence(study)
+    s = _scale_evidence(ev, "crm_use", table)
+    sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
+    en, zh = _level_sentence("CRM-system use", s, who="employees")
+    zh = zh.replace("“CRM-system use”", "“CRM 系统使用”")
+    extra_en = extra_zh = ""
+    # The reverse-keyed item "I keep customer records outside the CRM", raw agreement.
+    items = study.tables.get("employee_item_summary")
+    rev_sev = "info"
+    if items is not None and not items.empty:
+        rev = items[(items["scale"] == "crm_use") & (items["reverse_keyed"].astype(str) == "True")]
+        for item in rev["item"].astype(str).tolist()[:1]:
+            m = ev.add(f"{item}_mean", "employee_item_summary", "mean", item=item)
+            dd = ev.add(f"{item}_d", "employee_item_summary", "d", item=item)
+            dl = ev.add(f"{item}_d_ci_low", "employee_item_summary", "d_ci_low", item=item)
+            dh = ev.add(f"{item}_d_ci_high", "employee_item_summary", "d_ci_high", item=item)
+            rev_sev = effect_severity(dd, dl, dh, "higher")
+            extra_en += (
+                f" Agreement with {_item_text(study, 'employees', item, 'en')} averages {_f(m)} "
+                f"(d = {_f(dd)} above the midpoint, 95% CI {_f(dl)} to {_f(dh)})."
+            )
+            extra_zh += (
+                f"对 {_item_text(study, 'employees', item, 'zh')} 的平均同意程度为 {_f(m)}(相对中点 "
+                f"d = {_f(dd)},95% 置信区间 {_f(dl)} 至 {_f(dh)})。"
+            )
+    if _has_row(study, "employee_group_comparisons", value="crm_use", group="role"):
+        key = {"value": "crm_use", "group": "role"}
+        eta = ev.add("role_eta_squared", "employee_group_comparisons", "effect_value", **key)
+        el = ev.add("role_eta_squared_ci_low", "employee_group_comparisons", "effect_ci_low", **key)
+        extra_en += f" Use differs by role: eta squared = {_f(eta)} (lower 95% bound {_f(el)})."
+        extra_zh += f"不同岗位之间使用差异:eta² = {_f(eta)}(95% 置信下限 {_f(el)})。"
+    sev = _worst(sev, rev_sev)
+    if sev != "info":
+        problem = (
+            f"CRM-system use is not standardised: {en}{extra_en}",
+            f"CRM 系统应用不规范:{zh}{extra_zh}",
+        )
+        sen, szh = _safeguards("funding", "training", "institutional")
+        rec = (
+            "Build CRM information (thesis §4.5): make the CRM the single place for customer "
+            "records (value the CRM idea; a customer-centred culture; a stable, complete customer "
+            "database), set record-keeping rules per role, appoint a CRM administrator and keep "
+            "the system stable rather than switching systems." + sen,
+            "完善 CRM 客户信息建设(论文 4.5):加强对 CRM 理念的重视,构建“以客户为中心”的企业文化,"
+            "稳定与完善客户信息数据库;按岗位制定录入规范,指定专人维护,不轻易更换系统。" + szh,
+        )
+    else:
+        problem = (
+            f"CRM-system use looks standard: {en}{extra_en}",
+            f"CRM 系统使用较为规范:{zh}{extra_zh}",
+        )
+        rec = ("Keep the CRM rules and training.", "保持现有 CRM 使用规范与培训。")
+    out.append(
+        _finding("crm_system.use", "crm_system", sev, ev, problem, rec,
+                 "CRM system / information building", ["cohen1988", "thesis"])
+    )  # fmt: skip
+    return out
+
+
+def _rule_perception_gap(study: Any) -> list[Finding]:
+    out = []
+    gap = study.tables.get("perception_gap")
+    if gap is None or gap.empty:
+        return out
+    for dim in gap["dimension"].astype(str):
+        ev = _Evidence(study)
+        key = {"dimension": dim}
+        em = ev.add("employee_mean", "perception_gap", "employee_mean", **key)
+        cm = ev.add("customer_mean", "perception_gap", "customer_mean", **key)
+        gp = ev.add("gap", "perception_gap", "gap", **key)
+        gl = ev.add("gap_ci_low", "perception_gap", "ci_low", **key)
+        gh = ev.add("gap_ci_high", "perception_gap", "ci_high", **key)
+        g = ev.add("hedges_g", "perception_gap", "hedges_g", **key)
+        lo = ev.add("hedges_g_ci_low", "perception_gap", "hedges_g_ci_low", **key)
+        hi = ev.add("hedges_g_ci_high", "perception_gap", "hedges_g_ci_high", **key)
+        sev = effect_severity(g, lo, hi, "higher")
+        if sev == "info":
+            continue
+        problem = (
+            f"Employees rate the company's {dim} higher than its customers do: {_f(em)} vs "
+            f"{_f(cm)} (gap {_f(gp)}, 95% CI {_f(gl)} to {_f(gh)}; Hedges' g = {_f(g)}, 95% CI "
+            f"{_f(lo)} to {_f(hi)}).",
+            f"员工对公司“{_DIM_ZH.get(dim, dim)}”的自评高于客户评价:{_f(em)} 对 {_f(cm)}(差距 "
+            f"{_f(gp)},95% 置信区间 {_f(gl)} 至 {_f(gh)};Hedges' g = {_f(g)},95% 置信区间 "
+            f"{_f(lo)} 至 {_f(hi)})。",
+        )
+        sen, szh = _safeguards("customer", "training")
+        rec = (
+            "Share the customer results with the sales team, make customer-rated KPIs (not "
+            "self-assessment) the basis of appraisal, and repeat the customer survey each year."
+            + sen,
+            "向销售团队通报客户评价结果,以客户评价(而非自评)作为考核依据,并每年重复开展客户调查。"
+            + szh,
+        )
+        out.append(
+            _finding(f"perception_gap.{dim}", "perception_gap", sev, ev, problem, rec,
+                     "IDIC / customer-employee perception gap", ["cohen1988", "peppers2004", "thesis"])
+        )  # fmt: skip
+    return out
+
+
+def _rule_loyalty(study: Any) -> list[Finding]:
+    if not _has_row(study, "satisfaction_vs_loyalty"):
+        return []
+    ev = _Evidence(study)
+    sat = ev.add("satisfaction_mean", "satisfaction_vs_loyalty", "mean_after")
+    loy = ev.add("loyalty_mean", "satisfaction_vs_loyalty", "mean_before")
+    dz = ev.add("d_z", "satisfaction_vs_loyalty", "d_z")
+    lo = ev.add("d_z_ci_low", "satisfaction_vs_loyalty", "d_z_ci_low")
+    hi = ev.add("d_z_ci_high", "satisfaction_vs_loyalty", "d_z_ci_high")
+    merc_txt_en = merc_txt_zh = ""
+    if _has_row(study, "satisfaction_loyalty", segment="mercenary"):
+        mp = ev.add("mercenary_percent", "satisfaction_loyalty", "percent", segment="mercenary")
+        mn = ev.add("mercenary_n", "satisfaction_loyalty", "n", segment="mercenary")
+        ap = ev.add("apostle_percent", "satisfaction_loyalty", "percent", segment="apostle")
+        merc_txt_en = (
+            f" {mn} customers ({_f(mp, 1)}%) are mercenaries (satisfied but not loyal); "
+            f"{_f(ap, 1)}% are apostles."
+        )
+        merc_txt_zh = (
+            f"{mn} 位客户({_f(mp, 1)}%)属于“唯利是图者”(满意但不忠诚);“忠诚拥护者”占 {_f(ap, 1)}%。"
+        )
+    if _has_row(study, "nps"):
+        nps = ev.add("nps", "nps", "nps")
+        merc_txt_en += f" NPS = {_f(nps, 1)}."
+        merc_txt_zh += f"净推荐值 NPS = {_f(nps, 1)}。"
+    sev = effect_severity(dz, lo, hi, "higher")
+    if sev == "info":
+        return []
+    problem = (
+        f"Satisfaction does not translate into loyalty: satisfaction {_f(sat)} vs loyalty "
+        f"{_f(loy)} (d_z = {_f(dz)}, 95% CI {_f(lo)} to {_f(hi)}).{merc_txt_en}",
+        f"满意不等于忠诚:满意度 {_f(sat)},忠诚度 {_f(loy)}(d_z = {_f(dz)},95% 置信区间 {_f(lo)} 至 "
+        f"{_f(hi)})。{merc_txt_zh}",
+    )
+    sen, szh = _safeguards("institutional", "customer")
+    rec = (
+        "Manage loyalty, not only satisfaction: find out why satisfied customers would switch "
+        "(price, competitors' offers), add loyalty measures (repurchase, share of wallet, "
+        "referrals) to the KPIs, and build relationship benefits for class-A customers." + sen,
+        "在满意度之外管理忠诚度:了解满意客户仍考虑更换供应商的原因(价格、竞争对手条件),将复购、"
+        "客户钱包份额、推荐等忠诚指标纳入考核,并为 A 类客户设计关系利益。" + szh,
+    )
+    return [
+        _finding("loyalty.satisfied_not_loyal", "loyalty", sev, ev, problem, rec,
+                 "satisfaction-loyalty (Jones & Sasser)", ["jones1995", "cohen1988", "reichheld2003"])
+    ]  # fmt: skip
+
+
+def _rule_concentration(study: Any) -> list[Finding]:
+    if not _has_row(study, "concentration_summary", by="city"):
+        return []
+    ev = _Evidence(study)
+    top = ev.add("top20_revenue_share", "concentration_summary", "top_revenue_share", by="city")
+    gini = ev.add("gini", "concentration_summary", "gini", by="city")
+    n = ev.add("customers", "concentration_summary", "n_customers", by="city")
+    sev = "minor" if top is not None and top >= PARETO_TOP_SHARE else "info"
+    problem = (
+        f"Revenue is concentrated: the top 20% of the {_f(n, 0)} customers bring {_pct(top)} of "
+        f"revenue (Gini = {_f(gini)}).",
+        f"收入集中:前 20% 的客户(共 {_f(n, 0)} 位)贡献了 {_pct(top)} 的收入(基尼系数 {_f(gini)})。",
+    )
+    rec = (
+        "Protect the largest accounts (class A) with dedicated owners and service plans, and "
+        "reduce dependence on them by developing B customers (thesis §4.2; concentration raises "
+        "business risk, thesis §1.3).",
+        "为最大客户(A 类)配备专人与服务计划加以维护,同时培育 B 类客户以降低对少数客户的依赖"
+        "(论文 4.2;客户过度集中会增加经营风险,论文 1.3)。",
+    )
+    return [
+        _finding("concentration.revenue", "concentration", sev, ev, problem, rec,
+                 "customer value / Pareto", ["juran1951", "thesis"])
+    ]  # fmt: skip
+
+
+def _rule_reliability(study: Any) -> list[Finding]:
+    out = []
+    for table, who in (("reliability_customer", "customer"), ("reliability_employee", "employee")):
+        frame = study.tables.get(table)
+        if frame is None or frame.empty or "alpha" not in frame.columns:
+            continue
+        for scale in frame["scale"].astype(str):
+            ev = _Evidence(study)
+            alpha = ev.add("alpha", table, "alpha", scale=scale)
+            sev = alpha_severity(alpha)
+            if sev == "info":
+                continue
+            problem = (
+                f"The {who} scale '{scale}' is not reliable enough: Cronbach's alpha = {_f(alpha)} "
+                f"(< {ALPHA_ADEQUATE:.2f}).",
+                f"{'客户' if who == 'customer' else '员工'}量表“{_DIM_ZH.get(scale, scale)}”信度不足:"
+                f"Cronbach's α = {_f(alpha)}(< {ALPHA_ADEQUATE:.2f})。",
+            )
+            rec = (
+                "Read findings that rely on this scale with caution; revise or add items before "
+                "the next survey (see the item analysis).",
+                "依据该量表得出的结论需谨慎解读;下次调查前修订或增加题项(参见题项分析)。",
+            )
+            out.append(
+                _finding(f"reliability.{who}_{scale}", "reliability", sev, ev, problem, rec,
+                         "psychometrics", ["nunnally1978"])
+            )  # fmt: skip
+    return out
+
+
+def _rule_people(study: Any) -> list[Finding]:
+    out = []
+    table = "employee_scale_scores_summary"
+    for scale in ("training", "motivation", "acceptance"):
+        if not _has_row(study, table, scale=scale):
+            continue
+        ev = _Evidence(study)
+        s = _scale_evidence(ev, scale, table)
+        sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
+        if sev == "info":
+            continue
+        en, zh = _level_sentence(scale, s, who="employees")
+        sen, szh = _safeguards("training", "personnel")
+        out.append(
+            _finding(
+                f"people.{scale}",
+                "people",
+                sev,
+                ev,
+                (
+                    f"Employees report weak {scale}: {en}",
+                    f"员工的“{_DIM_ZH.get(scale, scale)}”偏弱:{zh}",
+                ),
+                (
+                    "Strengthen the people side of CRM before further system changes." + sen,
+                    "在进一步调整系统之前先加强 CRM 的人员基础。" + szh,
+                ),
+                "CRM implementation (people)",
+                ["cohen1988", "scorecard", "thesis"],
+            )
+        )
+    return out
+
+
+def _rule_implementation(study: Any) -> list[Finding]:
+    out = []
+    comp = study.tables.get("scorecard_comparisons")
+    if comp is None or comp.empty or "category" not in comp.columns:
+        return out
+    for category in comp["category"].astype(str).unique():
+        before, after = f"{category}_before", f"{category}_after"
+        if not _has_row(
+            study, "scorecard_comparisons", category=category, before=before, after=after
+        ):
+            continue
+        ev = _Evidence(study)
+        key = {"category": category, "before": before, "after": after}
+        mb = ev.add("mean_before", "scorecard_comparisons", "mean_before", **key)
+        ma = ev.add("mean_after", "scorecard_comparisons", "mean_after", **key)
+        dz = ev.add("d_z", "scorecard_comparisons", "d_z", **key)
+        lo = ev.add("d_z_ci_low", "scorecard_comparisons", "d_z_ci_low", **key)
+        hi = ev.add("d_z_ci_high", "scorecard_comparisons", "d_z_ci_high", **key)
+        # Deterioration after implementation is graded like any deficit; no meaningful
+        # improvement (d_z below small, and the CI excluding a medium gain) is minor.
+        sev = effect_severity(dz, lo, hi, "lower")
+        if sev == "info" and dz is not None and dz < D_SMALL and hi < D_MEDIUM:
+            sev = "minor"
+        if sev == "info":
+            continue
+        out.append(
+            _finding(
+                f"implementation.{category}",
+                "implementation",
+                sev,
+                ev,
+                (
+                    f"The CRM implementation has not improved {category}: {_f(mb)} before vs "
+                    f"{_f(ma)} after (d_z = {_f(dz)}, 95% CI {_f(lo)} to {_f(hi)}; a medium "
+                    f"improvement, d_z = {D_MEDIUM}, is expected).",
+                    f"CRM 实施未改善“{_CATEGORY_ZH.get(category, category)}”类指标:实施前 {_f(mb)},实施后 "
+                    f"{_f(ma)}(d_z = {_f(dz)},95% 置信区间 {_f(lo)} 至 {_f(hi)};预期至少中等程度改善,"
+                    f"d_z = {D_MEDIUM})。",
+                ),
+                (
+                    "Review this category's metrics in the reporting cycle and assign an owner "
+                    "(thesis §5.1).",
+                    "在定期汇报中复盘该类指标并指定负责人(论文 5.1)。",
+                ),
+                "CRM implementation scorecard",
+                ["scorecard", "cohen1988"],
+            )
+        )
+    return out
+
+
+_RULES = (
+    _rule_identification,
+    _rule_classification,
+    _rule_interaction,
+    _rule_customization,
+    _rule_crm_system,
+    _rule_perception_gap,
+    _rule_loyalty,
+    _rule_concentration,
+    _rule_reliability,
+    _rule_people,
+    _rule_implementation,
+)
+
+_AREA_ORDER = (
+    *THESIS_AREAS,
+    "perception_gap",
+    "loyalty",
+    "concentration",
+    "people",
+    "implementation",
+    "reliability",
+)
+
+
+def derive_findings(study: Any) -> list[Finding]:
+    """Apply every rule to the tables of a study.
+
+    Parameters
+    ----------
+    study : StudyResult
+        From :func:`crm_research.study.run_study`.
+
+    Returns
+    -------
+    list of Finding
+        The five thesis areas first (in the thesis' order), then the others; within an area
+        the most severe first.
+
+    Examples
+    --------
+    >>> from crm_research.cases.d_company import simulate
+    >>> from crm_research.study import run_study
+    >>> case = simulate(1, "thesis")
+    >>> found = derive_findings(run_study(case.customers, case.employees, case.ledger))
+    >>> sorted({f.area for f in found if f.severity in ("moderate", "major")}) >= sorted(THESIS_AREAS)
+    True
+
+    References
+    ----------
+    Cohen, J. (1988); Landis & Koch (1977); US DOJ & FTC (2010); Nunnally (1978).
+    """
+    if not hasattr(study, "tables"):
+        raise InputError("derive_findings needs a StudyResult (an object with .tables).")
+    found: list[Finding] = []
+    for rule in _RULES:
+        found.extend(rule(study))
+    order = {a: k for k, a in enumerate(_AREA_ORDER)}
+    found.sort(key=lambda f: (order.get(f.area, len(order)), -_SEVERITY_RANK[f.severity], f.id))
+    return found
+
+
+def findings_to_records(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    """JSON-able list of finding records (see :meth:`Finding.to_record`).
+
+    Examples
+    --------
+    >>> findings_to_records([])
+    []
+    """
+    return [f.to_record() for f in findings]
+
+
+def findings_to_frame(findings: Sequence[Finding], lang: str = "en") -> pd.DataFrame:
+    """One row per finding: ``id, area, severity, problem, recommendation, framework``.
+
+    Examples
+    --------
+    >>> findings_to_frame([]).columns.tolist()[:3]
+    ['id', 'area', 'severity']
+    """
+    cols = ["id", "area", "severity", "problem", "recommendation", "framework"]
+    return pd.DataFrame(
+        [
+            [f.id, f.area, f.severity, f.problem[lang], f.recommendation[lang], f.framework]
+            for f in findings
+        ],
+        columns=cols,
+    )
+
+
+_AREA_TITLES = {
+    "identification": ("Customer identification", "客户识别"),
+    "classification": ("Customer distribution and classification", "客户分布与分类"),
+    "interaction": ("Communication and interaction", "客户沟通及互动"),
+    "customization": ("Customized service", "客户定制化服务"),
+    "crm_system": ("CRM-system use", "CRM 系统应用"),
+    "perception_gap": ("Employee-customer perception gap", "员工与客户认知差距"),
+    "loyalty": ("Satisfaction and loyalty", "满意度与忠诚度"),
+    "concentration": ("Revenue concentration", "收入集中度"),
+    "people": ("People", "人员"),
+    "implementation": ("CRM implementation", "CRM 实施"),
+    "reliability": ("Measurement reliability", "测量信度"),
+}
+
+
+def render_findings(findings: Sequence[Finding], lang: str = "en") -> str:
+    """Render findings as Markdown in Chinese (``"zh"``) or English (``"en"``).
+
+    Parameters
+    ----------
+    findings : sequence of Finding
+    lang : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown: one section per area, one entry per finding with severity, problem,
+        evidence, recommendation, framework and references.
+
+    Examples
+    --------
+    >>> render_findings([], "en").splitlines()[0]
+    '# Findings and recommendations'
+    """
+    if lang not in ("en", "zh"):
+        raise InputError(f"Language must be 'zh' or 'en', not {lang!r}.")
+    zh = lang == "zh"
+    lines = ["# 发现与建议" if zh else "# Findings and recommendations", ""]
+    if not findings:
+        lines.append("(无)" if zh else "(none)")
+        return "\n".join(lines) + "\n"
+    area = None
+    for f in findings:
+        if f.area != area:
+            area = f.area
+            en_t, zh_t = _AREA_TITLES.get(area, (area, area))
+            lines += [f"## {zh_t if zh else en_t}", ""]
+        sev = _SEVERITY_ZH[f.severity] if zh else f.severity
+        lines.append(f"### [{sev}] `{f.id}`")
+        lines.append("")
+        lines.append(f"**{'问题' if zh else 'Problem'}:** {f.problem[lang]}")
+        lines.append("")
+        lines.append(f"**{'建议' if zh else 'Recommendation'}:** {f.recommendation[lang]}")
+        lines.append("")
+        ev = ", ".join(
+            f"{k} = {_f(v, 3) if isinstance(v, float) else v}" for k, v in f.evidence.items()
+        )
+        lines.append(f"*{'证据' if zh else 'Evidence'}:* {ev}")
+        lines.append("")
+        lines.append(f"*{'理论框架' if zh else 'Framework'}:* {f.framework}")
+        lines.append("")
+        for ref in f.references:
+            lines.append(f"- {ref}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
