@@ -548,8 +548,8 @@ def htmt(
     --------
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
-    >>> f = rng.normal(size=(2000, 1))
-    >>> d = pd.DataFrame(f + rng.normal(size=(2000, 4)), columns=list("abcd"))
+    >>> f = rng.normal(size=(100_000, 1))  # one construct measured by all four items
+    >>> d = pd.DataFrame(f + rng.normal(size=(100_000, 4)), columns=list("abcd"))
     >>> round(float(htmt(d, {"f1": ["a", "b"], "f2": ["c", "d"]}).iloc[0, 1]), 1)
     1.0
 
@@ -621,6 +621,9 @@ class CFAResult:
     loadings : pandas.DataFrame
         One row per (factor, item): ``loading`` (standardized, lavaan std.all), its
         delta-method ``loading_se``, the unstandardized ``estimate``, ``se``, ``z``, ``pvalue``.
+    parameters : pandas.DataFrame
+        All parameters (loadings, residual variances, factor variances and covariances):
+        ``lhs, op, rhs, estimate, se, z, pvalue, std_all, std_se``.
     factor_correlations, factor_covariances : pandas.DataFrame
         Factors × factors.
     residual_variances : pandas.DataFrame
@@ -648,6 +651,7 @@ class CFAResult:
     n: int
     fit: dict[str, float]
     loadings: pd.DataFrame
+    parameters: pd.DataFrame
     factor_correlations: pd.DataFrame
     factor_covariances: pd.DataFrame
     residual_variances: pd.DataFrame
@@ -670,74 +674,13 @@ class CFAResult:
         return wide.reindex(index=items, columns=list(self.model)).fillna(0.0)
 
     def to_frame(self) -> pd.DataFrame:
-        """The parameter table: loadings, factor (co)variances and residual variances.
+        """The parameter table (a copy of `parameters`).
 
-        Columns ``lhs, op, rhs, estimate, se, z, pvalue, std_all`` as in lavaan's
-        ``parameterEstimates`` joined with ``standardizedSolution``.
+        Columns ``lhs, op, rhs, estimate, se, z, pvalue, std_all, std_se`` as lavaan's
+        ``parameterEstimates`` joined with ``standardizedSolution``; fixed parameters have
+        ``se`` NaN.
         """
-        rows = [
-            {
-                "lhs": r.factor,
-                "op": "=~",
-                "rhs": r.item,
-                "estimate": r.estimate,
-                "se": r.se,
-                "z": r.z,
-                "pvalue": r.pvalue,
-                "std_all": r.loading,
-            }
-            for r in self.loadings.itertuples()
-        ]
-        rows += [
-            {
-                "lhs": r.Index,
-                "op": "~~",
-                "rhs": r.Index,
-                "estimate": r.estimate,
-                "se": r.se,
-                "z": r.estimate / r.se if r.se > 0 else math.nan,
-                "pvalue": _two_sided_p(r.estimate, r.se),
-                "std_all": r.std_all,
-            }
-            for r in self.residual_variances.itertuples()
-        ]
-        names = list(self.model)
-        for a, first in enumerate(names):
-            for second in names[a:]:
-                rows.append(
-                    {
-                        "lhs": first,
-                        "op": "~~",
-                        "rhs": second,
-                        "estimate": float(self.factor_covariances.loc[first, second]),
-                        "se": self._latent_se.get((first, second), math.nan),
-                        "z": math.nan,
-                        "pvalue": math.nan,
-                        "std_all": float(self.factor_correlations.loc[first, second]),
-                    }
-                )
-        frame = pd.DataFrame(rows)
-        frame["z"] = np.where(
-            frame["op"].eq("~~") & frame["lhs"].isin(names),
-            frame["estimate"] / frame["se"],
-            frame["z"],
-        )
-        frame["pvalue"] = [
-            _two_sided_p(e, s) if lhs in names and op == "~~" else p
-            for e, s, lhs, op, p in zip(
-                frame["estimate"],
-                frame["se"],
-                frame["lhs"],
-                frame["op"],
-                frame["pvalue"],
-                strict=True,
-            )
-        ]
-        return frame
-
-    @property
-    def _latent_se(self) -> dict[tuple[str, str], float]:
-        return dict(self.factor_covariances.attrs.get("se", {}))
+        return self.parameters.copy()
 
     def fit_table(self) -> pd.DataFrame:
         """Fit measures with their cited cut-offs (Hu & Bentler 1999) and whether each is met."""
@@ -1052,68 +995,92 @@ def _fit_cfa(
     if estimator_name == "MLR":
         fit.update(_robust_fit(spec, theta, centred, sample_cov, fit, n))
 
-    # ---- standardized solution -------------------------------------------------------------
+    # ---- standardized solution (lavaan std.all) with delta-method standard errors ----------
+    m = spec.n_factors
+    factor_pairs = [(f, g) for f in range(m) for g in range(f, m)]
+
     def standardized(t: np.ndarray) -> np.ndarray:
         lam_, phi_, psi_ = spec.unpack(t)
-        sd_lv = np.sqrt(np.abs(np.diag(phi_))) * np.sign(np.diag(phi_))
-        sd_ov = np.sqrt(np.diag(lam_ @ phi_ @ lam_.T + np.diag(psi_)))
-        std_loadings = lam_ * sd_lv[None, :] / sd_ov[:, None]
-        return np.concatenate([std_loadings[spec.pattern], psi_ / sd_ov**2])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sd_lv = np.sqrt(np.abs(np.diag(phi_))) * np.sign(np.diag(phi_))
+            sd_ov = np.sqrt(np.diag(lam_ @ phi_ @ lam_.T + np.diag(psi_)))
+            std_loadings = lam_ * sd_lv[None, :] / sd_ov[:, None]
+            std_phi = [phi_[f, g] / (sd_lv[f] * sd_lv[g]) for f, g in factor_pairs]
+        return np.concatenate([std_loadings[spec.pattern], psi_ / sd_ov**2, std_phi])
 
     std = standardized(theta)
-    n_loadings = int(spec.pattern.sum())
+    steps = [1e-6 * max(1.0, abs(value)) for value in theta]
     jac = np.column_stack(
         [
             (standardized(theta + h * e) - standardized(theta - h * e)) / (2 * h)
-            for e, h in (
-                (np.eye(spec.n_free)[k], 1e-6 * max(1.0, abs(theta[k]))) for k in range(spec.n_free)
-            )
+            for e, h in zip(np.eye(spec.n_free), steps, strict=True)
         ]
     )
     std_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
+    n_loadings = int(spec.pattern.sum())
+    std_residual = std[n_loadings : n_loadings + p]
 
     factor_names = list(factors)
-    loading_se = np.full_like(lam, math.nan)
+    index = {item: j for j, item in enumerate(items)}
+    free_se = {}
     for k, (j, f) in enumerate(spec.free_loadings):
-        loading_se[j, f] = se[k]
-    loading_rows = []
+        free_se[("=~", j, f)] = se[k]
+    for k, (f, g) in enumerate(spec.free_phi):
+        free_se[("lv", min(f, g), max(f, g))] = se[len(spec.free_loadings) + k]
+    offset = len(spec.free_loadings) + len(spec.free_phi)
     std_pattern = np.full_like(lam, math.nan)
     std_pattern[spec.pattern] = std[:n_loadings]
     std_se_pattern = np.full_like(lam, math.nan)
     std_se_pattern[spec.pattern] = std_se[:n_loadings]
-    index = {item: j for j, item in enumerate(items)}
+
+    parameter_rows = []
     for f, name in enumerate(factor_names):
         for item in factors[name]:
             j = index[item]
-            estimate_value, se_value = lam[j, f], loading_se[j, f]
-            loading_rows.append(
-                {
-                    "factor": name,
-                    "item": item,
-                    "loading": std_pattern[j, f],
-                    "loading_se": std_se_pattern[j, f],
-                    "estimate": estimate_value,
-                    "se": se_value,
-                    "z": estimate_value / se_value if se_value > 0 else math.nan,
-                    "pvalue": _two_sided_p(estimate_value, se_value),
-                }
+            parameter_rows.append(
+                (name, "=~", item, lam[j, f], free_se.get(("=~", j, f), math.nan))
+                + (std_pattern[j, f], std_se_pattern[j, f])
             )
-    loadings = pd.DataFrame(loading_rows)
-    offset = len(spec.free_loadings) + len(spec.free_phi)
-    residual_variances = pd.DataFrame(
-        {"estimate": psi, "se": se[offset:], "std_all": std[n_loadings:]}, index=items
+    for j, item in enumerate(items):
+        parameter_rows.append(
+            (item, "~~", item, psi[j], se[offset + j], std_residual[j], std_se[n_loadings + j])
+        )
+    for k, (f, g) in enumerate(factor_pairs):
+        parameter_rows.append(
+            (factor_names[f], "~~", factor_names[g], phi[f, g])
+            + (free_se.get(("lv", f, g), math.nan), std[n_loadings + p + k])
+            + (std_se[n_loadings + p + k] if f != g else math.nan,)
+        )
+    parameters = pd.DataFrame(
+        parameter_rows, columns=["lhs", "op", "rhs", "estimate", "se", "std_all", "std_se"]
     )
-    residual_variances.index.name = "item"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        parameters.insert(5, "z", parameters["estimate"] / parameters["se"])
+    parameters.insert(
+        6,
+        "pvalue",
+        [_two_sided_p(e, s) for e, s in zip(parameters["estimate"], parameters["se"], strict=True)],
+    )
 
+    is_loading = parameters["op"].eq("=~")
+    loadings = (
+        parameters.loc[
+            is_loading, ["lhs", "rhs", "std_all", "std_se", "estimate", "se", "z", "pvalue"]
+        ]
+        .rename(
+            columns={"lhs": "factor", "rhs": "item", "std_all": "loading", "std_se": "loading_se"}
+        )
+        .reset_index(drop=True)
+    )
+    residual_variances = pd.DataFrame(
+        {"estimate": psi, "se": se[offset:], "std_all": std_residual},
+        index=pd.Index(items, name="item"),
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         sd_lv = np.sqrt(np.diag(phi))
         correlations = phi / np.outer(sd_lv, sd_lv)
     factor_correlations = pd.DataFrame(correlations, index=factor_names, columns=factor_names)
     factor_covariances = pd.DataFrame(phi, index=factor_names, columns=factor_names)
-    latent_se = {}
-    for k, (f, g) in enumerate(spec.free_phi):
-        latent_se[(factor_names[g], factor_names[f])] = float(se[len(spec.free_loadings) + k])
-    factor_covariances.attrs["se"] = latent_se
 
     # ---- reliability and validity -----------------------------------------------------------
     # semTools 0.5-6 compRelSEM() and AVE() (obs.var = TRUE): common variance over the
@@ -1126,7 +1093,7 @@ def _fit_cfa(
         lam_f = lam[rows, f]
         common = lam_f.sum() ** 2 * phi[f, f]
         lam_std = std_pattern[rows, f]
-        theta_std = std[n_loadings:][rows]
+        theta_std = std_residual[rows]
         validity_rows.append(
             {
                 "factor": name,
@@ -1160,6 +1127,7 @@ def _fit_cfa(
         n=n,
         fit=fit,
         loadings=loadings,
+        parameters=parameters,
         factor_correlations=factor_correlations,
         factor_covariances=factor_covariances,
         residual_variances=residual_variances,

@@ -152,6 +152,8 @@ def assert_parameters_match(result: sem.CFAResult, lavaan_params: dict, check_se
         assert mine["std_all"] == pytest.approx(row.std_all, abs=TOL_INDEX), key
         if check_se and row.se > 0:
             assert mine["se"] == pytest.approx(row.se, abs=TOL_PARAMETER), key
+        if check_se and row.std_se > 0:  # delta method on the standardized solution
+            assert mine["std_se"] == pytest.approx(row.std_se, abs=TOL_PARAMETER), key
     if check_se:
         loadings = result.loadings.set_index(["factor", "item"])["loading_se"]
         for row in theirs[theirs["op"] == "=~"].itertuples():
@@ -494,7 +496,9 @@ def test_result_interface(hs_ml, hs_mlr):
     assert required <= set(hs_ml.fit)
     assert {"chisq_scaled", "scaling_factor", "cfi_robust", "tli_robust"} <= set(hs_mlr.fit)
     frame = hs_ml.to_frame()
-    assert list(frame.columns) == ["lhs", "op", "rhs", "estimate", "se", "z", "pvalue", "std_all"]
+    assert list(frame.columns) == [
+        "lhs", "op", "rhs", "estimate", "se", "z", "pvalue", "std_all", "std_se",
+    ]  # fmt: skip
     assert len(frame) == 9 + 9 + 6
     matrix = hs_ml.loading_matrix
     assert matrix.shape == (9, 3) and matrix.loc["x1", "textual"] == 0.0
