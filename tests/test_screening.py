@@ -344,3 +344,33 @@ def test_flagged_values_never_become_numbers(tmp_path_factory, rows):
                 assert np.isnan(got)
                 assert cell == "" or (row, col) in flagged
     assert resp.items.stack().dropna().between(1, 5).all()
+
+
+def test_respondent_rules_on_the_customer_instrument(tmp_path):
+    inst = load_instrument("d_company_customer")
+    rng = np.random.default_rng(5)
+    n = 12
+    df = pd.DataFrame(
+        {
+            it.id: rng.integers(it.response_scale.min, it.response_scale.max + 1, n)
+            for it in inst.items
+        }
+    ).astype(float)
+    df.insert(0, "customer_id", [f"C{i}" for i in range(n)])
+    df["duration_seconds"] = [300.0, 310, 290, 305, 295, 320, 280, 300, 315, 285, 90, 300]
+    likert = [i for i in inst.item_ids if i != "nps"]
+    df.loc[3, likert] = 5.0  # straight-liner (row 5); NPS 0..10 is not compared
+    df.loc[3, "nps"] = 10.0
+    df.loc[6, likert[:15]] = np.nan  # 15 of 28 missing (row 8): more than half
+    path = tmp_path / "c.csv"
+    df.to_csv(path, index=False)
+    resp = read_responses(path, inst)
+    t = resp.quality.to_frame()
+    got = {(int(r), rule) for r, rule in zip(t["row"], t["rule"], strict=True) if pd.notna(r)}
+    assert got == {(5, "straight_lining"), (8, "too_many_missing"), (12, "speeder")}
+    # median of the 11 durations kept = 300 s; 90 s < 100 s
+    assert t.loc[t["rule"] == "speeder", "value"].item() == "90 s (median 300 s)"
+    assert 5 in resp.items.index and 8 not in resp.items.index and 12 in resp.items.index
+    dropped = read_responses(path, inst, exclude_straightliners=True, exclude_speeders=True)
+    assert list(dropped.items.index) == [r for r in range(2, 14) if r not in (5, 8, 12)]
+    assert dropped.quality.rows_excluded() == [5, 8, 12]
