@@ -1766,7 +1766,10 @@ class ScorecardSummary:
         return self.comparisons.copy()
 
     def __repr__(self) -> str:
-        wide = self.means.pivot(index="category", columns="phase", values="mean")
+        wide = self.means.pivot(index="category", columns="phase", values="mean").reindex(
+            index=list(dict.fromkeys(self.means["category"])),
+            columns=list(dict.fromkeys(self.means["phase"])),
+        )
         return "ScorecardSummary(category x phase means)\n" + wide.round(3).to_string()
 
 
