@@ -444,7 +444,8 @@ def distribution(
         Id column used for distinct counting.
     wide : bool
         If False (default) a tidy table; if True a cross-tab with ``by[0]`` as rows, the other
-        columns as columns and ``Total`` margins.
+        columns as columns and ``Total`` margins (one ``customers`` column for a single
+        ``by`` column).
 
     Returns
     -------
@@ -479,13 +480,12 @@ def distribution(
             raise InputError(f"Column {column!r} of customers has a missing value at row {row!r}.")
     if wide:
         unique = frame.drop_duplicates([customer, *by])
+        if len(by) == 1:
+            counts = unique.groupby(by[0], sort=True, observed=True)[customer].nunique()
+            counts.loc["Total"] = frame[customer].nunique()
+            return counts.rename("customers").to_frame()
         return pd.crosstab(
-            unique[by[0]],
-            [unique[c] for c in by[1:]]
-            if len(by) > 1
-            else pd.Series("customers", index=unique.index),
-            margins=True,
-            margins_name="Total",
+            unique[by[0]], [unique[c] for c in by[1:]], margins=True, margins_name="Total"
         )
     counts = frame.groupby(by, sort=True, observed=True)[customer].nunique().rename("customers")
     tidy = counts.reset_index()

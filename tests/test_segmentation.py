@@ -258,3 +258,9 @@ def test_classification_agreement_bad_labels():
         )
     with pytest.raises(InputError, match="share no customer"):
         seg.classification_agreement(pd.Series(["A"], index=[9]), abc)
+
+
+def test_distribution_wide_single_column_has_total_row():
+    wide = seg.distribution(_city_ledger(), ["city"], wide=True)
+    assert wide.columns.tolist() == ["customers"]
+    assert wide["customers"].to_dict() == {"bd": 2, "hd": 2, "sjz": 3, "ts": 3, "Total": 10}
