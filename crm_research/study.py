@@ -736,6 +736,29 @@ def group_comparison_table(
     return test_frame, mean_frame, pair_frame
 
 
+def _alpha_table(
+    keyed: pd.DataFrame, scales: Mapping[str, Sequence[str]], ci: float
+) -> pd.DataFrame:
+    from crm_research.reliability import cronbach_alpha
+
+    rows = []
+    for name, items in scales.items():
+        if len(items) < 2:
+            continue
+        res = cronbach_alpha(keyed[list(items)], ci=ci)
+        rows.append(
+            {
+                "scale": name,
+                "k": res.k,
+                "n": res.n,
+                "alpha": res.alpha,
+                "ci_low": res.ci[0],
+                "ci_high": res.ci[1],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 # ---------------------------------------------------------------------------------------
 # The study
 # ---------------------------------------------------------------------------------------
@@ -811,6 +834,7 @@ def run_study(
     satisfaction_loyalty_cut: float = SATISFACTION_LOYALTY_AGREE_POINT,
     ci: float = 0.95,
     posthoc: bool = True,
+    reliability: str = "full",
 ) -> StudyResult:
     """Run every analysis of a CRM study (the D-company design) into named tables.
 
@@ -837,6 +861,10 @@ def run_study(
     posthoc : bool
         Whether group comparisons of three or more groups run post-hoc tests (kept in the
         ``posthoc`` tables); switch off for speed in simulations.
+    reliability : {"full", "alpha", "none"}
+        ``"full"``: :func:`crm_research.reliability.scale_reliability` (alpha with Feldt CI,
+        omega, item-total r); ``"alpha"``: alpha and its Feldt CI only (fast); ``"none"``: no
+        reliability tables.
 
     Returns
     -------
@@ -892,11 +920,17 @@ def run_study(
     t["employee_scale_scores_summary"] = scale_summary(emp.scores, mid_e, likert_e, ci)
 
     # Reliability
+    if reliability not in ("full", "alpha", "none"):
+        raise InputError(f"reliability must be 'full', 'alpha' or 'none', not {reliability!r}.")
     for key, data, scales in (("customer", cus, likert_c), ("employee", emp, likert_e)):
+        if reliability == "none":
+            break
         keyed = keyed_items(data.items, data.instrument)
-        t[f"reliability_{key}"] = scale_reliability(
-            keyed, {s: data.instrument.scale_items(s) for s in scales}
-        )
+        spec = {s: data.instrument.scale_items(s) for s in scales}
+        if reliability == "full":
+            t[f"reliability_{key}"] = scale_reliability(keyed, spec, ci=ci)
+        else:
+            t[f"reliability_{key}"] = _alpha_table(keyed, spec, ci)
 
     # Group comparisons of the customer scales
     group_cols = [c for c in ("customer_type", "sector") if c in cus.meta.columns]
