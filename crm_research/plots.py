@@ -551,8 +551,9 @@ def pareto_curve(
     table: pd.DataFrame,
     lang: str = "zh",
     *,
-    customer_share: str = "cumulative_customer_share",
-    revenue_share: str = "cumulative_revenue_share",
+    customer_share: str | None = None,
+    revenue_share: str = "cumulative_share",
+    rank: str | None = "rank",
     abc_class: str | None = "abc_class",
     title: str | None = None,
 ) -> Figure:
@@ -561,12 +562,16 @@ def pareto_curve(
     Parameters
     ----------
     table : DataFrame
-        One row per customer, sorted from the largest to the smallest, with the cumulative
-        shares (0–1) an ABC classification computed, and optionally the class.
+        One row per customer with the cumulative revenue share an ABC classification
+        computed (:func:`crm_research.segmentation.abc_classification`), its rank, and
+        optionally the class.
     lang : {"zh", "en"}
         Report language.
-    customer_share, revenue_share, abc_class : str
-        Column names.
+    customer_share : str, optional
+        Column with the cumulative share of customers (0–1); when ``None`` the share is
+        ``rank / number of rows``.
+    revenue_share, rank, abc_class : str
+        Column names (cumulative revenue share 0–1, rank 1..n, class).
     title : str, optional
         Title replacing the default.
 
@@ -581,8 +586,16 @@ def pareto_curve(
     and Maintenance*, 109(7), 92-94.
     """
     _check_lang(lang)
-    data = _require(table, [customer_share, revenue_share], "ABC table")
-    x = np.concatenate([[0.0], data[customer_share].to_numpy(float)])
+    x_column = customer_share or rank
+    if x_column is None:
+        raise InputError("ABC table: give the customer_share or the rank column.")
+    data = _require(table, [x_column, revenue_share], "ABC table")
+    data = data.sort_values(x_column)
+    # the x axis is the customers' share: given directly, or rank / number of customers
+    x_values = data[x_column].to_numpy(float)
+    if customer_share is None:
+        x_values = x_values / len(data)
+    x = np.concatenate([[0.0], x_values])
     y = np.concatenate([[0.0], data[revenue_share].to_numpy(float)])
     with report_style():
         fig, ax = _new_figure((6.4, 5.0))
@@ -802,14 +815,18 @@ def scree(
 
 @dataclass(frozen=True)
 class SavedFigure:
-    """A figure written to ``path``; a notebook shows it as the same PNG image."""
+    """A figure written to ``path``; a notebook shows it as the same PNG image (title as alt text)."""
 
     path: Path
     png: bytes
     title: str
 
-    def _repr_png_(self) -> bytes:
-        return self.png
+    def _repr_mimebundle_(
+        self, include: object = None, exclude: object = None
+    ) -> tuple[dict[str, object], dict[str, object]]:
+        # the title doubles as the image's alternative text in the HTML report
+        data = {"image/png": self.png, "text/plain": f"[{self.path.name}] {self.title}"}
+        return data, {"image/png": {"alt": self.title}}
 
     def __repr__(self) -> str:
         return f"SavedFigure({self.path.name!r}, title={self.title!r}, {len(self.png)} bytes)"

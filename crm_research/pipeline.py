@@ -1,0 +1,1945 @@
+"""Stage 7: run the parameterised notebooks with papermill and assemble the report.
+
+The flow of one report (:func:`run_pipeline`)::
+
+    inputs ──► study (computed once, cached in the build folder) ──► tables/*.csv, tables.xlsx,
+               findings.json ──► notebooks 01..06 (papermill, two at a time) ──► figures/*.png,
+               notebooks/*.ipynb ──► report.html (inputs hidden) ──► manifest.json
+
+Everything is written into a temporary folder next to the output folder and moved into
+place at the end, so a half-written report never exists under the output name.  A failing
+notebook stops the run with :class:`NotebookFailed` (the command line prints its one-line
+message and exits 1) and the build folder is kept as ``DIR.failed`` with the executed
+notebook, error included, for inspection.
+
+The notebooks only call the package: :func:`open_study` loads the shared study (or computes
+it when a notebook runs alone in JupyterLab), :meth:`ReportContext.say` shows the package's
+bilingual prose, and :mod:`crm_research.plots` draws the figures.
+
+Quiet by default: kernels are launched with CurveZMQ transport encryption (which is what
+ipykernel >= 7 asks for instead of printing "Kernel is running over TCP without
+encryption"), with ``PYTHONWARNINGS=ignore`` and with their stderr discarded; papermill's
+progress bars and logs appear only with ``verbose=True``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+import uuid
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cached_property
+from importlib import metadata as _metadata
+from pathlib import Path
+from typing import Any
+
+from crm_research.errors import InputError
+
+# --------------------------------------------------------------------------------------------
+# Constants
+# --------------------------------------------------------------------------------------------
+
+#: Folder of the shipped notebooks (``notebooks/`` at the project root).
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+#: The notebooks of a report, in the thesis' chapter order.
+NOTEBOOK_NAMES = (
+    "01_data_quality",
+    "02_reliability_validity",
+    "03_customer_satisfaction",
+    "04_employee_self_assessment",
+    "05_customer_value_abc",
+    "06_findings_recommendations",
+)
+#: Every notebook runs in this Jupyter kernel (named explicitly, never taken from the file).
+KERNEL_NAME = "python3"
+#: Notebooks run at the same time within one report (2 = the cores of the target machine).
+DEFAULT_WORKERS = 2
+#: Seconds one notebook cell may run before the report fails.
+DEFAULT_TIMEOUT = 600
+#: Seconds a kernel may take to start.
+KERNEL_START_TIMEOUT = 120
+#: Seed of the D-company simulation when none is given.
+DEFAULT_SEED = 20190601
+LANGS = ("zh", "en")
+#: The default instruments per data role (names under ``surveys/``).
+DEFAULT_INSTRUMENTS = {
+    "customer": "d_company_customer",
+    "employee": "d_company_employee",
+    "scorecard": "crm_implementation_scorecard",
+}
+#: Data roles, in the order of :func:`run_pipeline`'s arguments.
+INPUT_ROLES = ("customers", "employees", "ledger", "scorecard")
+
+#: ``manifest.json`` marks a folder as a report this module wrote (and may replace).
+MANIFEST_NAME = "manifest.json"
+MANIFEST_KIND = "crm_research.report"
+#: A kept failed build carries this file; only such a folder is ever replaced.
+FAILED_MARKER = "failed.json"
+#: Study cache folder inside a build (removed before the report is moved into place).
+WORK_DIR_NAME = ".work"
+#: Cell tag of bilingual guidance cells shown in JupyterLab but left out of the report.
+NOTEBOOK_ONLY_TAG = "notebook-only"
+#: Excel's limit on sheet-name length.
+EXCEL_SHEET_CHARS = 31
+#: Packages whose versions the manifest records.
+RECORDED_PACKAGES = (
+    "crm_research",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "factor_analyzer",
+    "scikit-learn",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "ipykernel",
+    "jupyter_client",
+    "openpyxl",
+    "mplfonts",
+)
+#: Loggers that are silenced unless ``verbose``.
+_NOISY_LOGGERS = ("papermill", "nbclient", "traitlets", "jupyter_client", "distributed", "asyncio")
+
+
+class PipelineError(RuntimeError):
+    """A report could not be built for a reason other than bad input (CLI exit status 1)."""
+
+
+class NotebookFailed(PipelineError):
+    """A notebook raised an error; the message is one line naming the notebook and the error.
+
+    Attributes
+    ----------
+    notebook : str
+        Name of the failing notebook (file stem).
+    error : str
+        ``"ExceptionName: message"`` of the failing cell.
+    kept : Path or None
+        The executed notebook with the error, kept for inspection.
+    """
+
+    def __init__(self, notebook: str, error: str, kept: Path | None = None) -> None:
+        self.notebook, self.error, self.kept = notebook, error, kept
+        where = f" (executed notebook kept at {kept})" if kept else ""
+        super().__init__(f"notebook {notebook} failed: {error}{where}")
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise InputError(f"Unknown report language '{lang}': choose zh or en.")
+    return lang
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> _ = p.write_bytes(b"abc")
+    >>> sha256_file(p)[:16]
+    'ba7816bf8f01cfea'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def slugify(name: str) -> str:
+    """Turn a run name into a folder name: lower case, word characters and ``-`` only.
+
+    Chinese characters are kept (they are word characters); everything else that is not a
+    letter, digit or underscore becomes ``-``.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    str
+        Never empty (``"run"`` when nothing is left).
+
+    Examples
+    --------
+    >>> slugify("Client A / 2019 (Hebei)")
+    'client-a-2019-hebei'
+    >>> slugify("石家庄 客户")
+    '石家庄-客户'
+    """
+    text = unicodedata.normalize("NFKC", str(name)).casefold()
+    text = re.sub(r"[^\w]+", "-", text).strip("-_")
+    text = re.sub(r"-{2,}", "-", text)
+    return text[:80] or "run"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))  # ANSI colours of IPython tracebacks
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def package_versions(names: Sequence[str] = RECORDED_PACKAGES) -> dict[str, str]:
+    """Installed versions of ``names`` (and Python), for the manifest.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Distribution names.
+
+    Returns
+    -------
+    dict
+        name -> version (``"not installed"`` when absent).
+    """
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = _metadata.version(name)
+        except _metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@contextmanager
+def quiet(verbose: bool = False) -> Iterator[None]:
+    """Silence library warnings and the logs of papermill, nbclient and jupyter_client.
+
+    Parameters
+    ----------
+    verbose : bool
+        When true nothing is silenced and papermill logs at INFO level to stderr.
+    """
+    loggers = [logging.getLogger(name) for name in _NOISY_LOGGERS]
+    saved = [(lg, lg.level, lg.propagate, list(lg.handlers)) for lg in loggers]
+    handler: logging.Handler | None = None
+    try:
+        with warnings.catch_warnings():
+            if verbose:
+                handler = logging.StreamHandler(sys.stderr)
+                handler.setFormatter(logging.Formatter("%(name)s %(levelname)s | %(message)s"))
+                for lg in loggers[:1]:
+                    lg.setLevel(logging.INFO)
+                    lg.addHandler(handler)
+            else:
+                warnings.simplefilter("ignore")
+                for lg in loggers:
+                    lg.setLevel(logging.CRITICAL + 1)
+            yield
+    finally:
+        for lg, level, propagate, handlers in saved:
+            lg.setLevel(level)
+            lg.propagate = propagate
+            lg.handlers[:] = handlers
+
+
+# --------------------------------------------------------------------------------------------
+# Running notebooks
+# --------------------------------------------------------------------------------------------
+
+
+def _kernel_manager_class(verbose: bool) -> type:
+    """A jupyter_client kernel manager that starts encrypted and (unless verbose) quiet kernels.
+
+    ipykernel >= 7 logs "Kernel is running over TCP without encryption" when the manager
+    provides no CurveZMQ keys; ``transport_encryption="auto"`` makes jupyter_client provision
+    them for kernelspecs that declare support (the ipykernel spec does), so the kernel is
+    encrypted and has nothing to warn about.  Kernelspecs without Curve support run as before.
+    """
+    import zmq
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ReportKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            if zmq.has("curve"):
+                self.transport_encryption = "auto"
+
+        async def _async_start_kernel(self, **kw: Any) -> None:
+            if not verbose:
+                env = dict(kw.pop("env", None) or os.environ)
+                env["PYTHONWARNINGS"] = "ignore"
+                kw["env"] = env
+                kw.setdefault("stderr", subprocess.DEVNULL)
+            await super()._async_start_kernel(**kw)
+
+        start_kernel = _async_start_kernel
+
+    return ReportKernelManager
+
+
+def execute_notebook(
+    notebook: str | Path,
+    output: str | Path,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    cwd: str | Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    verbose: bool = False,
+) -> float:
+    """Execute one notebook with papermill in the ``python3`` kernel; return its seconds.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The source notebook (with a cell tagged ``parameters``).
+    output : str or Path
+        Where the executed notebook is written (also when a cell fails).
+    parameters : mapping, optional
+        Values papermill injects after the ``parameters`` cell.
+    cwd : str or Path, optional
+        Working directory of the kernel (default: the output notebook's folder).  It is
+        given to the kernel process itself rather than through papermill's ``cwd``, which
+        changes the working directory of the whole Python process and is therefore unsafe
+        when several notebooks run in threads.
+    timeout : float
+        Seconds one cell may run (papermill's ``execution_timeout``).
+    verbose : bool
+        Show papermill's progress bar and the kernel's warnings.
+
+    Returns
+    -------
+    float
+        Wall-clock seconds, kernel start included.
+
+    Raises
+    ------
+    NotebookFailed
+        When a cell raises, times out or the kernel dies.
+    """
+    import papermill as pm
+
+    notebook, output = Path(notebook), Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(cwd) if cwd is not None else output.parent
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=dict(parameters or {}),
+            kernel_name=KERNEL_NAME,
+            progress_bar=verbose,
+            log_output=False,
+            start_timeout=KERNEL_START_TIMEOUT,
+            execution_timeout=timeout,
+            resources={"metadata": {"path": str(run_dir)}},
+            kernel_manager_class=_kernel_manager_class(verbose),
+        )
+    except Exception as exc:  # papermill raises its own error for a failing cell
+        ename = getattr(exc, "ename", type(exc).__name__)
+        evalue = getattr(exc, "evalue", str(exc))
+        raise NotebookFailed(
+            notebook.stem, _one_line(f"{ename}: {evalue}"), output if output.exists() else None
+        ) from None
+    return time.perf_counter() - start
+
+
+def run_notebooks(
+    notebooks: Sequence[str | Path],
+    out_dir: str | Path,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    workers: int = DEFAULT_WORKERS,
+    timeout: float = DEFAULT_TIMEOUT,
+    verbose: bool = False,
+) -> dict[str, float]:
+    """Execute notebooks into ``out_dir/notebooks`` (``workers`` at a time).
+
+    Each notebook runs with its working directory set to ``out_dir/notebooks``, so relative
+    paths in the parameters (``output_dir=".."``) stay valid when the executed notebooks
+    are opened later from the finished report.
+
+    Parameters
+    ----------
+    notebooks : sequence of path
+        Source notebooks.
+    out_dir : str or Path
+        The report folder being built.
+    parameters : mapping, optional
+        The same parameters for every notebook.
+    workers : int
+        Notebooks run at once (threads, each driving its own kernel process).
+    timeout : float
+        Seconds one cell may run.
+    verbose : bool
+        Show progress bars and kernel warnings.
+
+    Returns
+    -------
+    dict
+        Notebook name -> seconds, in the given order.
+
+    Raises
+    ------
+    NotebookFailed
+        For the first notebook that fails; notebooks not yet started are cancelled.
+    """
+    paths = [Path(nb) for nb in notebooks]
+    for nb in paths:
+        if not nb.is_file():
+            raise InputError(f"{nb}: notebook not found.")
+    target = Path(out_dir) / "notebooks"
+    target.mkdir(parents=True, exist_ok=True)
+
+    def one(nb: Path) -> float:
+        return execute_notebook(
+            nb, target / nb.name, parameters, cwd=target, timeout=timeout, verbose=verbose
+        )
+
+    seconds: dict[str, float] = {}
+    if max(1, int(workers)) == 1 or len(paths) == 1:
+        for nb in paths:
+            seconds[nb.stem] = one(nb)
+        return seconds
+    with ThreadPoolExecutor(max_workers=int(workers), thread_name_prefix="notebook") as pool:
+        futures = {pool.submit(one, nb): nb for nb in paths}
+        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = [f for f in done if f.exception() is not None]
+        if failed:
+            for f in pending:
+                f.cancel()
+            wait(pending)
+            first = min(failed, key=lambda f: paths.index(futures[f]))
+            raise first.exception()  # type: ignore[misc]
+        for f in done:
+            seconds[futures[f].stem] = f.result()
+    return {nb.stem: seconds[nb.stem] for nb in paths}
+
+
+# --------------------------------------------------------------------------------------------
+# Output folders
+# --------------------------------------------------------------------------------------------
+
+
+def is_report_dir(path: str | Path) -> bool:
+    """Whether ``path`` holds a report written by this module (its ``manifest.json`` says so).
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    bool
+    """
+    manifest = Path(path) / MANIFEST_NAME
+    try:
+        return json.loads(manifest.read_text(encoding="utf-8")).get("kind") == MANIFEST_KIND
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def check_output_dir(out_dir: str | Path) -> Path:
+    """Refuse an output folder that exists, is not empty and is not a previous report.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+
+    Returns
+    -------
+    Path
+        The absolute output path.
+
+    Raises
+    ------
+    InputError
+        When the path is a file, or a non-empty folder without a report manifest.
+    """
+    out = Path(out_dir).expanduser().absolute()
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: the output path is a file, not a folder.")
+    if out.is_dir() and any(out.iterdir()) and not is_report_dir(out):
+        raise InputError(
+            f"{out}: the output folder is not empty and holds no previous report "
+            f"({MANIFEST_NAME}); choose an empty or new folder."
+        )
+    return out
+
+
+def _new_build_dir(out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+
+
+def _move_into_place(build: Path, out: Path) -> None:
+    """Replace ``out`` by ``build``: the old report is renamed away first, removed last."""
+    previous: Path | None = None
+    if out.exists():
+        if any(out.iterdir()):
+            if not is_report_dir(out):  # changed while we were building
+                raise InputError(
+                    f"{out}: the output folder was filled during the run and holds no "
+                    f"previous report; the new report is left in {build}."
+                )
+            previous = out.with_name(f".{out.name}.previous-{uuid.uuid4().hex[:8]}")
+            os.replace(out, previous)
+        else:
+            out.rmdir()
+    os.replace(build, out)
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def _keep_failed(build: Path, out: Path, failure: NotebookFailed) -> Path:
+    """Rename the build folder to ``DIR.failed`` (replacing only an earlier failed build)."""
+    target = out.with_name(out.name + ".failed")
+    n = 1
+    while target.exists() and not (target / FAILED_MARKER).is_file():
+        n += 1
+        target = out.with_name(f"{out.name}.failed-{n}")
+    (build / FAILED_MARKER).write_text(
+        json.dumps(
+            {"notebook": failure.notebook, "error": failure.error, "time_utc": _utc_now()},
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(build, target)
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+
+
+def excel_sheet_names(names: Sequence[str]) -> dict[str, str]:
+    """Unique Excel sheet names (at most 31 characters, no ``[]:*?/\\``) for table names.
+
+    Parameters
+    ----------
+    names : sequence of str
+
+    Returns
+    -------
+    dict
+        table name -> sheet name.
+
+    Examples
+    --------
+    >>> excel_sheet_names(["a" * 40, "a" * 41])
+    {'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaa~2'}
+    """
+    sheets: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        base = re.sub(r"[\[\]:*?/\\]", "_", str(name)).strip("'") or "table"
+        sheet = base[:EXCEL_SHEET_CHARS]
+        n = 1
+        while sheet.casefold() in used:
+            n += 1
+            suffix = f"~{n}"
+            sheet = base[: EXCEL_SHEET_CHARS - len(suffix)] + suffix
+        used.add(sheet.casefold())
+        sheets[name] = sheet
+    return sheets
+
+
+def write_tables_xlsx(tables: Mapping[str, Any], path: str | Path) -> dict[str, str]:
+    """Write tables to one Excel workbook, one sheet per table.
+
+    Parameters
+    ----------
+    tables : mapping
+        Table name -> DataFrame.
+    path : str or Path
+        The ``.xlsx`` file.
+
+    Returns
+    -------
+    dict
+        Table name -> sheet name.
+    """
+    import pandas as pd
+
+    sheets = excel_sheet_names(list(tables))
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in tables.items():
+            frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+            has_index = not isinstance(frame.index, pd.RangeIndex)
+            frame.to_excel(writer, sheet_name=sheets[name], index=has_index)
+    return sheets
+
+
+def read_tables(folder: str | Path) -> dict[str, Any]:
+    """Read ``folder/*.csv`` back into DataFrames (name = file stem, sorted).
+
+    Parameters
+    ----------
+    folder : str or Path
+
+    Returns
+    -------
+    dict
+    """
+    import pandas as pd
+
+    return {p.stem: pd.read_csv(p) for p in sorted(Path(folder).glob("*.csv"))}
+
+
+# --------------------------------------------------------------------------------------------
+# The HTML report
+# --------------------------------------------------------------------------------------------
+
+#: Report chrome (title page, contents, appendix headings) in both languages.
+REPORT_TEXT: dict[str, dict[str, str]] = {
+    "title.case": {
+        "zh": "D 公司客户关系管理研究报告",
+        "en": "Customer relationship management at D company",
+    },
+    "title.generic": {
+        "zh": "客户关系管理诊断报告",
+        "en": "Customer relationship management diagnostic report",
+    },
+    "subtitle": {
+        "zh": "现状 · 问题 · 优化方案 · 保障措施",
+        "en": "Current state · problems · optimisation plan · safeguards",
+    },
+    "simulated.banner": {"zh": "模拟数据", "en": "SIMULATED DATA"},
+    "contents": {"zh": "目录", "en": "Contents"},
+    "facts.inputs": {"zh": "输入文件(SHA-256)", "en": "Input files (SHA-256)"},
+    "facts.lang": {"zh": "报告语言", "en": "Report language"},
+    "facts.seed": {"zh": "随机种子", "en": "Random seed"},
+    "facts.version": {"zh": "软件版本", "en": "Software version"},
+    "facts.instruments": {"zh": "问卷工具", "en": "Instruments"},
+    "lang.zh": {"zh": "中文", "en": "Chinese"},
+    "lang.en": {"zh": "英文", "en": "English"},
+}
+
+_REPORT_CSS = """
+.crm-title-page { padding: 2.5em 1em 1.5em 1em; border-bottom: 2px solid #4C72B0; margin-bottom: 1.5em; }
+.crm-title-page h1.crm-title { font-size: 2.1em; margin: 0 0 .3em 0; }
+.crm-title-page .crm-subtitle { font-size: 1.15em; color: #555; margin-bottom: 1.2em; }
+.crm-simulated { background: #fff3cd; border: 2px solid #C44E52; color: #6b1d1d; padding: .8em 1em;
+  margin: 1em 0; font-size: 1.05em; border-radius: 4px; }
+.crm-simulated strong { letter-spacing: .05em; }
+.crm-facts { border-collapse: collapse; margin-top: 1em; font-size: .92em; }
+.crm-facts th, .crm-facts td { text-align: left; padding: .25em .8em .25em 0; vertical-align: top; }
+.crm-facts code { font-size: .9em; }
+.crm-contents { padding: 0 1em 1.5em 1em; border-bottom: 1px solid #ccc; margin-bottom: 1.5em; }
+.crm-contents ul { list-style: none; padding-left: 1.2em; }
+.crm-contents > ul { padding-left: 0; }
+.crm-contents li { margin: .15em 0; }
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
+  -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
+.jp-RenderedImage img { max-width: 100%; height: auto; }
+"""
+
+
+def report_text(key: str, lang: str, **values: object) -> str:
+    """Return report chrome text ``key`` (see :data:`REPORT_TEXT`) in ``lang``."""
+    return REPORT_TEXT[key][_check_lang(lang)].format(**values)
+
+
+def _report_cells(nb: Any) -> list[Any]:
+    """Cells of an executed notebook that belong in the report, outputs cleaned."""
+    keep = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & {NOTEBOOK_ONLY_TAG, "parameters", "injected-parameters", "remove-cell"}:
+            continue
+        if cell.cell_type == "raw":
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [
+                out
+                for out in cell.get("outputs", [])
+                if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
+            ]
+            if not cell.outputs:
+                continue
+        keep.append(cell)
+    return keep
+
+
+def _title_page_html(
+    soup: Any,
+    *,
+    lang: str,
+    title: str,
+    subtitle: str | None,
+    simulated_note: str | None,
+    facts: Sequence[tuple[str, str]],
+) -> Any:
+    page = soup.new_tag("section", attrs={"class": "crm-title-page", "id": "title-page"})
+    h1 = soup.new_tag("h1", attrs={"class": "crm-title"})
+    h1.string = title
+    page.append(h1)
+    if subtitle:
+        sub = soup.new_tag("div", attrs={"class": "crm-subtitle"})
+        sub.string = subtitle
+        page.append(sub)
+    if simulated_note:
+        banner = soup.new_tag("div", attrs={"class": "crm-simulated", "role": "note"})
+        strong = soup.new_tag("strong")
+        strong.string = report_text("simulated.banner", lang)
+        banner.append(strong)
+        banner.append(" — " + simulated_note)
+        page.append(banner)
+    if facts:
+        table = soup.new_tag("table", attrs={"class": "crm-facts"})
+        for key, value in facts:
+            row = soup.new_tag("tr")
+            th, td = soup.new_tag("th"), soup.new_tag("td")
+            th.string = key
+            td.string = value
+            row.append(th)
+            row.append(td)
+            table.append(row)
+        page.append(table)
+    return page
+
+
+def _contents_html(soup: Any, main: Any, lang: str) -> Any:
+    nav = soup.new_tag("nav", attrs={"class": "crm-contents", "id": "contents"})
+    head = soup.new_tag("h2", attrs={"class": "crm-contents-title"})
+    head.string = report_text("contents", lang)
+    nav.append(head)
+    top = soup.new_tag("ul")
+    nav.append(top)
+    current: Any = None
+    used: set[str] = set()
+    for n, heading in enumerate(main.find_all(["h1", "h2"])):
+        for anchor in heading.find_all("a", attrs={"class": "anchor-link"}):
+            anchor.decompose()
+        label = heading.get_text(" ", strip=True)
+        if not label:
+            continue
+        hid = heading.get("id") or f"section-{n}"
+        while hid in used:
+            hid = f"{hid}-{n}"
+        used.add(hid)
+        heading["id"] = hid
+        item = soup.new_tag("li")
+        link = soup.new_tag("a", href=f"#{hid}")
+        link.string = label
+        item.append(link)
+        if heading.name == "h1" or current is None:
+            top.append(item)
+            current = soup.new_tag("ul")
+            item.append(current)
+        else:
+            current.append(item)
+    for empty in nav.find_all("ul"):
+        if not empty.find("li"):
+            empty.decompose()
+    return nav
+
+
+def build_report(
+    notebooks: Sequence[str | Path],
+    path: str | Path,
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    subtitle: str | None = None,
+    simulated_note: str | None = None,
+    facts: Sequence[tuple[str, str]] = (),
+    appendix: str | None = None,
+) -> Path:
+    """Turn executed notebooks into one HTML report with every code input hidden.
+
+    The report has a title page (with a SIMULATED DATA banner when ``simulated_note`` is
+    given), a table of contents built from the section headings, the notebooks' outputs in
+    order (prose, tables, figures embedded as ``<img>``), and an optional appendix.  Cells
+    tagged ``notebook-only`` (guidance for JupyterLab readers), the parameter cells and
+    stderr output are left out; scripts are removed so the file is static and opens offline.
+
+    Parameters
+    ----------
+    notebooks : sequence of path
+        Executed notebooks, in report order.
+    path : str or Path
+        The HTML file to write.
+    lang : {"zh", "en"}
+        Report language (also the ``lang`` attribute of the page).
+    title, subtitle : str, optional
+        Title page text (default: the generic CRM report title).
+    simulated_note : str, optional
+        When given, the title page shows a SIMULATED DATA banner with this text.
+    facts : sequence of (str, str)
+        Rows of the title page's fact table (inputs, seed, version, ...).
+    appendix : str, optional
+        Markdown appended as the last section.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    _check_lang(lang)
+    title = title or report_text("title.generic", lang)
+    combined = nbformat.v4.new_notebook()
+    for nb_path in notebooks:
+        nb = nbformat.read(str(nb_path), as_version=4)
+        if not combined.metadata:
+            combined.metadata = {
+                k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")
+            }
+        combined.cells.extend(_report_cells(nb))
+    if appendix:
+        combined.cells.append(nbformat.v4.new_markdown_cell(appendix))
+    exporter = HTMLExporter(
+        template_name="lab",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(combined, resources={"metadata": {"name": title}})
+    soup = BeautifulSoup(body, "html.parser")
+    for script in soup.find_all("script"):
+        script.decompose()
+    if soup.html is not None:
+        soup.html["lang"] = "zh-CN" if lang == "zh" else "en"
+    style = soup.new_tag("style")
+    style.string = _REPORT_CSS
+    (soup.head or soup).append(style)
+    main = soup.find("main") or soup.body or soup
+    contents = _contents_html(soup, main, lang)
+    page = _title_page_html(
+        soup, lang=lang, title=title, subtitle=subtitle, simulated_note=simulated_note, facts=facts
+    )
+    main.insert(0, contents)
+    main.insert(0, page)
+    out = Path(path)
+    out.write_text(str(soup), encoding="utf-8")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Appendix: methods and thresholds, each value read from the module that applies it
+# --------------------------------------------------------------------------------------------
+
+
+def methods_appendix(lang: str = "zh") -> str:
+    """Markdown appendix: every method and threshold the report uses, with its citation.
+
+    The thresholds are read from the modules' constants (not restated), so the appendix
+    always shows the values the analyses applied.
+
+    Parameters
+    ----------
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+        Markdown text starting with a level-1 heading.
+
+    Examples
+    --------
+    >>> "Nunnally" in methods_appendix("en")
+    True
+    """
+    from crm_research import factor, reliability, segmentation, sem, study
+
+    _check_lang(lang)
+    zh = lang == "zh"
+    kmo_bands = ", ".join(
+        f"≥ {lo:g} {label}" for lo, label in factor.KMO_LABELS if lo != float("-inf")
+    )
+    rows = [
+        (
+            "Cronbach α" + (" 及 Feldt 置信区间" if zh else " with the Feldt confidence interval"),
+            f"α ≥ {reliability.NUNNALLY_MIN_ALPHA:.2f}",
+            "Nunnally (1978); Feldt, Woodruff & Salih (1987)",
+        ),
+        (
+            "McDonald ω" + ("(单因子 ML 模型)" if zh else " (one-factor ML model)"),
+            "—",
+            "McDonald (1999)",
+        ),
+        ("KMO", kmo_bands, "Kaiser (1974)"),
+        (
+            "Bartlett 球形检验" if zh else "Bartlett's test of sphericity",
+            "p < .05",
+            "Bartlett (1950)",
+        ),
+        (
+            "平行分析(保留因子数)" if zh else "Parallel analysis (factors retained)",
+            "95%" + (" 分位数" if zh else " quantile of random eigenvalues"),
+            "Horn (1965)",
+        ),
+        (
+            "探索性因子分析(minres, oblimin)"
+            if zh
+            else "Exploratory factor analysis (minres, oblimin)",
+            f"{'载荷' if zh else 'loading'} ≥ {sem.LOADING_MIN:.2f}",
+            "Revelle (psych); Hair et al. (2019)",
+        ),
+        (
+            "验证性因子分析拟合(ML)" if zh else "Confirmatory factor analysis fit (ML)",
+            f"CFI ≥ {sem.CFI_MIN:.2f}, TLI ≥ {sem.TLI_MIN:.2f}, RMSEA ≤ {sem.RMSEA_MAX:.2f}, "
+            f"SRMR ≤ {sem.SRMR_MAX:.2f}",
+            "Hu & Bentler (1999); lavaan (Rosseel 2012)",
+        ),
+        (
+            "组合信度、平均方差萃取量"
+            if zh
+            else "Composite reliability, average variance extracted",
+            f"CR ≥ {sem.CR_MIN:.2f}, AVE ≥ {sem.AVE_MIN:.2f}",
+            "Fornell & Larcker (1981)",
+        ),
+        ("HTMT", f"< {sem.HTMT_MAX:.2f}", "Henseler, Ringle & Sarstedt (2015)"),
+        (
+            "重要性–表现分析" if zh else "Importance–performance analysis",
+            "均值为象限分界" if zh else "quadrants cut at the means",
+            "Martilla & James (1977)",
+        ),
+        (
+            "满意度 × 忠诚度矩阵" if zh else "Satisfaction × loyalty matrix",
+            f"{'高 = 均值' if zh else 'high = mean'} ≥ {study.SATISFACTION_LOYALTY_AGREE_POINT:g}",
+            "Jones & Sasser (1995)",
+        ),
+        ("NPS", "0–6 / 7–8 / 9–10", "Reichheld (2003)"),
+        (
+            "ABC 客户分类" if zh else "ABC customer classification",
+            f"A ≤ {segmentation.A_CUT:.0%}, B ≤ {segmentation.B_CUT:.0%}"
+            + (" 累计销售额" if zh else " of cumulative revenue"),
+            "Dickie (1951)",
+        ),
+        (
+            "集中度(HHI)" if zh else "Concentration (HHI)",
+            "1500 / 2500"
+            + (
+                f"(0–{segmentation.HHI_POINTS} 刻度)"
+                if zh
+                else f" (0–{segmentation.HHI_POINTS} scale)"
+            ),
+            "U.S. DoJ & FTC (2010)",
+        ),
+        (
+            "驱动因素回归(标准化 β)" if zh else "Driver regression (standardised β)",
+            "VIF",
+            "Cohen, Cohen, West & Aiken (2003)",
+        ),
+    ]
+    head = (
+        ("# 附录:方法与阈值", "| 方法 | 阈值 | 文献 |")
+        if zh
+        else ("# Appendix: methods and thresholds", "| Method | Threshold | Reference |")
+    )
+    lines = [head[0], "", head[1], "|---|---|---|"]
+    lines += [f"| {m} | {t} | {c} |" for m, t, c in rows]
+    lines += ["", "## " + ("参考文献" if zh else "References"), ""]
+    lines += [f"- {ref}" for ref in REFERENCES]
+    return "\n".join(lines) + "\n"
+
+
+#: Full references of the appendix (APA style, as in the modules' comments).
+REFERENCES = (
+    "Bartlett, M. S. (1950). Tests of significance in factor analysis. *British Journal of Psychology, Statistical Section*, 3(2), 77–85.",
+    "Cohen, J., Cohen, P., West, S. G., & Aiken, L. S. (2003). *Applied multiple regression/correlation analysis for the behavioral sciences* (3rd ed.). Erlbaum.",
+    "Dickie, H. F. (1951). ABC inventory analysis shoots for dollars, not pennies. *Factory Management and Maintenance*, 109(7), 92–94.",
+    "Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference for coefficient alpha. *Applied Psychological Measurement*, 11(1), 93–103.",
+    "Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with unobservable variables and measurement error. *Journal of Marketing Research*, 18(1), 39–50.",
+    "Hair, J. F., Black, W. C., Babin, B. J., & Anderson, R. E. (2019). *Multivariate data analysis* (8th ed.). Cengage.",
+    "Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for assessing discriminant validity. *Journal of the Academy of Marketing Science*, 43, 115–135.",
+    "Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis. *Psychometrika*, 30(2), 179–185.",
+    "Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in covariance structure analysis. *Structural Equation Modeling*, 6(1), 1–55.",
+    "Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect. *Harvard Business Review*, 73(6), 88–99.",
+    "Kaiser, H. F. (1974). An index of factorial simplicity. *Psychometrika*, 39(1), 31–36.",
+    "Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. *Journal of Marketing*, 41(1), 77–79.",
+    "McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum.",
+    "Nunnally, J. C. (1978). *Psychometric theory* (2nd ed.). McGraw-Hill.",
+    "Peppers, D., & Rogers, M. (2004). *Managing customer relationships: A strategic framework*. Wiley.",
+    "Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review*, 81(12), 46–54.",
+    "Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of Statistical Software*, 48(2), 1–36.",
+    "U.S. Department of Justice & Federal Trade Commission (2010). *Horizontal merger guidelines*.",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# The shared study: computed once per set of inputs, loaded by every notebook
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class StudyBundle:
+    """A computed study with its findings and where its inputs came from.
+
+    Attributes
+    ----------
+    study : StudyResult
+        From :func:`crm_research.study.run_study`.
+    findings : tuple of Finding
+        From :func:`crm_research.findings.derive_findings`.
+    inputs : dict
+        Data role -> absolute path of the input file.
+    sha256 : dict
+        Data role -> SHA-256 of the input file.
+    instruments : dict
+        Instrument role (customer, employee, scorecard) -> instrument name or path.
+    simulated : bool
+        Whether the inputs come from the D-company simulator.
+    seed : int or None
+        Seed of the simulation (``None`` for real data).
+    seconds : float
+        Time the study and the findings took to compute.
+    """
+
+    study: Any
+    findings: tuple[Any, ...]
+    inputs: dict[str, str]
+    sha256: dict[str, str]
+    instruments: dict[str, str]
+    simulated: bool
+    seed: int | None
+    seconds: float
+
+    def to_frame(self) -> Any:
+        """One row per input: role, path, sha256."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [{"role": r, "path": p, "sha256": self.sha256[r]} for r, p in self.inputs.items()]
+        )
+
+    def __repr__(self) -> str:
+        label = "SIMULATED, " if self.simulated else ""
+        return (
+            f"StudyBundle({label}{len(self.study.tables)} tables, {len(self.findings)} findings, "
+            f"inputs={', '.join(self.inputs)})"
+        )
+
+
+def _instrument_roles(instruments: Mapping[str, str] | None) -> dict[str, str]:
+    merged = dict(DEFAULT_INSTRUMENTS)
+    for role, name in (instruments or {}).items():
+        if role not in DEFAULT_INSTRUMENTS:
+            raise InputError(
+                f"Unknown instrument role '{role}': use {', '.join(DEFAULT_INSTRUMENTS)}."
+            )
+        merged[role] = str(name)
+    return merged
+
+
+def resolve_inputs(
+    customers: str | Path | None,
+    employees: str | Path | None,
+    ledger: str | Path | None,
+    scorecard: str | Path | None = None,
+) -> dict[str, Path]:
+    """Check the input files and return role -> absolute path (``scorecard`` optional).
+
+    Parameters
+    ----------
+    customers, employees, ledger : str or Path
+        Required input files.
+    scorecard : str or Path, optional
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    InputError
+        A required input is missing or a path is not a readable file.
+    """
+    given = {
+        "customers": customers,
+        "employees": employees,
+        "ledger": ledger,
+        "scorecard": scorecard,
+    }
+    paths: dict[str, Path] = {}
+    for role in INPUT_ROLES:
+        value = given[role]
+        if value is None or str(value) == "":
+            if role == "scorecard":
+                continue
+            raise InputError(f"The {role} input file is required.")
+        path = Path(value).expanduser().absolute()
+        if not path.is_file():
+            raise InputError(f"{path}: the {role} input file does not exist.")
+        paths[role] = path
+    return paths
+
+
+def _instrument_fingerprint(name: str) -> str:
+    """SHA-256 of the instrument file (resolved as :func:`load_instrument` does, not parsed)."""
+    from crm_research.instrument import _resolve_path
+
+    try:
+        path = _resolve_path(name)
+    except InputError:
+        return str(name)
+    return sha256_file(path) if Path(path).is_file() else str(name)
+
+
+@contextmanager
+def _study_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (a no-op where ``fcntl`` is unavailable).
+
+    The pipeline holds it while it computes the study, so notebooks started at the same
+    time wait for the cache instead of computing the study again.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def study_cache_path(
+    paths: Mapping[str, Path], instruments: Mapping[str, str], work_dir: str | Path
+) -> Path:
+    """Where :func:`prepare_study` caches the study of these inputs and instruments.
+
+    Parameters
+    ----------
+    paths : mapping
+        Role -> input file.
+    instruments : mapping
+        Role -> instrument name or path.
+    work_dir : str or Path
+
+    Returns
+    -------
+    Path
+    """
+    from crm_research import __version__
+
+    key_source = json.dumps(
+        {
+            "inputs": {role: sha256_file(p) for role, p in paths.items()},
+            "instruments": {r: _instrument_fingerprint(n) for r, n in instruments.items()},
+            "version": __version__,
+        },
+        sort_keys=True,
+    )
+    digest = hashlib.sha256(key_source.encode()).hexdigest()[:20]
+    return Path(work_dir).expanduser().absolute() / f"study-{digest}.pkl"
+
+
+def prepare_study(
+    customers: str | Path | None = None,
+    employees: str | Path | None = None,
+    ledger: str | Path | None = None,
+    scorecard: str | Path | None = None,
+    *,
+    instruments: Mapping[str, str] | None = None,
+    seed: int | None = DEFAULT_SEED,
+    work_dir: str | Path = WORK_DIR_NAME,
+    simulated: bool | None = None,
+) -> StudyBundle:
+    """Compute the study and its findings once and cache them in ``work_dir``.
+
+    The cache file is named after the SHA-256 of the inputs, the instruments and the
+    package version, so a notebook that calls this with the same inputs loads the result
+    computed by the pipeline (or by the first notebook) instead of computing it again.
+    With no input paths the D-company case is simulated with ``seed`` (SIMULATED data),
+    which lets every notebook run unchanged in JupyterLab from a clean clone.
+
+    Parameters
+    ----------
+    customers, employees, ledger, scorecard : str or Path, optional
+        Input files; all ``None`` = simulate the D-company case.
+    instruments : mapping, optional
+        Role (``customer``, ``employee``, ``scorecard``) -> instrument name or path.
+    seed : int, optional
+        Seed of the simulation.
+    work_dir : str or Path
+        Cache folder (created if absent).
+    simulated : bool, optional
+        Whether the inputs are simulated (inferred when the case is simulated here).
+
+    Returns
+    -------
+    StudyBundle
+    """
+    work = Path(work_dir).expanduser().absolute()
+    work.mkdir(parents=True, exist_ok=True)
+    roles = _instrument_roles(instruments)
+    if customers is None and employees is None and ledger is None:
+        from crm_research.cases.d_company import simulate
+
+        sim_seed = DEFAULT_SEED if seed is None else int(seed)
+        written = simulate(sim_seed).write(work / f"simulated-{sim_seed}")
+        customers, employees, ledger = written["customers"], written["employees"], written["ledger"]
+        scorecard = written.get("scorecard")
+        simulated = True if simulated is None else simulated
+    paths = resolve_inputs(customers, employees, ledger, scorecard)
+    cache = study_cache_path(paths, roles, work)
+    with _study_lock(cache.with_suffix(".lock")):
+        failed = cache.with_suffix(".failed")
+        if failed.is_file():
+            raise PipelineError(failed.read_text(encoding="utf-8").strip())
+        if cache.is_file():
+            try:
+                with open(cache, "rb") as handle:
+                    bundle = pickle.load(handle)
+                if isinstance(bundle, StudyBundle):
+                    return bundle
+            except Exception:  # a stale or truncated cache is recomputed
+                pass
+        return _compute_study(paths, roles, seed, simulated, cache)
+
+
+def _compute_study(
+    paths: Mapping[str, Path],
+    roles: Mapping[str, str],
+    seed: int | None,
+    simulated: bool | None,
+    cache: Path,
+) -> StudyBundle:
+    from crm_research.findings import derive_findings
+    from crm_research.study import run_study
+
+    start = time.perf_counter()
+    study = run_study(
+        str(paths["customers"]),
+        str(paths["employees"]),
+        str(paths["ledger"]),
+        str(paths["scorecard"]) if "scorecard" in paths else None,
+        customer_instrument=roles["customer"],
+        employee_instrument=roles["employee"],
+        scorecard_instrument=roles["scorecard"],
+    )
+    findings = tuple(derive_findings(study))
+    bundle = StudyBundle(
+        study=study,
+        findings=findings,
+        inputs={role: str(p) for role, p in paths.items()},
+        sha256={role: sha256_file(p) for role, p in paths.items()},
+        instruments=dict(roles),
+        simulated=bool(simulated),
+        seed=None if seed is None else int(seed),
+        seconds=time.perf_counter() - start,
+    )
+    partial = cache.with_name(f"{cache.name}.{uuid.uuid4().hex[:8]}.partial")
+    with open(partial, "wb") as handle:
+        pickle.dump(bundle, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, cache)
+    return bundle
+
+
+# --------------------------------------------------------------------------------------------
+# What the notebooks call: prose, tables, figures
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prose:
+    """Markdown text that a notebook displays as rendered prose."""
+
+    markdown: str
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+    def __repr__(self) -> str:
+        return self.markdown
+
+
+@dataclass(frozen=True)
+class HtmlBlock:
+    """Ready HTML (escaped text) that a notebook displays as is."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return re.sub(r"<[^>]+>", "", self.html)
+
+
+def prose(key: str, lang: str, **values: object) -> Prose:
+    """The package's prose ``key`` (:data:`NOTEBOOK_TEXT`) in ``lang`` as displayable Markdown.
+
+    Parameters
+    ----------
+    key : str
+    lang : {"zh", "en"}
+    **values
+        ``str.format`` values.
+
+    Returns
+    -------
+    Prose
+
+    Examples
+    --------
+    >>> prose("dq.title", "en").markdown.splitlines()[0]
+    '# 1 Data and data quality'
+    """
+    from crm_research.report_text import NOTEBOOK_TEXT
+
+    _check_lang(lang)
+    try:
+        text = NOTEBOOK_TEXT[key][lang]
+    except KeyError:
+        raise InputError(f"No report text '{key}'.") from None
+    return Prose(text.format(**values) if values else text)
+
+
+@dataclass(frozen=True, eq=False)
+class ReportContext:
+    """What a notebook works with: the shared study, the language and the output folder.
+
+    Made by :func:`open_study`.  Every method only looks things up or formats them; the
+    numbers come from the study's tables.
+    """
+
+    bundle: StudyBundle
+    lang: str
+    output_dir: Path
+
+    @property
+    def study(self) -> Any:
+        return self.bundle.study
+
+    @property
+    def findings(self) -> tuple[Any, ...]:
+        return self.bundle.findings
+
+    @property
+    def simulated(self) -> bool:
+        return self.bundle.simulated
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.output_dir / "figures"
+
+    def say(self, key: str, **values: object) -> Prose:
+        """Show the package's prose ``key`` in the report language (see :func:`prose`)."""
+        return prose(key, self.lang, **values)
+
+    def simulated_note(self) -> Prose | None:
+        """The SIMULATED DATA notice (``None`` for real data)."""
+        if not self.simulated:
+            return None
+        from crm_research.cases.d_company import SIMULATED_NOTE
+
+        label = "模拟数据" if self.lang == "zh" else "SIMULATED DATA"
+        return Prose(f"> **{label}** — {SIMULATED_NOTE[self.lang]}")
+
+    def table(self, name: str) -> Any:
+        """A table of the study by name (``InputError`` listing the names otherwise)."""
+        return self.study.table(name)
+
+    def has(self, *names: str) -> bool:
+        """Whether the study has every table in ``names`` (some need optional inputs)."""
+        return all(n in self.study.tables for n in names)
+
+    @cached_property
+    def _labels(self) -> dict[str, str]:
+        return self._make_labels()
+
+    def labels(self) -> dict[str, str]:
+        """Display labels in the report language for ids used in tables and figures (cached)."""
+        return dict(self._labels)
+
+    def _make_labels(self) -> dict[str, str]:
+        """Display labels in the report language for ids used in tables and figures.
+
+        Scale ids, item ids, metadata levels (cities, customer types, sectors, roles),
+        scorecard facets and a few analysis ids (segments, quadrants, phases).
+        """
+        from crm_research.report_text import ID_LABELS
+
+        out: dict[str, str] = {k: v[self.lang] for k, v in ID_LABELS.items()}
+        for data in (self.study.customers, self.study.employees):
+            inst = data.instrument
+            for scale in inst.scales:
+                out[scale.id] = scale.name.get(self.lang, scale.id)
+            for meta in inst.metadata:
+                out[meta.id] = meta.label.get(self.lang, meta.id)
+                for level in meta.levels:
+                    out[level] = meta.level_label(level, self.lang)
+        scorecard = self.bundle.instruments.get("scorecard")
+        if scorecard:
+            from crm_research.instrument import load_instrument
+
+            inst = load_instrument(scorecard)
+            for facet in inst.facets.values():
+                for level in facet.levels:
+                    out[level.id] = level.label.get(self.lang, level.id)
+        return out
+
+    def show(
+        self,
+        name: str,
+        columns: Sequence[str] | None = None,
+        *,
+        decimals: int = 2,
+        max_rows: int | None = 30,
+        where: Mapping[str, object] | None = None,
+    ) -> Any:
+        """A study table for reading: chosen columns, ids and headers in the report language.
+
+        Parameters
+        ----------
+        name : str
+            Table name (see :data:`crm_research.study.TABLE_NAMES`).
+        columns : sequence of str, optional
+            Columns to show, in order (default all).
+        decimals : int
+            Decimals shown for floats (the CSV files keep six).
+        max_rows : int, optional
+            Rows shown at most.
+        where : mapping, optional
+            Keep rows whose column equals the value (e.g. ``{"input": "customers"}``).
+
+        Returns
+        -------
+        pandas.io.formats.style.Styler
+        """
+        return self.show_frame(
+            self.table(name), columns, decimals=decimals, max_rows=max_rows, where=where
+        )
+
+    def show_frame(
+        self,
+        frame: Any,
+        columns: Sequence[str] | None = None,
+        *,
+        decimals: int = 2,
+        max_rows: int | None = 30,
+        where: Mapping[str, object] | None = None,
+        index: bool = False,
+    ) -> Any:
+        """Like :meth:`show` for a DataFrame produced by a package function."""
+        from crm_research.report_text import COLUMN_LABELS
+
+        data = frame.copy()
+        if index:
+            data = data.reset_index()
+        for column, value in (where or {}).items():
+            data = data[data[column] == value]
+        if columns is not None:
+            data = data[[c for c in columns if c in data.columns]]
+        if max_rows is not None:
+            data = data.head(max_rows)
+        labels = self._labels
+        for column in data.columns:
+            if data[column].dtype == object or str(data[column].dtype).startswith("str"):
+                data[column] = [labels.get(v, v) if isinstance(v, str) else v for v in data[column]]
+            elif data[column].dtype == bool:
+                data[column] = data[column].map(
+                    {
+                        True: "是" if self.lang == "zh" else "yes",
+                        False: "否" if self.lang == "zh" else "no",
+                    }
+                )
+        data.columns = [COLUMN_LABELS.get(str(c), {}).get(self.lang, str(c)) for c in data.columns]
+        return data.style.format(precision=decimals, na_rep="—").hide(axis="index")
+
+    def figure(self, fig: Any, name: str) -> Any:
+        """Save a figure of :mod:`crm_research.plots` to ``figures/`` and show it."""
+        from crm_research import plots
+
+        return plots.save(fig, self.figures_dir, name)
+
+    def keyed_items(self, survey: str = "customer") -> Any:
+        """Reverse-keyed item responses of the Likert scales, complete cases (for factor analysis).
+
+        Parameters
+        ----------
+        survey : {"customer", "employee"}
+
+        Returns
+        -------
+        DataFrame
+        """
+        from crm_research.scoring import keyed_items
+
+        data = self.study.customers if survey == "customer" else self.study.employees
+        inst = data.instrument
+        columns = [i for s in inst.scales if s.kind != "nps" for i in inst.scale_items(s.id)]
+        return keyed_items(data.items, inst)[columns].dropna()
+
+    def measurement_model(self, survey: str = "customer") -> dict[str, list[str]]:
+        """The instrument's scales as a CFA model (scale -> its items)."""
+        data = self.study.customers if survey == "customer" else self.study.employees
+        inst = data.instrument
+        return {s.id: list(inst.scale_items(s.id)) for s in inst.scales if s.kind != "nps"}
+
+    def satisfaction_loyalty_points(self) -> Any:
+        """Per customer: satisfaction, loyalty and Jones & Sasser segment (as the study cut them)."""
+        from crm_research.analysis import satisfaction_loyalty_matrix
+
+        scores = self.study.customers.scores
+        cut = self.study.parameters["satisfaction_loyalty_cut"]
+        result = satisfaction_loyalty_matrix(scores["satisfaction"], scores["loyalty"], cut, cut)
+        return scores[["satisfaction", "loyalty"]].assign(segment=result.segments.astype(object))
+
+    def quality_log(self, max_rows: int = 20) -> Any:
+        """The screening problems of all inputs, one row each (first ``max_rows``)."""
+        import pandas as pd
+
+        parts = []
+        for role, data in (
+            ("customers", self.study.customers),
+            ("employees", self.study.employees),
+        ):
+            if len(data.quality):
+                parts.append(data.quality.assign(input=role))
+        if not parts:
+            return None
+        log = pd.concat(parts, ignore_index=True)
+        first = ["input"] + [c for c in log.columns if c != "input"]
+        return self.show_frame(log[first], max_rows=max_rows)
+
+    def findings_overview(self) -> Any:
+        """One row per finding: area, severity, id (the 'current state' summary)."""
+        from crm_research.findings import findings_to_frame
+
+        frame = findings_to_frame(list(self.findings), self.lang)
+        return self.show_frame(frame, ["area", "severity", "id", "framework"], max_rows=None)
+
+    def findings_html(self, part: str = "problem", areas: Sequence[str] | None = None) -> HtmlBlock:
+        """The findings as report sections: ``part="problem"`` (with evidence) or ``"recommendation"``.
+
+        Texts are inserted verbatim (HTML-escaped), so every problem statement appears in
+        the report exactly as :mod:`crm_research.findings` wrote it.
+
+        Parameters
+        ----------
+        part : {"problem", "recommendation"}
+        areas : sequence of str, optional
+            Only these areas (default all, in the findings' order).
+
+        Returns
+        -------
+        HtmlBlock
+        """
+        import html as _html
+
+        from crm_research.report_text import ID_LABELS
+
+        labels = self.labels()
+        lang = self.lang
+        blocks: list[str] = []
+        area = None
+        number = 0
+        for f in self.findings:
+            if areas is not None and f.area not in areas:
+                continue
+            if f.area != area:
+                area = f.area
+                number += 1
+                blocks.append(
+                    f"<h3>{number}. {_html.escape(labels.get(f'area.{area}', area))}</h3>"
+                )
+            severity = ID_LABELS.get(f"severity.{f.severity}", {}).get(lang, f.severity)
+            text = getattr(f, part)[lang]
+            blocks.append(
+                f'<div class="crm-finding crm-severity-{_html.escape(f.severity)}">'
+                f"<p><strong>[{_html.escape(severity)}]</strong> {_html.escape(text)}</p>"
+            )
+            if part == "problem" and f.evidence:
+                rows = "".join(
+                    f"<tr><td>{_html.escape(str(k))}</td><td>{_html.escape(_fmt(v))}</td>"
+                    f"<td><code>{_html.escape(f.evidence_refs[k].table)}</code></td></tr>"
+                    if k in f.evidence_refs
+                    else f"<tr><td>{_html.escape(str(k))}</td><td>{_html.escape(_fmt(v))}</td><td></td></tr>"
+                    for k, v in f.evidence.items()
+                )
+                head = ("证据", "数值", "表") if lang == "zh" else ("Evidence", "Value", "Table")
+                blocks.append(
+                    '<table class="crm-evidence"><thead><tr>'
+                    + "".join(f"<th>{h}</th>" for h in head)
+                    + f"</tr></thead><tbody>{rows}</tbody></table>"
+                )
+            if part == "recommendation" and f.references:
+                refs = "".join(f"<li>{_html.escape(r)}</li>" for r in f.references)
+                blocks.append(f'<ul class="crm-references">{refs}</ul>')
+            blocks.append("</div>")
+        return HtmlBlock("\n".join(blocks))
+
+    def __repr__(self) -> str:
+        return f"ReportContext(lang={self.lang!r}, output_dir={str(self.output_dir)!r}, {self.bundle!r})"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def open_study(
+    customers: str | Path | None = None,
+    employees: str | Path | None = None,
+    ledger: str | Path | None = None,
+    scorecard: str | Path | None = None,
+    *,
+    instruments: Mapping[str, str] | None = None,
+    lang: str = "zh",
+    seed: int | None = DEFAULT_SEED,
+    output_dir: str | Path = ".",
+    work_dir: str | Path | None = None,
+    simulated: bool | None = None,
+) -> ReportContext:
+    """Open the shared study for a notebook (first line of every report notebook).
+
+    Parameters
+    ----------
+    customers, employees, ledger, scorecard : str or Path, optional
+        Input files; all ``None`` simulates the D-company case (SIMULATED data).
+    instruments : mapping, optional
+        Role -> instrument name or path.
+    lang : {"zh", "en"}
+        Report language.
+    seed : int, optional
+        Simulation seed.
+    output_dir : str or Path
+        The report folder; figures go to ``output_dir/figures``.
+    work_dir : str or Path, optional
+        Study cache (default ``output_dir/.work``).
+    simulated : bool, optional
+        Whether the inputs are simulated.
+
+    Returns
+    -------
+    ReportContext
+    """
+    _check_lang(lang)
+    out = Path(output_dir).expanduser().absolute()
+    work = Path(work_dir) if work_dir is not None else out / WORK_DIR_NAME
+    bundle = prepare_study(
+        customers,
+        employees,
+        ledger,
+        scorecard,
+        instruments=instruments,
+        seed=seed,
+        work_dir=work,
+        simulated=simulated,
+    )
+    return ReportContext(bundle=bundle, lang=lang, output_dir=out)
+
+
+# --------------------------------------------------------------------------------------------
+# The whole report
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class PipelineResult:
+    """A finished report.
+
+    Attributes
+    ----------
+    out_dir : Path
+        The report folder.
+    report : Path
+        ``out_dir/report.html``.
+    manifest : dict
+        The content of ``manifest.json``.
+    seconds : dict
+        Notebook name -> seconds, plus ``study``, ``report`` and ``total``.
+    n_findings : int
+    """
+
+    out_dir: Path
+    report: Path
+    manifest: dict = field(repr=False)
+    seconds: dict[str, float] = field(default_factory=dict)
+    n_findings: int = 0
+
+    def to_frame(self) -> Any:
+        """One row per step: ``step, seconds``."""
+        import pandas as pd
+
+        return pd.DataFrame([{"step": k, "seconds": v} for k, v in self.seconds.items()])
+
+    def __repr__(self) -> str:
+        return (
+            f"PipelineResult({str(self.report)!r}, {self.n_findings} findings, "
+            f"{self.seconds.get('total', float('nan')):.1f} s)"
+        )
+
+
+def _notebook_paths(notebooks: Sequence[str | Path] | None) -> list[Path]:
+    if notebooks is None:
+        return [NOTEBOOKS_DIR / f"{name}.ipynb" for name in NOTEBOOK_NAMES]
+    return [Path(nb) for nb in notebooks]
+
+
+def run_pipeline(
+    customers: str | Path,
+    employees: str | Path,
+    ledger: str | Path,
+    scorecard: str | Path | None = None,
+    *,
+    out_dir: str | Path,
+    lang: str = "zh",
+    seed: int | None = DEFAULT_SEED,
+    simulated: bool = False,
+    verbose: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    instruments: Mapping[str, str] | None = None,
+    title: str | None = None,
+    notebooks: Sequence[str | Path] | None = None,
+    workers: int = DEFAULT_WORKERS,
+    copy_inputs: bool = False,
+    simulation: Mapping[str, Any] | None = None,
+) -> PipelineResult:
+    """Build a complete report in ``out_dir`` from the input files.
+
+    Writes ``report.html`` (inputs hidden), ``notebooks/*.ipynb`` (executed),
+    ``tables/*.csv``, ``tables.xlsx`` (one sheet per table), ``figures/*.png``,
+    ``findings.json`` and ``manifest.json`` (inputs' SHA-256, parameters, package versions,
+    seed, seconds per notebook; the only file with timestamps).  Everything is built in a
+    temporary folder beside ``out_dir`` and moved into place at the end.
+
+    Parameters
+    ----------
+    customers, employees, ledger : str or Path
+        Customer questionnaire export, employee self-assessment export, customer ledger.
+    scorecard : str or Path, optional
+        CRM implementation scorecard.
+    out_dir : str or Path
+        Report folder: new, empty, or a previous report (replaced); anything else is refused.
+    lang : {"zh", "en"}
+        Report language.
+    seed : int, optional
+        Seed (of the simulation that made the inputs; recorded in the manifest).
+    simulated : bool
+        The inputs come from the D-company simulator: the report says so on its title page.
+    verbose : bool
+        Show papermill progress bars, logs and kernel warnings.
+    timeout : float
+        Seconds one notebook cell may run.
+    instruments : mapping, optional
+        Role (``customer``, ``employee``, ``scorecard``) -> instrument name or path.
+    title : str, optional
+        Report title (default depends on ``simulated`` and ``lang``).
+    notebooks : sequence of path, optional
+        Notebooks to run (default the six of :data:`NOTEBOOK_NAMES`).
+    workers : int
+        Notebooks run at once.
+    copy_inputs : bool
+        Copy the input files into ``out_dir/inputs`` (used for the simulated case).
+    simulation : mapping, optional
+        Parameters of the simulation, recorded in the manifest.
+
+    Returns
+    -------
+    PipelineResult
+
+    Raises
+    ------
+    InputError
+        Bad inputs or output folder (nothing is written).
+    NotebookFailed
+        A notebook failed; the build is kept as ``DIR.failed``.
+    """
+    from crm_research import __version__
+
+    started = _utc_now()
+    t0 = time.perf_counter()
+    _check_lang(lang)
+    out = check_output_dir(out_dir)
+    paths = resolve_inputs(customers, employees, ledger, scorecard)
+    roles = _instrument_roles(instruments)
+    nb_paths = _notebook_paths(notebooks)
+    for nb in nb_paths:
+        if not nb.is_file():
+            raise InputError(f"{nb}: notebook not found.")
+    build = _new_build_dir(out)
+    seconds: dict[str, float] = {}
+    try:
+        with quiet(verbose):
+            nb_inputs: dict[str, str] = {role: str(p) for role, p in paths.items()}
+            if copy_inputs:
+                (build / "inputs").mkdir()
+                for role, p in paths.items():
+                    shutil.copy2(p, build / "inputs" / p.name)
+                    nb_inputs[role] = f"../inputs/{p.name}"
+            parameters = {
+                "customers": nb_inputs["customers"],
+                "employees": nb_inputs["employees"],
+                "ledger": nb_inputs["ledger"],
+                "scorecard": nb_inputs.get("scorecard"),
+                "instruments": roles,
+                "lang": lang,
+                "seed": seed,
+                "output_dir": "..",
+                "work_dir": f"../{WORK_DIR_NAME}",
+                "simulated": bool(simulated),
+            }
+            t = time.perf_counter()
+            (build / WORK_DIR_NAME).mkdir()
+            cache = study_cache_path(paths, roles, build / WORK_DIR_NAME)
+            # The notebooks start (kernel start-up and imports) while the study is computed;
+            # the lock makes them wait for the cached study instead of computing it again.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebooks") as runner:
+                with _study_lock(cache.with_suffix(".lock")):
+                    notebooks_done = runner.submit(
+                        run_notebooks,
+                        nb_paths,
+                        build,
+                        parameters,
+                        workers=workers,
+                        timeout=timeout,
+                        verbose=verbose,
+                    )
+                    try:
+                        bundle = _compute_study(paths, roles, seed, simulated, cache)
+                    except BaseException as exc:
+                        cache.with_suffix(".failed").write_text(
+                            _one_line(f"the study could not be computed: {exc}"), encoding="utf-8"
+                        )
+                        raise
+                seconds["study"] = time.perf_counter() - t
+                from crm_research.study import write_study_outputs
+
+                write_study_outputs(bundle.study, list(bundle.findings), build)
+                write_tables_xlsx(bundle.study.tables, build / "tables.xlsx")
+                nb_seconds = notebooks_done.result()
+            seconds.update(nb_seconds)
+            t = time.perf_counter()
+            note = None
+            if simulated:
+                from crm_research.cases.d_company import SIMULATED_NOTE
+
+                note = SIMULATED_NOTE[lang]
+            facts = [
+                (
+                    report_text("facts.inputs", lang),
+                    "; ".join(f"{p.name} ({bundle.sha256[r][:12]}…)" for r, p in paths.items()),
+                ),
+                (report_text("facts.instruments", lang), ", ".join(roles.values())),
+                (report_text("facts.lang", lang), report_text(f"lang.{lang}", lang)),
+                (report_text("facts.version", lang), f"crm_research {__version__}"),
+            ]
+            if simulated and seed is not None:
+                facts.insert(2, (report_text("facts.seed", lang), str(seed)))
+            build_report(
+                [build / "notebooks" / nb.name for nb in nb_paths],
+                build / "report.html",
+                lang=lang,
+                title=title or report_text("title.case" if simulated else "title.generic", lang),
+                subtitle=report_text("subtitle", lang),
+                simulated_note=note,
+                facts=facts,
+                appendix=methods_appendix(lang),
+            )
+            seconds["report"] = time.perf_counter() - t
+            shutil.rmtree(build / WORK_DIR_NAME, ignore_errors=True)
+            seconds["total"] = time.perf_counter() - t0
+            manifest = {
+                "kind": MANIFEST_KIND,
+                "format": 1,
+                "crm_research": __version__,
+                "started_utc": started,
+                "finished_utc": _utc_now(),
+                "lang": lang,
+                "seed": seed,
+                "simulated": bool(simulated),
+                "simulation": dict(simulation) if simulation else None,
+                "inputs": {
+                    role: {
+                        "path": str(p),
+                        "file": f"inputs/{p.name}" if copy_inputs else None,
+                        "sha256": bundle.sha256[role],
+                        "bytes": p.stat().st_size,
+                    }
+                    for role, p in paths.items()
+                },
+                "instruments": roles,
+                "parameters": {
+                    "lang": lang,
+                    "seed": seed,
+                    "simulated": bool(simulated),
+                    "timeout": timeout,
+                    "workers": workers,
+                    "kernel": KERNEL_NAME,
+                    "notebook_parameters": parameters,
+                },
+                "notebooks": [
+                    {
+                        "name": nb.stem,
+                        "file": f"notebooks/{nb.name}",
+                        "seconds": round(nb_seconds[nb.stem], 3),
+                    }
+                    for nb in nb_paths
+                ],
+                "seconds": {k: round(v, 3) for k, v in seconds.items()},
+                "findings": len(bundle.findings),
+                "packages": package_versions(),
+                "platform": platform.platform(),
+                "outputs": sorted(
+                    str(p.relative_to(build)) for p in build.rglob("*") if p.is_file()
+                )
+                + [MANIFEST_NAME],
+            }
+            (build / MANIFEST_NAME).write_text(
+                json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+            )
+        _move_into_place(build, out)
+    except NotebookFailed as failure:
+        kept_dir = _keep_failed(build, out, failure)
+        kept = kept_dir / "notebooks" / f"{failure.notebook}.ipynb"
+        raise NotebookFailed(
+            failure.notebook, failure.error, kept if kept.exists() else kept_dir
+        ) from None
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    return PipelineResult(
+        out_dir=out,
+        report=out / "report.html",
+        manifest=manifest,
+        seconds=seconds,
+        n_findings=len(bundle.findings),
+    )

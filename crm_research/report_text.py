@@ -1,0 +1,374 @@
+"""Stage 7: the report's prose and labels in Chinese and English (data, no logic).
+
+The notebooks never hold prose in one language: they call
+:func:`crm_research.pipeline.prose` / :meth:`ReportContext.say` with a key of
+:data:`NOTEBOOK_TEXT`, so the same notebook writes a Chinese or an English report.
+:data:`ID_LABELS` and :data:`COLUMN_LABELS` turn analysis ids and table headers into words
+of the report language.  Chapter order follows the D-company thesis: current state ->
+problems -> optimisation plan -> safeguards.
+"""
+
+from __future__ import annotations
+
+NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
+    # 01 data quality --------------------------------------------------------------------
+    "dq.title": {
+        "zh": "# 1 数据与数据质量\n\n本章说明报告所用的三类数据(客户问卷、员工自评问卷、客户台账)"
+        "及其读取与筛查结果。所有分析均从这些数据出发,每个数字都可以在 `tables/` 中找到。",
+        "en": "# 1 Data and data quality\n\nThis chapter describes the three data sources of the "
+        "report (customer questionnaire, employee self-assessment, customer ledger) and what "
+        "reading and screening them found. Every number in the report can be found in `tables/`.",
+    },
+    "dq.inputs": {
+        "zh": "## 1.1 样本与输入文件\n\n下表列出每个输入文件、所用问卷工具、保留的有效样本数以及筛查时"
+        "记录的问题条数。",
+        "en": "## 1.1 Samples and input files\n\nOne row per input file: the instrument used, the "
+        "respondents kept and the number of problems screening logged.",
+    },
+    "dq.log": {
+        "zh": "## 1.2 筛查记录\n\n未声明的超范围取值、重复答卷等问题逐条记录如下(最多显示 20 条),"
+        "这些取值不参与计算。",
+        "en": "## 1.2 Screening log\n\nOut-of-range values, duplicate responses and similar "
+        "problems, one row each (first 20 shown); such values are never used as numbers.",
+    },
+    "dq.log_empty": {
+        "zh": "筛查未发现需要记录的问题。",
+        "en": "Screening found nothing to log.",
+    },
+    "dq.sample": {
+        "zh": "## 1.3 客户构成\n\n按客户类型、所属行业和所在城市统计的客户数量与比例。",
+        "en": "## 1.3 Customer mix\n\nCustomers by type, sector and city (counts and shares).",
+    },
+    # 02 reliability and validity ---------------------------------------------------------
+    "rv.title": {
+        "zh": "# 2 信度与效度\n\n在解读各维度得分之前,先检验量表是否可靠(信度)以及题项是否测量了"
+        "所设定的维度(效度)。",
+        "en": "# 2 Reliability and validity\n\nBefore the scale scores are interpreted, this "
+        "chapter checks that the scales are reliable and that the items measure the intended "
+        "dimensions.",
+    },
+    "rv.reliability": {
+        "zh": "## 2.1 信度\n\nCronbach α(Feldt 95% 置信区间)与 McDonald ω;α ≥ 0.70 视为可接受"
+        "(Nunnally, 1978)。",
+        "en": "## 2.1 Reliability\n\nCronbach's α (Feldt 95% confidence interval) and McDonald's "
+        "ω; α ≥ .70 is taken as acceptable (Nunnally, 1978).",
+    },
+    "rv.reliability_customer": {"zh": "**客户问卷**", "en": "**Customer questionnaire**"},
+    "rv.reliability_employee": {"zh": "**员工自评问卷**", "en": "**Employee self-assessment**"},
+    "rv.adequacy": {
+        "zh": "## 2.2 因子分析适用性\n\nKMO 抽样适切性(Kaiser, 1974)与 Bartlett 球形检验。",
+        "en": "## 2.2 Suitability for factor analysis\n\nKaiser–Meyer–Olkin sampling adequacy "
+        "(Kaiser, 1974) and Bartlett's test of sphericity.",
+    },
+    "rv.parallel": {
+        "zh": "## 2.3 因子数目\n\n平行分析(Horn, 1965)将实际特征值与随机数据的特征值比较,"
+        "保留高于随机水平的因子。",
+        "en": "## 2.3 Number of factors\n\nParallel analysis (Horn, 1965) compares the observed "
+        "eigenvalues with those of random data and keeps the factors above the random line.",
+    },
+    "rv.parallel_result": {
+        "zh": "平行分析建议保留 **{n}** 个因子。",
+        "en": "Parallel analysis retains **{n}** factor(s).",
+    },
+    "rv.efa": {
+        "zh": "## 2.4 探索性因子分析\n\nminres 提取、oblimin 斜交旋转后的因子载荷(按 R psych 的定义)。",
+        "en": "## 2.4 Exploratory factor analysis\n\nLoadings after minres extraction and oblimin "
+        "rotation (as defined by R psych).",
+    },
+    "rv.cfa": {
+        "zh": "## 2.5 验证性因子分析\n\n按问卷设定的维度结构拟合测量模型(ML 估计,lavaan 定义);"
+        "拟合标准为 CFI/TLI ≥ 0.95、RMSEA ≤ 0.06、SRMR ≤ 0.08(Hu & Bentler, 1999),"
+        "收敛效度看组合信度 CR ≥ 0.70 与 AVE ≥ 0.50(Fornell & Larcker, 1981)。",
+        "en": "## 2.5 Confirmatory factor analysis\n\nThe instrument's dimensions fitted as a "
+        "measurement model (ML, lavaan's definitions); fit criteria CFI/TLI ≥ .95, "
+        "RMSEA ≤ .06, SRMR ≤ .08 (Hu & Bentler, 1999); convergent validity from composite "
+        "reliability CR ≥ .70 and AVE ≥ .50 (Fornell & Larcker, 1981).",
+    },
+    # 03 customer satisfaction ------------------------------------------------------------
+    "cs.title": {
+        "zh": "# 3 客户满意度与忠诚度\n\n从客户视角看 D 公司客户关系管理的现状:IDIC 四个维度"
+        "(识别、区分、互动、定制)、产品与服务质量、满意度和忠诚度。",
+        "en": "# 3 Customer satisfaction and loyalty\n\nThe state of customer-relationship "
+        "management seen by the customers: the four IDIC dimensions (identify, differentiate, "
+        "interact, customize), product and service quality, satisfaction and loyalty.",
+    },
+    "cs.levels": {
+        "zh": "## 3.1 各维度得分\n\n各维度均值及其 95% 置信区间(1–5 分,3 为中点);"
+        "d 为相对中点的标准化差异。",
+        "en": "## 3.1 Scale levels\n\nScale means with 95% confidence intervals (1–5, midpoint 3); "
+        "d is the standardised difference from the midpoint.",
+    },
+    "cs.drivers": {
+        "zh": "## 3.2 满意度的驱动因素\n\n以 IDIC 各维度和质量为自变量的满意度回归(标准化系数 β)。",
+        "en": "## 3.2 Drivers of satisfaction\n\nSatisfaction regressed on the IDIC dimensions and "
+        "quality (standardised coefficients β).",
+    },
+    "cs.ipa": {
+        "zh": "## 3.3 重要性–表现分析\n\n横轴为表现(均值),纵轴为重要性(对满意度的影响);"
+        "左上象限“重点改进”是最需要投入的方面(Martilla & James, 1977)。",
+        "en": "## 3.3 Importance–performance analysis\n\nPerformance (mean) across, importance "
+        "(effect on satisfaction) up; the upper-left quadrant, *concentrate here*, is where "
+        "effort pays most (Martilla & James, 1977).",
+    },
+    "cs.satloy": {
+        "zh": "## 3.4 满意度 × 忠诚度\n\n满意并不等于忠诚:按 Jones 与 Sasser(1995)的矩阵,"
+        "满意但不忠诚的“图利者”随时可能流失。",
+        "en": "## 3.4 Satisfaction × loyalty\n\nSatisfaction is not loyalty: in Jones and Sasser's "
+        "(1995) matrix, satisfied but disloyal *mercenaries* may leave at any time.",
+    },
+    "cs.nps": {
+        "zh": "**净推荐值(NPS)**:推荐者(9–10 分)比例减去贬损者(0–6 分)比例(Reichheld, 2003)。",
+        "en": "**Net Promoter Score**: share of promoters (9–10) minus share of detractors (0–6) "
+        "(Reichheld, 2003).",
+    },
+    "cs.groups": {
+        "zh": "## 3.5 不同客户群体的差异\n\n按客户类型和行业比较各维度得分(效应量及其置信区间)。",
+        "en": "## 3.5 Differences between customer groups\n\nScale scores compared by customer type "
+        "and sector (effect sizes with confidence intervals).",
+    },
+    # 04 employee self-assessment --------------------------------------------------------
+    "es.title": {
+        "zh": "# 4 员工自评与 CRM 实施\n\n从员工视角看同样的 IDIC 维度与 CRM 系统使用,"
+        "并与客户的评价对照。",
+        "en": "# 4 Employee self-assessment and CRM implementation\n\nThe same IDIC dimensions and "
+        "the use of the CRM system as the employees see them, set against the customers' view.",
+    },
+    "es.levels": {
+        "zh": "## 4.1 员工自评得分\n\n员工对各维度的自评均值及 95% 置信区间。",
+        "en": "## 4.1 Self-assessment levels\n\nEmployees' mean ratings with 95% confidence "
+        "intervals.",
+    },
+    "es.gap": {
+        "zh": "## 4.2 感知差距\n\n同一 IDIC 维度上员工自评与客户评价之差(员工减客户);"
+        "差距越大,说明员工越高估了自己的客户工作。",
+        "en": "## 4.2 Perception gap\n\nEmployees' self-rating minus the customers' rating on the "
+        "same IDIC dimension; the larger the gap, the more the staff overrate their customer work.",
+    },
+    "es.roles": {
+        "zh": "## 4.3 各岗位的 CRM 系统使用\n\n总经理、销售经理、销售代表与销售助理对 CRM 系统使用的评价。",
+        "en": "## 4.3 CRM-system use by role\n\nHow the general manager, sales managers, sales "
+        "representatives and sales assistants rate their use of the CRM system.",
+    },
+    "es.scorecard": {
+        "zh": "## 4.4 CRM 实施评分卡\n\n17 项实施指标分属战略、人员、流程、技术、客户五类,"
+        "分别在实施前、实施中、实施后评分;下图为各类别在各阶段的均值。",
+        "en": "## 4.4 CRM implementation scorecard\n\nSeventeen implementation metrics in five "
+        "categories (strategy, people, process, technology, customer), rated before, during and "
+        "after implementation; the figure shows each category's mean per phase.",
+    },
+    "es.scorecard_missing": {
+        "zh": "本次未提供实施评分卡数据。",
+        "en": "No implementation scorecard was supplied for this report.",
+    },
+    # 05 customer value -------------------------------------------------------------------
+    "cv.title": {
+        "zh": "# 5 客户价值与 ABC 分类\n\n依据客户台账(2018–2019 年销售额)评价客户价值,"
+        "检验客户分布是否均衡、现有客户等级是否与价值一致。",
+        "en": "# 5 Customer value and ABC classification\n\nCustomer value from the ledger "
+        "(2018–2019 revenue): is the customer base balanced, and do the company's own tiers "
+        "match the customers' value?",
+    },
+    "cv.abc": {
+        "zh": "## 5.1 ABC 分类\n\n按销售额从高到低累计,累计占比 70% 以内为 A 类、90% 以内为 B 类、"
+        "其余为 C 类。",
+        "en": "## 5.1 ABC classification\n\nCustomers ranked by revenue; A up to 70% of cumulative "
+        "revenue, B up to 90%, C the rest.",
+    },
+    "cv.city": {
+        "zh": "## 5.2 区域分布与集中度\n\n各城市的销售额与客户数;HHI 衡量集中程度"
+        "(0–1,越大越集中)。",
+        "en": "## 5.2 Regional distribution and concentration\n\nRevenue and customers per city; "
+        "the HHI measures concentration (0–1, higher is more concentrated).",
+    },
+    "cv.agreement": {
+        "zh": "## 5.3 现有客户等级与价值类别的一致性\n\nCohen κ 衡量公司现有客户等级与 ABC 类别"
+        "的一致程度(Landis & Koch, 1977)。",
+        "en": "## 5.3 Company tiers against value classes\n\nCohen's κ measures how far the "
+        "company's own customer tiers agree with the ABC classes (Landis & Koch, 1977).",
+    },
+    "cv.agreement_missing": {
+        "zh": "客户数据中没有现有客户等级,无法比较。",
+        "en": "The customer data hold no company tiers, so there is nothing to compare.",
+    },
+    # 06 findings and recommendations ----------------------------------------------------
+    "fr.title": {
+        "zh": "# 6 问题、优化方案与保障措施\n\n本章按论文的结构汇总:现状 → 存在的问题 → 优化方案 → "
+        "保障措施。每条发现都由明确的规则和有出处的阈值从上文的表格中得出,并列出所依据的证据。",
+        "en": "# 6 Problems, optimisation plan and safeguards\n\nThis chapter follows the thesis: "
+        "current state → problems → optimisation plan → safeguards. Each finding comes from an "
+        "explicit rule with a cited threshold applied to the tables above, and lists its evidence.",
+    },
+    "fr.current": {
+        "zh": "## 6.1 现状概览\n\n下表列出全部发现及其严重程度(严重、较重、轻微、提示)。",
+        "en": "## 6.1 Current state\n\nAll findings with their severity (major, moderate, minor, "
+        "info).",
+    },
+    "fr.problems": {
+        "zh": "## 6.2 存在的问题\n\n每条问题后附证据:数值及其所在的表(`tables/` 下同名 CSV 文件)。",
+        "en": "## 6.2 Problems\n\nEach problem lists its evidence: the value and the table it "
+        "comes from (the CSV file of that name under `tables/`).",
+    },
+    "fr.plan": {
+        "zh": "## 6.3 优化方案\n\n针对每个问题的改进建议(对应论文第四章)。",
+        "en": "## 6.3 Optimisation plan\n\nWhat to do about each problem (thesis chapter 4).",
+    },
+    "fr.safeguards": {
+        "zh": "## 6.4 保障措施\n\n优化方案的落实需要以下保障(对应论文第五章):\n\n"
+        "- **制度保障**:建立日、周、月汇报制度;将客户满意度、忠诚度和转化率纳入绩效考核;"
+        "制定员工培训计划。\n"
+        "- **资金保障**:为 CRM 系统维护、客情维护和差旅设立专项预算,并设定额度、防止虚报。\n"
+        "- **技术保障**:完善 CRM 系统的客户信息与分析功能,建立稳定的客户数据库;"
+        "生产与交付能够满足定制需求。\n"
+        "- **人员保障**:总经理全力支持,向总部借调专业人员开展培训,打造专业化的客户关系管理团队。\n"
+        "- **客户支持**:收集客户对改进措施的反馈并持续改进,形成良性循环。",
+        "en": "## 6.4 Safeguards\n\nCarrying out the plan needs these safeguards (thesis "
+        "chapter 5):\n\n"
+        "- **Institutional**: daily, weekly and monthly reporting; satisfaction, loyalty and "
+        "conversion in staff KPIs; a training plan.\n"
+        "- **Funding**: a dedicated budget for CRM maintenance, customer relations and travel, "
+        "with limits that prevent false claims.\n"
+        "- **Technology**: customer information and analysis in the CRM system, a stable "
+        "customer database; production that can deliver customised products.\n"
+        "- **Personnel**: the general manager's backing, trainers seconded from headquarters, a "
+        "professional CRM team.\n"
+        "- **Customer support**: collect customers' feedback on the changes and feed it back "
+        "into the plan.",
+    },
+}
+
+#: Labels of analysis ids that no instrument defines.
+ID_LABELS: dict[str, dict[str, str]] = {
+    "customers": {"zh": "客户问卷", "en": "Customer questionnaire"},
+    "employees": {"zh": "员工自评问卷", "en": "Employee self-assessment"},
+    "scorecard": {"zh": "实施评分卡", "en": "Implementation scorecard"},
+    "apostle": {"zh": "忠诚者", "en": "Apostle"},
+    "mercenary": {"zh": "图利者", "en": "Mercenary"},
+    "hostage": {"zh": "被套牢者", "en": "Hostage"},
+    "defector": {"zh": "背叛者", "en": "Defector"},
+    "concentrate_here": {"zh": "重点改进", "en": "Concentrate here"},
+    "keep_up_good_work": {"zh": "继续保持", "en": "Keep up the good work"},
+    "low_priority": {"zh": "次要改进", "en": "Low priority"},
+    "possible_overkill": {"zh": "可能过度", "en": "Possible overkill"},
+    "before": {"zh": "实施前", "en": "Before"},
+    "during": {"zh": "实施中", "en": "During"},
+    "after": {"zh": "实施后", "en": "After"},
+    "strategy": {"zh": "战略", "en": "Strategy"},
+    "people": {"zh": "人员", "en": "People"},
+    "process": {"zh": "流程", "en": "Process"},
+    "technology": {"zh": "技术", "en": "Technology"},
+    "customer": {"zh": "客户", "en": "Customer"},
+    "severity.major": {"zh": "严重", "en": "major"},
+    "severity.moderate": {"zh": "较重", "en": "moderate"},
+    "severity.minor": {"zh": "轻微", "en": "minor"},
+    "severity.info": {"zh": "提示", "en": "info"},
+    "major": {"zh": "严重", "en": "major"},
+    "moderate": {"zh": "较重", "en": "moderate"},
+    "minor": {"zh": "轻微", "en": "minor"},
+    "info": {"zh": "提示", "en": "info"},
+    "area.identification": {"zh": "客户识别", "en": "Customer identification"},
+    "area.classification": {
+        "zh": "客户分布与分类",
+        "en": "Customer distribution and classification",
+    },
+    "area.interaction": {"zh": "客户沟通与互动", "en": "Communication and interaction"},
+    "area.customization": {"zh": "客户定制化服务", "en": "Customized service"},
+    "area.crm_system": {"zh": "CRM 系统应用", "en": "CRM-system use"},
+    "area.perception_gap": {"zh": "员工与客户的认知差距", "en": "Employee–customer perception gap"},
+    "area.loyalty": {"zh": "满意度与忠诚度", "en": "Satisfaction and loyalty"},
+    "area.concentration": {"zh": "收入集中度", "en": "Revenue concentration"},
+    "area.people": {"zh": "人员", "en": "People"},
+    "area.implementation": {"zh": "CRM 实施", "en": "CRM implementation"},
+    "area.reliability": {"zh": "测量信度", "en": "Measurement reliability"},
+}
+for _area in list(ID_LABELS):
+    if _area.startswith("area."):
+        ID_LABELS.setdefault(_area[5:], ID_LABELS[_area])
+
+#: Table headers in the report language (columns not listed keep their name).
+COLUMN_LABELS: dict[str, dict[str, str]] = {
+    "input": {"zh": "输入", "en": "Input"},
+    "instrument": {"zh": "问卷工具", "en": "Instrument"},
+    "respondents": {"zh": "有效样本", "en": "Respondents"},
+    "problems": {"zh": "问题条数", "en": "Problems logged"},
+    "row": {"zh": "行", "en": "Row"},
+    "column": {"zh": "列", "en": "Column"},
+    "rule": {"zh": "规则", "en": "Rule"},
+    "value": {"zh": "取值", "en": "Value"},
+    "action": {"zh": "处理", "en": "Action"},
+    "scale": {"zh": "维度", "en": "Scale"},
+    "k": {"zh": "题项数", "en": "Items"},
+    "n": {"zh": "样本量", "en": "n"},
+    "alpha": {"zh": "α", "en": "α"},
+    "omega": {"zh": "ω", "en": "ω"},
+    "ci_low": {"zh": "95% CI 下限", "en": "95% CI low"},
+    "ci_high": {"zh": "95% CI 上限", "en": "95% CI high"},
+    "meets_nunnally": {"zh": "α ≥ 0.70", "en": "α ≥ .70"},
+    "mean": {"zh": "均值", "en": "Mean"},
+    "sd": {"zh": "标准差", "en": "SD"},
+    "d": {"zh": "d", "en": "d"},
+    "p_value": {"zh": "p 值", "en": "p"},
+    "term": {"zh": "自变量", "en": "Predictor"},
+    "b": {"zh": "B", "en": "B"},
+    "beta": {"zh": "β", "en": "β"},
+    "vif": {"zh": "VIF", "en": "VIF"},
+    "outcome": {"zh": "因变量", "en": "Outcome"},
+    "r2": {"zh": "R²", "en": "R²"},
+    "adj_r2": {"zh": "调整 R²", "en": "Adjusted R²"},
+    "attribute": {"zh": "维度", "en": "Attribute"},
+    "performance": {"zh": "表现", "en": "Performance"},
+    "importance": {"zh": "重要性", "en": "Importance"},
+    "quadrant": {"zh": "象限", "en": "Quadrant"},
+    "segment": {"zh": "客户类型", "en": "Segment"},
+    "percent": {"zh": "百分比", "en": "Percent"},
+    "mean_satisfaction": {"zh": "满意度均值", "en": "Mean satisfaction"},
+    "mean_loyalty": {"zh": "忠诚度均值", "en": "Mean loyalty"},
+    "nps": {"zh": "NPS", "en": "NPS"},
+    "pct_promoters": {"zh": "推荐者 %", "en": "Promoters %"},
+    "pct_passives": {"zh": "被动者 %", "en": "Passives %"},
+    "pct_detractors": {"zh": "贬损者 %", "en": "Detractors %"},
+    "group": {"zh": "分组", "en": "Group"},
+    "test": {"zh": "检验", "en": "Test"},
+    "effect_name": {"zh": "效应量", "en": "Effect size"},
+    "effect_value": {"zh": "效应值", "en": "Effect"},
+    "effect_ci_low": {"zh": "效应 CI 下限", "en": "Effect CI low"},
+    "effect_ci_high": {"zh": "效应 CI 上限", "en": "Effect CI high"},
+    "dimension": {"zh": "维度", "en": "Dimension"},
+    "employee_mean": {"zh": "员工均值", "en": "Employees' mean"},
+    "customer_mean": {"zh": "客户均值", "en": "Customers' mean"},
+    "gap": {"zh": "差距", "en": "Gap"},
+    "level": {"zh": "水平", "en": "Level"},
+    "category": {"zh": "类别", "en": "Category"},
+    "phase": {"zh": "阶段", "en": "Phase"},
+    "phase_from": {"zh": "起始阶段", "en": "From"},
+    "phase_to": {"zh": "结束阶段", "en": "To"},
+    "mean_diff": {"zh": "均值差", "en": "Mean difference"},
+    "abc_class": {"zh": "类别", "en": "Class"},
+    "customers": {"zh": "客户数", "en": "Customers"},
+    "percent_customers": {"zh": "客户占比 %", "en": "Customers %"},
+    "revenue": {"zh": "销售额", "en": "Revenue"},
+    "percent_revenue": {"zh": "销售额占比 %", "en": "Revenue %"},
+    "share": {"zh": "占比", "en": "Share"},
+    "city": {"zh": "城市", "en": "City"},
+    "customer_type": {"zh": "客户类型", "en": "Customer type"},
+    "sector": {"zh": "行业", "en": "Sector"},
+    "percent_within": {"zh": "组内百分比", "en": "Percent within"},
+    "by": {"zh": "维度", "en": "By"},
+    "hhi": {"zh": "HHI", "en": "HHI"},
+    "top_share": {"zh": "前 20% 客户销售额占比", "en": "Revenue share of top 20%"},
+    "gini": {"zh": "基尼系数", "en": "Gini"},
+    "percent_agreement": {"zh": "一致率 %", "en": "Agreement %"},
+    "kappa": {"zh": "κ", "en": "κ"},
+    "tier_class": {"zh": "现有等级", "en": "Company tier"},
+    "area": {"zh": "领域", "en": "Area"},
+    "severity": {"zh": "严重程度", "en": "Severity"},
+    "id": {"zh": "编号", "en": "ID"},
+    "framework": {"zh": "理论框架", "en": "Framework"},
+    "msa": {"zh": "MSA", "en": "MSA"},
+    "label": {"zh": "评价", "en": "Label"},
+    "chisq": {"zh": "χ²", "en": "χ²"},
+    "df": {"zh": "自由度", "en": "df"},
+    "cr": {"zh": "CR", "en": "CR"},
+    "ave": {"zh": "AVE", "en": "AVE"},
+    "communality": {"zh": "共同度", "en": "Communality"},
+    "uniqueness": {"zh": "独特性", "en": "Uniqueness"},
+}
