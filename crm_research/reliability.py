@@ -193,9 +193,7 @@ def _smc(r: np.ndarray) -> np.ndarray:
     """
     k = r.shape[0]
     out = np.full(k, np.nan)
-    valid = ~np.isnan(r).any(axis=0)
-    valid &= ~np.isnan(r).all(axis=0)
-    idx = np.flatnonzero(valid)
+    idx = np.flatnonzero(~np.isnan(np.diag(r)))  # items with a defined (positive) variance
     if idx.size < 2:
         return out
     sub = r[np.ix_(idx, idx)]
@@ -1277,6 +1275,8 @@ def ordinal_alpha(
 
 # --- loadings-based coefficients ----------------------------------------------------------------
 def _loading_vector(loadings: Any, what: str) -> np.ndarray:
+    if isinstance(loadings, Mapping):
+        loadings = list(loadings.values())
     lam = np.asarray(loadings, dtype=float).ravel()
     lam = lam[~np.isnan(lam)]
     if lam.size == 0:
@@ -1293,7 +1293,7 @@ def _per_factor(loadings: Any, fn: Any) -> Any:
         return pd.Series(
             {c: fn(loadings[c].where(loadings[c] != 0)) for c in loadings.columns}, name=fn.__name__
         )
-    if isinstance(loadings, Mapping):
+    if isinstance(loadings, Mapping) and not all(np.isscalar(v) for v in loadings.values()):
         return pd.Series({name: fn(vals) for name, vals in loadings.items()}, name=fn.__name__)
     return fn(loadings)
 
@@ -1301,14 +1301,16 @@ def _per_factor(loadings: Any, fn: Any) -> Any:
 def composite_reliability(loadings: Any) -> float | pd.Series:
     """Composite (construct) reliability from standardized loadings (Fornell & Larcker 1981).
 
-    ``CR = (sum l)**2 / ((sum l)**2 + sum(1 - l**2))``.
+    ``CR = (sum l)**2 / ((sum l)**2 + sum(1 - l**2))``. This is the standardized-loading
+    formula; semTools ``compRelSEM``/``AVE`` divide by the *observed* variances instead, and
+    differ from it when the model does not reproduce the item variances exactly.
 
     Parameters
     ----------
     loadings : array_like, pandas.Series, mapping or pandas.DataFrame
-        Standardized loadings of one factor; a mapping {factor: loadings} or an
-        items x factors DataFrame gives one value per factor (zeros and NaN in a DataFrame
-        column are items not loading on that factor).
+        Standardized loadings of one factor (a sequence, Series or {item: loading}); a
+        mapping {factor: loadings} or an items x factors DataFrame gives one value per factor
+        (zeros and NaN in a DataFrame column are items not loading on that factor).
 
     Returns
     -------
