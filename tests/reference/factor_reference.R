@@ -1,4 +1,4 @@
-# Regenerates tests/fixtures/factor_sim.csv and tests/fixtures/factor_reference.json
+# Regenerates tests/fixtures/factor_sim.csv, factor_heywood.csv and tests/fixtures/factor_reference.json
 # (R >= 4.2, psych 2.2.9, GPArotation 2022.10-2, jsonlite).
 # Run from the repository root:  Rscript tests/reference/factor_reference.R
 suppressPackageStartupMessages({library(psych); library(GPArotation); library(jsonlite)})
@@ -87,6 +87,18 @@ out$parallel_sim <- list(n_iter = 200, fa_values = pa$fa.values, pc_values = pa$
 set.seed(2)
 pb <- fa.parallel(complete, n.iter = 20, plot = FALSE)
 out$parallel_bfi <- list(fa_values = pb$fa.values, pc_values = pb$pc.values, nfact = pb$nfact, ncomp = pb$ncomp)
+
+# 5. a Heywood case: a one-factor model of r(a,b) = r(a,c) = .8, r(b,c) = .5 implies
+#    h2(a) = .8 * .8 / .5 = 1.28 > 1.  Seeded multivariate normal data, then psych's fits.
+set.seed(31)
+C <- matrix(c(1, .8, .8, .3, .8, 1, .5, .3, .8, .5, 1, .3, .3, .3, .3, 1), 4)
+h <- matrix(rnorm(1000 * 4), 1000) %*% chol(C)
+colnames(h) <- c("a", "b", "c", "d")
+write.csv(round(h, 10), "tests/fixtures/factor_heywood.csv", row.names = FALSE)
+h <- read.csv("tests/fixtures/factor_heywood.csv")
+out$heywood_minres <- suppressWarnings(fa_out(fa(h, 1)))
+out$heywood_pa <- suppressWarnings(fa_out(fa(h, 1, fm = "pa")))
+out$heywood_ml <- suppressWarnings(fa_out(fa(h, 1, fm = "ml")))
 
 out$versions <- list(R = R.version.string, psych = as.character(packageVersion("psych")),
   GPArotation = as.character(packageVersion("GPArotation")))
