@@ -40,7 +40,14 @@ import unicodedata
 import uuid
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_EXCEPTION,
+    Executor,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+    wait,
+)
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -1942,4 +1949,382 @@ def run_pipeline(
         manifest=manifest,
         seconds=seconds,
         n_findings=len(bundle.findings),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Batches: many reports through a concurrent.futures.Executor (processes or dask)
+# --------------------------------------------------------------------------------------------
+
+#: Keys allowed in one ``runs:`` entry of a batch configuration.
+BATCH_RUN_KEYS = frozenset(
+    {
+        "name",
+        "customers",
+        "employees",
+        "ledger",
+        "scorecard",
+        "lang",
+        "instruments",
+        "seed",
+        "title",
+    }
+)
+EXECUTORS = ("process", "dask")
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """One report of a batch (paths already resolved against the configuration's folder)."""
+
+    name: str
+    slug: str
+    customers: str
+    employees: str
+    ledger: str
+    scorecard: str | None = None
+    lang: str = "zh"
+    instruments: tuple[tuple[str, str], ...] = ()
+    seed: int | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """How one run of a batch ended: ``status`` is ``"ok"`` or ``"failed"``."""
+
+    name: str
+    slug: str
+    status: str
+    seconds: float
+    report: str | None
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """All outcomes of a batch, in the configuration's order."""
+
+    out_dir: Path
+    outcomes: tuple[BatchOutcome, ...]
+    seconds: float
+
+    @property
+    def failed(self) -> tuple[BatchOutcome, ...]:
+        return tuple(o for o in self.outcomes if not o.ok)
+
+    def to_frame(self) -> Any:
+        """One row per run: ``name, folder, status, seconds, report, message``."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "name": o.name,
+                    "folder": o.slug,
+                    "status": o.status,
+                    "seconds": round(o.seconds, 1),
+                    "report": o.report or "",
+                    "message": o.message,
+                }
+                for o in self.outcomes
+            ]
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"BatchResult({len(self.outcomes)} runs, {len(self.failed)} failed, "
+            f"{self.seconds:.1f} s, out_dir={str(self.out_dir)!r})"
+        )
+
+
+def load_batch_config(path: str | Path) -> list[BatchRun]:
+    """Read a batch configuration: a YAML file with a ``runs:`` list.
+
+    Each entry has ``name``, ``customers``, ``employees``, ``ledger`` and optionally
+    ``scorecard``, ``lang`` (``zh``/``en``), ``instruments`` (role -> name or path),
+    ``seed`` and ``title``.  Relative paths are taken from the configuration's folder.
+    Names become folder names through :func:`slugify` and must stay distinct.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    list of BatchRun
+
+    Raises
+    ------
+    InputError
+        Unreadable file, no runs, a missing or unknown key, an unknown language, two runs
+        with the same folder name, or a missing input file (naming the run).
+    """
+    import yaml
+
+    config = Path(path)
+    try:
+        spec = yaml.safe_load(config.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(
+            f"{config}: cannot read the batch configuration ({exc.strerror})."
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{config}: not valid YAML ({_one_line(exc, 120)}).") from None
+    runs = spec.get("runs") if isinstance(spec, dict) else None
+    if not isinstance(runs, list) or not runs:
+        raise InputError(f"{config}: the configuration needs a non-empty 'runs:' list.")
+    base = config.resolve().parent
+    out: list[BatchRun] = []
+    seen: dict[str, str] = {}
+    for number, entry in enumerate(runs, start=1):
+        where = f"{config}: run {number}"
+        if not isinstance(entry, dict):
+            raise InputError(f"{where} is not a mapping of keys to values.")
+        unknown = sorted(set(entry) - BATCH_RUN_KEYS)
+        if unknown:
+            raise InputError(f"{where} has unknown key(s) {', '.join(unknown)}.")
+        for key in ("name", "customers", "employees", "ledger"):
+            if not entry.get(key):
+                raise InputError(f"{where} has no '{key}'.")
+        name = str(entry["name"])
+        slug = slugify(name)
+        if slug in seen:
+            raise InputError(
+                f"{where} ('{name}') has the same folder name '{slug}' as run '{seen[slug]}'."
+            )
+        seen[slug] = name
+        lang = str(entry.get("lang", "zh"))
+        if lang not in LANGS:
+            raise InputError(f"{where} ('{name}') has language '{lang}': use zh or en.")
+        files = {}
+        for key in INPUT_ROLES:
+            value = entry.get(key)
+            if value is None:
+                continue
+            file = Path(str(value)).expanduser()
+            file = file if file.is_absolute() else base / file
+            if not file.is_file():
+                raise InputError(f"{where} ('{name}'): the {key} file {file} does not exist.")
+            files[key] = str(file)
+        instruments = entry.get("instruments") or {}
+        if not isinstance(instruments, dict):
+            raise InputError(f"{where} ('{name}'): 'instruments' must map roles to names.")
+        resolved_instruments = []
+        for role, inst in _instrument_roles(
+            {str(k): str(v) for k, v in instruments.items()}
+        ).items():
+            candidate = base / inst
+            resolved_instruments.append((role, str(candidate) if candidate.is_file() else inst))
+        seed = entry.get("seed")
+        out.append(
+            BatchRun(
+                name=name,
+                slug=slug,
+                customers=files["customers"],
+                employees=files["employees"],
+                ledger=files["ledger"],
+                scorecard=files.get("scorecard"),
+                lang=lang,
+                instruments=tuple(resolved_instruments),
+                seed=None if seed is None else int(seed),
+                title=entry.get("title"),
+            )
+        )
+    return out
+
+
+def run_batch_entry(
+    run: BatchRun, out_dir: str, *, verbose: bool = False, timeout: float = DEFAULT_TIMEOUT
+) -> BatchOutcome:
+    """Build one report of a batch; never raises (a failure becomes a ``failed`` outcome).
+
+    Runs in a worker process (or a dask worker), so its notebooks run one at a time:
+    the batch's parallelism is across reports.
+
+    Parameters
+    ----------
+    run : BatchRun
+    out_dir : str
+        The batch folder; the report goes to ``out_dir/<run.slug>``.
+    verbose : bool
+    timeout : float
+
+    Returns
+    -------
+    BatchOutcome
+    """
+    start = time.perf_counter()
+    try:
+        result = run_pipeline(
+            run.customers,
+            run.employees,
+            run.ledger,
+            run.scorecard,
+            out_dir=Path(out_dir) / run.slug,
+            lang=run.lang,
+            seed=run.seed,
+            simulated=False,
+            verbose=verbose,
+            timeout=timeout,
+            instruments=dict(run.instruments),
+            title=run.title,
+            workers=1,
+        )
+    except Exception as exc:  # one failed run must not stop the others
+        message = (
+            str(exc)
+            if isinstance(exc, InputError | PipelineError)
+            else f"{type(exc).__name__}: {exc}"
+        )
+        return BatchOutcome(
+            run.name, run.slug, "failed", time.perf_counter() - start, None, _one_line(message)
+        )
+    return BatchOutcome(
+        run.name,
+        run.slug,
+        "ok",
+        time.perf_counter() - start,
+        str(result.report),
+        f"{result.n_findings} findings",
+    )
+
+
+@contextmanager
+def batch_executor(
+    kind: str = "process", workers: int = 2, scheduler: str | None = None
+) -> Iterator[Executor]:
+    """A ``concurrent.futures.Executor`` for a batch: worker processes or a dask cluster.
+
+    Parameters
+    ----------
+    kind : {"process", "dask"}
+        ``process``: a :class:`~concurrent.futures.ProcessPoolExecutor` (spawned workers).
+        ``dask``: the executor of a ``dask.distributed`` client -- connected to
+        ``scheduler`` when given (runs across machines), else to a ``LocalCluster`` with
+        ``workers`` single-threaded worker processes.
+    workers : int
+        Worker processes (ignored with an external ``scheduler``).
+    scheduler : str, optional
+        Address of a dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
+
+    Yields
+    ------
+    concurrent.futures.Executor
+    """
+    if kind not in EXECUTORS:
+        raise InputError(f"Unknown executor '{kind}': choose {' or '.join(EXECUTORS)}.")
+    workers = max(1, int(workers))
+    if kind == "process":
+        import multiprocessing
+
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
+            yield pool
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError(
+            "The dask executor needs the 'distributed' package: pip install 'crm_research[dask]'."
+        ) from None
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+    try:
+        with client.get_executor(pure=False) as pool:
+            yield pool
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_batch(
+    runs: Sequence[BatchRun] | str | Path,
+    out_dir: str | Path,
+    *,
+    workers: int = 2,
+    executor: str = "process",
+    scheduler: str | None = None,
+    progress: bool = True,
+    verbose: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> BatchResult:
+    """Build one report per run, ``workers`` at a time, through an executor.
+
+    Parameters
+    ----------
+    runs : sequence of BatchRun, or path
+        The runs, or a configuration file for :func:`load_batch_config`.
+    out_dir : str or Path
+        Batch folder; run ``name`` writes ``out_dir/<slug of name>/``.
+    workers : int
+        Reports built at once.
+    executor : {"process", "dask"}
+        See :func:`batch_executor`.
+    scheduler : str, optional
+        dask scheduler address.
+    progress : bool
+        Show a progress bar (tqdm, on stderr).
+    verbose : bool
+    timeout : float
+        Seconds one notebook cell may run.
+
+    Returns
+    -------
+    BatchResult
+        Outcomes in the order of ``runs``; a failed run never stops the others.
+    """
+    from tqdm.auto import tqdm
+
+    if isinstance(runs, str | Path):
+        runs = load_batch_config(runs)
+    runs = list(runs)
+    out = Path(out_dir).expanduser().absolute()
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    outcomes: dict[str, BatchOutcome] = {}
+    with quiet(verbose), batch_executor(executor, workers, scheduler) as pool:
+        futures = {
+            pool.submit(run_batch_entry, run, str(out), verbose=verbose, timeout=timeout): run
+            for run in runs
+        }
+        with tqdm(
+            total=len(runs), desc="reports", unit="report", file=sys.stderr, disable=not progress
+        ) as bar:
+            for future in as_completed(futures):
+                run = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # the worker itself died
+                    outcome = BatchOutcome(
+                        run.name,
+                        run.slug,
+                        "failed",
+                        0.0,
+                        None,
+                        _one_line(f"{type(exc).__name__}: {exc}"),
+                    )
+                outcomes[run.slug] = outcome
+                bar.update(1)
+                bar.set_postfix_str(f"{run.name}: {outcome.status}", refresh=True)
+    return BatchResult(
+        out_dir=out,
+        outcomes=tuple(outcomes[run.slug] for run in runs),
+        seconds=time.perf_counter() - start,
     )

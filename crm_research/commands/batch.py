@@ -1,0 +1,81 @@
+"""``crm-research batch CONFIG.yaml``: one report per run, several at a time."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``batch`` sub-command."""
+    from crm_research.pipeline import DEFAULT_TIMEOUT, EXECUTORS
+
+    p = subparsers.add_parser(
+        "batch",
+        help="build one report per run of a YAML configuration, several at a time",
+        description=(
+            "CONFIG is a YAML file with a 'runs:' list; each run has name, customers, "
+            "employees, ledger and optionally scorecard, lang (zh|en), instruments, seed, "
+            "title (paths relative to CONFIG).  Run NAME writes OUT/<name as a folder name>/. "
+            "A failed run does not stop the others; the exit status is 1 if any failed."
+        ),
+    )
+    p.add_argument("config", help="batch configuration (YAML)")
+    p.add_argument("--out", required=True, help="batch folder (one report folder per run)")
+    p.add_argument("--workers", type=int, default=2, help="reports built at once (default 2)")
+    p.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="process",
+        help="'process': local worker processes; 'dask': a dask.distributed cluster",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="dask scheduler address (e.g. tcp://host:8786); default a local cluster",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds one notebook cell may run (default {DEFAULT_TIMEOUT})",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show papermill progress bars, logs and kernel warnings",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the batch, print the summary table; return 1 if any run failed."""
+    from crm_research.errors import InputError
+    from crm_research.pipeline import load_batch_config, run_batch
+
+    if args.scheduler and args.executor != "dask":
+        raise InputError("--scheduler needs --executor dask.")
+    if args.workers < 1:
+        raise InputError(f"--workers must be at least 1 (got {args.workers}).")
+    runs = load_batch_config(args.config)
+    result = run_batch(
+        runs,
+        args.out,
+        workers=args.workers,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        progress=not args.no_progress,
+        verbose=bool(getattr(args, "verbose", False)),
+        timeout=args.timeout,
+    )
+    table = result.to_frame()
+    print(table.to_string(index=False))
+    failed = len(result.failed)
+    print(
+        f"{len(result.outcomes) - failed} of {len(result.outcomes)} reports written to "
+        f"{result.out_dir} in {result.seconds:.1f} s" + (f"; {failed} failed." if failed else "."),
+        file=sys.stderr if failed else sys.stdout,
+    )
+    return 1 if failed else 0
