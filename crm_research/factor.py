@@ -901,8 +901,13 @@ def efa(
         loadings; SPSS rotates Kaiser-normalised loadings (each row divided by
         ``sqrt(h²)``, rotated, multiplied back).  ``spss=True`` does that for oblimin
         (``GPArotation::oblimin(L, normalize = TRUE)``) and promax (``psych::kaiser(L,
-        "Promax")``); varimax is normalised in both.  Factor order and signs stay psych's; SPSS
-        itself does not sort rotated factors, so columns may appear in another order there.
+        "Promax")``); varimax is normalised in both.  psych's ``fa(rotate = "promax")``
+        already calls ``kaiser(L, "Promax")``, so for ``minres``/``ml``/``pa`` the option
+        changes oblimin only; for ``pca`` it changes oblimin and promax (``principal`` uses
+        ``stats::promax``, whose power target is built on de-normalised loadings).  On bfi
+        the normalised and raw oblimin loadings differ by up to 0.13.  Factor order and signs
+        stay psych's; SPSS itself does not sort rotated factors, so columns may appear in
+        another order there.
 
     Parameters
     ----------
