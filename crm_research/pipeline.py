@@ -1987,6 +1987,8 @@ class BatchRun:
     instruments: tuple[tuple[str, str], ...] = ()
     seed: int | None = None
     title: str | None = None
+    #: Notebooks to run instead of the standard six (the configuration's ``notebooks:``).
+    notebooks: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -2047,7 +2049,8 @@ def load_batch_config(path: str | Path) -> list[BatchRun]:
 
     Each entry has ``name``, ``customers``, ``employees``, ``ledger`` and optionally
     ``scorecard``, ``lang`` (``zh``/``en``), ``instruments`` (role -> name or path),
-    ``seed`` and ``title``.  Relative paths are taken from the configuration's folder.
+    ``seed`` and ``title``.  An optional top-level ``notebooks:`` list replaces the six
+    standard notebooks for every run.  Relative paths are taken from the configuration's folder.
     Names become folder names through :func:`slugify` and must stay distinct.
 
     Parameters
@@ -2079,6 +2082,18 @@ def load_batch_config(path: str | Path) -> list[BatchRun]:
     if not isinstance(runs, list) or not runs:
         raise InputError(f"{config}: the configuration needs a non-empty 'runs:' list.")
     base = config.resolve().parent
+    notebooks = spec.get("notebooks")
+    if notebooks is not None:
+        if not isinstance(notebooks, list) or not notebooks:
+            raise InputError(f"{config}: 'notebooks:' must be a non-empty list of notebook files.")
+        resolved = []
+        for nb in notebooks:
+            nb_path = Path(str(nb)).expanduser()
+            nb_path = nb_path if nb_path.is_absolute() else base / nb_path
+            if not nb_path.is_file():
+                raise InputError(f"{config}: the notebook {nb_path} does not exist.")
+            resolved.append(str(nb_path))
+        notebooks = tuple(resolved)
     out: list[BatchRun] = []
     seen: dict[str, str] = {}
     for number, entry in enumerate(runs, start=1):
@@ -2133,6 +2148,7 @@ def load_batch_config(path: str | Path) -> list[BatchRun]:
                 instruments=tuple(resolved_instruments),
                 seed=None if seed is None else int(seed),
                 title=entry.get("title"),
+                notebooks=notebooks,
             )
         )
     return out
@@ -2173,6 +2189,7 @@ def run_batch_entry(
             timeout=timeout,
             instruments=dict(run.instruments),
             title=run.title,
+            notebooks=run.notebooks,
             workers=1,
         )
     except Exception as exc:  # one failed run must not stop the others
