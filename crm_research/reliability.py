@@ -1468,6 +1468,7 @@ def scale_reliability(
     missing: str = "listwise",
     omega_fm: str = "ml",
     reverse: Iterable[str] | None = None,
+    instrument: Any = None,
 ) -> pd.DataFrame:
     """One row per scale: k, n, alpha with its Feldt CI, omega, item-total r and a cited label.
 
@@ -1486,6 +1487,9 @@ def scale_reliability(
         Factoring method of omega total (NaN for scales of fewer than three items).
     reverse : iterable of str, optional
         Items to reverse-key first (``low + high - x``; see :func:`reverse_items`).
+    instrument : Instrument, optional
+        Source of the response-scale bounds used by ``reverse`` (taken from ``scales`` when
+        that is an Instrument).
 
     Returns
     -------
@@ -1511,7 +1515,8 @@ def scale_reliability(
     _check_missing(missing)
     if not isinstance(items, pd.DataFrame):
         raise InputError("items must be a DataFrame with one column per item.")
-    instrument = scales if hasattr(scales, "scales") and hasattr(scales, "items") else None
+    if instrument is None and hasattr(scales, "scales") and hasattr(scales, "items"):
+        instrument = scales
     spec = _scales_from(scales)
     wanted = list(dict.fromkeys(c for members in spec.values() for c in members))
     absent = [c for c in wanted if c not in items.columns]
@@ -1519,7 +1524,8 @@ def scale_reliability(
         raise InputError(
             f"Item column(s) {', '.join(absent)} named in the scales are not in the data."
         )
-    data = items[wanted]
+    reverse = [str(c) for c in reverse or ()]
+    data = items[list(dict.fromkeys(wanted + [c for c in reverse if c in items.columns]))]
     if reverse:
         data = reverse_items(data, reverse, instrument)
     rows = []
