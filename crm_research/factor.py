@@ -166,7 +166,8 @@ def _correlation(
 
         r = np.asarray(_corr.polychoric_matrix(frame), dtype=float)
     elif missing == "listwise":
-        r = np.corrcoef(frame.to_numpy(), rowvar=False)
+        with _one_blas_thread():
+            r = np.corrcoef(frame.to_numpy(), rowvar=False)
     else:
         r = frame.corr(method="pearson").to_numpy()
     if not np.all(np.isfinite(r)):
