@@ -124,7 +124,15 @@ RECORDED_PACKAGES = (
     "mplfonts",
 )
 #: Loggers that are silenced unless ``verbose``.
-_NOISY_LOGGERS = ("papermill", "nbclient", "traitlets", "jupyter_client", "distributed", "asyncio")
+_NOISY_LOGGERS = (
+    "papermill",
+    "nbclient",
+    "traitlets",
+    "jupyter_client",
+    "nbconvert",
+    "distributed",
+    "asyncio",
+)
 
 
 class PipelineError(RuntimeError):
@@ -835,6 +843,14 @@ def build_report(
         combined.cells.extend(_report_cells(nb))
     if appendix:
         combined.cells.append(nbformat.v4.new_markdown_cell(appendix))
+    # alternative text of each image output, in document order (figures carry their title)
+    alts = [
+        (out.get("metadata", {}).get("image/png") or {}).get("alt")
+        for cell in combined.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if "image/png" in out.get("data", {})
+    ]
     exporter = HTMLExporter(
         template_name="lab",
         exclude_input=True,
@@ -851,6 +867,11 @@ def build_report(
     style.string = _REPORT_CSS
     (soup.head or soup).append(style)
     main = soup.find("main") or soup.body or soup
+    images = main.find_all("img")
+    if len(images) == len(alts):
+        for img, alt in zip(images, alts, strict=True):
+            if alt:
+                img["alt"] = alt
     contents = _contents_html(soup, main, lang)
     page = _title_page_html(
         soup, lang=lang, title=title, subtitle=subtitle, simulated_note=simulated_note, facts=facts

@@ -1,0 +1,284 @@
+"""Tests of crm_research.pipeline infrastructure with tiny notebooks made in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import openpyxl
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from crm_research import pipeline
+from crm_research.errors import InputError
+
+
+def _notebook(path, *cells, parameters="lang = 'en'\noutput_dir = '.'"):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("guide only", metadata={"tags": ["notebook-only"]}),
+        nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}),
+        *[nbformat.v4.new_code_cell(c) for c in cells],
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Client A / 2019 (Hebei)", "client-a-2019-hebei"),
+        ("  ---  ", "run"),
+        ("石家庄 客户", "石家庄-客户"),
+        ("Ａｂｃ", "abc"),  # full-width letters (NFKC)
+    ],
+)
+def test_slugify(name, slug):
+    assert pipeline.slugify(name) == slug
+
+
+def test_excel_sheet_names_are_unique_and_at_most_31_characters():
+    names = ["a" * 40, "a" * 41, "x/y", "X/Y", "short"]
+    sheets = pipeline.excel_sheet_names(names)
+    assert all(len(s) <= 31 for s in sheets.values())
+    assert len({s.casefold() for s in sheets.values()}) == len(names)
+    assert sheets["short"] == "short" and sheets["x/y"] == "x_y"
+
+
+def test_tables_xlsx_has_one_sheet_per_table_with_the_values(tmp_path):
+    tables = {
+        "customer_scale_scores_summary_long_name": pd.DataFrame(
+            {"scale": ["a", "b"], "mean": [1.5, 2.25]}
+        ),
+        "abc": pd.DataFrame({"customer_id": ["c1"], "revenue": [10.0]}),
+    }
+    sheets = pipeline.write_tables_xlsx(tables, tmp_path / "t.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    assert book.sheetnames == [sheets[n] for n in tables]
+    sheet = book[sheets["customer_scale_scores_summary_long_name"]]
+    assert [c.value for c in sheet[1]] == ["scale", "mean"]
+    assert [c.value for c in sheet[3]] == ["b", 2.25]
+
+
+def test_sha256_file_matches_hashlib(tmp_path):
+    import hashlib
+
+    path = tmp_path / "x.bin"
+    path.write_bytes(bytes(range(256)) * 5000)
+    assert pipeline.sha256_file(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Output folders
+# --------------------------------------------------------------------------------------------
+
+
+def test_output_folder_rules(tmp_path):
+    new = tmp_path / "new"
+    assert pipeline.check_output_dir(new) == new
+    (tmp_path / "empty").mkdir()
+    pipeline.check_output_dir(tmp_path / "empty")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "thesis.docx").write_text("keep me")
+    with pytest.raises(InputError, match="not empty and holds no previous report"):
+        pipeline.check_output_dir(other)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match="is a file"):
+        pipeline.check_output_dir(tmp_path / "file")
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "manifest.json").write_text(json.dumps({"kind": pipeline.MANIFEST_KIND}))
+    assert pipeline.is_report_dir(report)
+    pipeline.check_output_dir(report)
+    (other / "manifest.json").write_text(json.dumps({"kind": "something else"}))
+    assert not pipeline.is_report_dir(other)
+
+
+def test_move_into_place_replaces_a_previous_report_and_nothing_else(tmp_path):
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"kind": pipeline.MANIFEST_KIND}))
+    (out / "old.txt").write_text("old")
+    (tmp_path / "neighbour.txt").write_text("stay")
+    build = pipeline._new_build_dir(out)
+    (build / "report.html").write_text("new")
+    pipeline._move_into_place(build, out)
+    assert sorted(p.name for p in out.iterdir()) == ["report.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["neighbour.txt", "r"]
+
+
+# --------------------------------------------------------------------------------------------
+# Running notebooks
+# --------------------------------------------------------------------------------------------
+
+
+def test_run_notebooks_injects_parameters_sets_cwd_and_is_quiet(tmp_path, capfd):
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(3):
+        _notebook(
+            src / f"0{i}_nb.ipynb",
+            "import os, warnings\nwarnings.warn('noisy')\nprint(lang, os.getcwd())",
+        )
+    out = tmp_path / "build"
+    with pipeline.quiet(False):
+        seconds = pipeline.run_notebooks(sorted(src.glob("*.ipynb")), out, {"lang": "zh"})
+    assert list(seconds) == ["00_nb", "01_nb", "02_nb"]
+    for i in range(3):
+        nb = nbformat.read(out / "notebooks" / f"0{i}_nb.ipynb", as_version=4)
+        stdout = [
+            o["text"]
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.get("outputs", [])
+            if o.get("name") == "stdout"
+        ]
+        assert stdout == [f"zh {out / 'notebooks'}\n"]
+        assert nb.metadata["kernelspec"]["name"] == "python3"
+        # PYTHONWARNINGS=ignore in the kernel: the warning is not in the notebook
+        assert not any(o.get("name") == "stderr" for c in nb.cells for o in c.get("outputs", []))
+    captured = capfd.readouterr()
+    assert "without encryption" not in captured.err + captured.out
+    assert "Executing" not in captured.err  # no papermill progress bar
+
+
+def test_a_failing_notebook_raises_one_line_naming_it_and_keeps_it(tmp_path):
+    nb = _notebook(
+        tmp_path / "bad_one.ipynb", "x = 1", "raise ValueError('the ledger\\nhas no revenue')"
+    )
+    with pytest.raises(pipeline.NotebookFailed) as info:
+        pipeline.run_notebooks([nb], tmp_path / "build", {})
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("notebook bad_one failed: ValueError: the ledger has no revenue")
+    kept = nbformat.read(info.value.kept, as_version=4)
+    errors = [
+        o
+        for c in kept.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o["output_type"] == "error"
+    ]
+    assert errors and errors[0]["ename"] == "ValueError"
+
+
+# --------------------------------------------------------------------------------------------
+# The HTML report
+# --------------------------------------------------------------------------------------------
+
+
+def _executed_tiny_notebooks(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(2):
+        _notebook(
+            src / f"0{i}_part.ipynb",
+            "import sys\nfrom crm_research import pipeline, plots\n"
+            f"print('secret stderr {i}', file=sys.stderr)\n"
+            f"pipeline.Prose('# Chapter {i}\\n\\n## Section {i}.1\\n\\nText {i}.')",
+            "plots.save(plots.scree([2.0, 1.0, 0.5], None, lang), output_dir + '/figures', "
+            f"'scree{i}')",
+        )
+    out = tmp_path / "build"
+    pipeline.run_notebooks(sorted(src.glob("*.ipynb")), out, {"lang": "en", "output_dir": ".."})
+    return out, sorted((out / "notebooks").glob("*.ipynb"))
+
+
+def test_report_hides_code_and_has_title_page_contents_figures(tmp_path):
+    out, executed = _executed_tiny_notebooks(tmp_path)
+    html_path = pipeline.build_report(
+        executed,
+        out / "report.html",
+        lang="en",
+        title="My report",
+        simulated_note="These data are made up.",
+        facts=[("Seed", "7")],
+        appendix=pipeline.methods_appendix("en"),
+    )
+    soup = BeautifulSoup(html_path.read_text(encoding="utf-8"), "html.parser")
+    text = soup.get_text(" ")
+    assert soup.html["lang"] == "en"
+    assert "print(" not in text and "plots.save" not in text and "guide only" not in text
+    assert "secret stderr" not in text
+    assert not soup.find_all("script")
+    page = soup.find(id="title-page")
+    assert "My report" in page.get_text() and "SIMULATED DATA" in page.get_text()
+    assert "These data are made up." in page.get_text()
+    links = [a["href"][1:] for a in soup.find(id="contents").find_all("a")]
+    headings = [
+        h.get_text(" ", strip=True) for h in soup.find_all(["h1", "h2"]) if h.get("id") in links
+    ]
+    assert headings == [
+        "Chapter 0",
+        "Section 0.1",
+        "Chapter 1",
+        "Section 1.1",
+        "Appendix: methods and thresholds",
+        "References",
+    ]
+    images = soup.find_all("img")
+    assert len(images) == 2
+    assert all(img["src"].startswith("data:image/png;base64,") for img in images)
+    assert all(img["alt"] == "Scree plot and parallel analysis" for img in images)
+    assert "Nunnally (1978)" in text and "Hu & Bentler (1999)" in text
+
+
+def test_methods_appendix_reads_the_thresholds_from_the_modules():
+    from crm_research import reliability, sem
+
+    text = pipeline.methods_appendix("zh")
+    assert f"α ≥ {reliability.NUNNALLY_MIN_ALPHA:.2f}" in text
+    assert f"RMSEA ≤ {sem.RMSEA_MAX:.2f}" in text
+    assert re.search(r"^# 附录", text)
+
+
+# --------------------------------------------------------------------------------------------
+# Batch configuration
+# --------------------------------------------------------------------------------------------
+
+
+def test_batch_config_resolves_paths_and_refuses_duplicates(tmp_path):
+    for name in ("c.csv", "e.csv", "l.csv"):
+        (tmp_path / name).write_text("x\n")
+    config = tmp_path / "batch.yaml"
+    config.write_text(
+        "runs:\n"
+        "  - {name: Client A, customers: c.csv, employees: e.csv, ledger: l.csv, lang: en}\n"
+        "  - {name: client-a!, customers: c.csv, employees: e.csv, ledger: l.csv}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="same folder name 'client-a'"):
+        pipeline.load_batch_config(config)
+    config.write_text(
+        "runs:\n  - {name: B, customers: c.csv, employees: e.csv, ledger: missing.csv}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="ledger file .*missing.csv does not exist"):
+        pipeline.load_batch_config(config)
+    config.write_text(
+        "runs:\n  - {name: B, customers: c.csv, employees: e.csv, ledger: l.csv, colour: red}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="unknown key"):
+        pipeline.load_batch_config(config)
+    config.write_text(
+        "runs:\n  - {name: Bé, customers: c.csv, employees: e.csv, ledger: l.csv, lang: en}\n",
+        encoding="utf-8",
+    )
+    (run,) = pipeline.load_batch_config(config)
+    assert run.slug == "bé" and run.lang == "en"
+    assert run.customers == str(tmp_path / "c.csv")
+    assert dict(run.instruments) == pipeline.DEFAULT_INSTRUMENTS
