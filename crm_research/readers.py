@@ -278,13 +278,11 @@ def _read_text_grid(data: bytes, path: Path, encoding: str | None) -> list[list[
 
 
 def _read_xlsx_grid(data: bytes, path: Path, sheet: str | int | None) -> list[list[str]]:
-    import zipfile
-
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except Exception as exc:  # BadZipFile, zlib.error, XML ParseError, KeyError, EOFError...
         raise InputError(
             f"{path}: is not a readable Excel workbook ({type(exc).__name__})."
         ) from None
@@ -306,7 +304,13 @@ def _read_xlsx_grid(data: bytes, path: Path, sheet: str | int | None) -> list[li
                     f"{path}: has no sheet number {index} (sheets, counted from 0: {', '.join(names)})."
                 )
             ws = wb.worksheets[index]
-        rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        try:
+            rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        except Exception as exc:  # a damaged sheet: zlib.error, BadZipFile, XML ParseError...
+            raise InputError(
+                f"{path}: is not a readable Excel workbook (sheet '{ws.title}' is damaged: "
+                f"{type(exc).__name__})."
+            ) from None
     finally:
         wb.close()
     if not any(any(c for c in r) for r in rows):
