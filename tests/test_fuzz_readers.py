@@ -265,9 +265,40 @@ def test_zip_that_is_not_a_workbook_and_workbook_with_a_broken_sheet(tmp_path, f
 CELLS = st.one_of(
     st.integers(-100, 120).map(str),
     st.sampled_from(
-        ["", " ", "-99", "999", "NA", "N/A", "null", ".", "-", "(空)", "(跳过)", "-3", "3.5",
-         "５", "非常同意", "Strongly agree", "abc", "2019-05-01", "1e400", "nan", "inf", "-inf",
-         "0x10", "1,5", '"', "=SUM(A1)", "\u200b", "学校", "医院", "R01", "1;2", "a\tb"]
+        [
+            "",
+            " ",
+            "-99",
+            "999",
+            "NA",
+            "N/A",
+            "null",
+            ".",
+            "-",
+            "(空)",
+            "(跳过)",
+            "-3",
+            "3.5",
+            "５",
+            "非常同意",
+            "Strongly agree",
+            "abc",
+            "2019-05-01",
+            "1e400",
+            "nan",
+            "inf",
+            "-inf",
+            "0x10",
+            "1,5",
+            '"',
+            "=SUM(A1)",
+            "\u200b",
+            "学校",
+            "医院",
+            "R01",
+            "1;2",
+            "a\tb",
+        ]
     ),  # fmt: skip
     st.text(max_size=8),
 )
@@ -300,7 +331,9 @@ def tables(draw):
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]),
     with_instrument=st.booleans(),
 )
-def test_generated_csv_tables(tmp_path, fuzz_instrument, table, delimiter, encoding, with_instrument):
+def test_generated_csv_tables(
+    tmp_path, fuzz_instrument, table, delimiter, encoding, with_instrument
+):
     header, rows = table
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
@@ -501,7 +534,7 @@ def assert_one_sentence(proc: subprocess.CompletedProcess, path: Path) -> None:
         ("random.xlsx", b"PK\x03\x04" + bytes(range(256)) * 4),
         ("random.sav", b"$FL2" + bytes(range(256)) * 4),
         ("nul.txt", b"\x00" * 100),
-        ("control.csv", "q1,q2\n\x01\x02,\x03\x04\n".encode() * 50),
+        ("control.csv", b"q1,q2\n\x01\x02,\x03\x04\n" * 50),
     ],
 )
 def test_cli_on_garbage_is_exit_2_with_one_line(tmp_path, name, payload):
