@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import optimize
 from scipy.stats import f as f_dist
 
+from crm_research.correlation import _single_blas_thread
 from crm_research.errors import InputError
 
 # --- cited thresholds ----------------------------------------------------------------------
@@ -71,18 +72,26 @@ def _validate_items(items: pd.DataFrame | np.ndarray, min_items: int = 2) -> pd.
     if items.columns.duplicated().any():
         dup = sorted({str(c) for c in items.columns[items.columns.duplicated()]})
         raise InputError(f"Item column(s) {', '.join(dup)} appear more than once.")
+    dtypes = items.dtypes
     bad = [
         str(c)
-        for c in items.columns
-        if not (
-            pd.api.types.is_numeric_dtype(items[c]) and not pd.api.types.is_bool_dtype(items[c])
-        )
+        for c, dt in dtypes.items()
+        if not pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt)
     ]
     if bad:
         raise InputError(f"Item column(s) {', '.join(bad)} are not numeric.")
-    empty = [str(c) for c in items.columns if items[c].isna().all()]
-    if empty:
-        raise InputError(f"Item column(s) {', '.join(empty)} have no answered rows (all missing).")
+    maybe_missing = [
+        c
+        for c, dt in dtypes.items()
+        if not pd.api.types.is_integer_dtype(dt) or not isinstance(dt, np.dtype)
+    ]
+    if maybe_missing:
+        all_missing = items[maybe_missing].isna().all()
+        empty = [str(c) for c, flag in all_missing.items() if flag]
+        if empty:
+            raise InputError(
+                f"Item column(s) {', '.join(empty)} have no answered rows (all missing)."
+            )
     return items
 
 
@@ -111,6 +120,11 @@ class _Moments:
 
 def _moments(items: pd.DataFrame, missing: str) -> _Moments:
     """Means and covariance matrix, accumulated over row chunks."""
+    with _single_blas_thread():
+        return _moments_unthreaded(items, missing)
+
+
+def _moments_unthreaded(items: pd.DataFrame, missing: str) -> _Moments:
     array = _item_array(items)
     k = array.shape[1]
     can_miss = np.issubdtype(array.dtype, np.floating)
@@ -537,8 +551,11 @@ def bootstrap_alpha(
     shift = np.nanmean(x, axis=0)
     x = x - shift
     if missing == "listwise" or not np.isnan(x).any():
-        total = x.sum(axis=1, keepdims=True)
-        features = np.hstack([x, x * x, total, total * total])
+        # sums needed per resample: each item's sum, the sum of all squared items, and the
+        # squared total score (sum of item variances and variance of the total follow)
+        features = np.hstack(
+            [x, (x * x).sum(axis=1, keepdims=True), x.sum(axis=1, keepdims=True) ** 2]
+        )
         pair_mode = False
     else:
         present = ~np.isnan(x)
@@ -550,18 +567,35 @@ def bootstrap_alpha(
             [both, x0[:, iu] * m[:, ju], x0[:, ju] * m[:, iu], x0[:, iu] * x0[:, ju]]
         )
         pair_mode = True
-    batch = max(1, int(4_000_000 // n))  # about 32 MB of counts per batch
+    batch = max(1, int(1_000_000 // n))  # about 8 MB of counts per batch
     out = np.empty(n_boot)
+    with _single_blas_thread():
+        _bootstrap_batches(rng, features, out, n, k, batch, (iu, ju) if pair_mode else None)
+    return out
+
+
+def _bootstrap_batches(
+    rng: np.random.Generator,
+    features: np.ndarray,
+    out: np.ndarray,
+    n: int,
+    k: int,
+    batch: int,
+    pairs: tuple[np.ndarray, np.ndarray] | None,
+) -> None:
+    """Fill ``out`` with the alphas of successive batches of resamples (pairwise: ``pairs``)."""
+    n_boot = out.size
     for start in range(0, n_boot, batch):
         size = min(batch, n_boot - start)
         weights = _resample_counts(rng, n, size)
         moments = weights @ features
-        if not pair_mode:
-            s1, s2 = moments[:, :k], moments[:, k : 2 * k]
-            t1, t2 = moments[:, 2 * k], moments[:, 2 * k + 1]
-            item_var = (s2 - s1 * s1 / n).sum(axis=1)
-            total_var = t2 - t1 * t1 / n
+        if pairs is None:
+            s1 = moments[:, :k]
+            item_var = moments[:, k] - (s1 * s1).sum(axis=1) / n
+            t1 = s1.sum(axis=1)
+            total_var = moments[:, k + 1] - t1 * t1 / n
         else:
+            iu, ju = pairs
             p = iu.size
             cnt, si, sj, sij = (moments[:, i * p : (i + 1) * p] for i in range(4))
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -569,12 +603,10 @@ def bootstrap_alpha(
             diag = iu == ju
             item_var = cov[:, diag].sum(axis=1)
             total_var = item_var + 2.0 * cov[:, ~diag].sum(axis=1)
-            item_var, total_var = item_var * (n - 1), total_var * (n - 1)
         with np.errstate(invalid="ignore", divide="ignore"):
             alpha = k / (k - 1) * (1.0 - item_var / total_var)
         alpha[~(total_var > 0)] = np.nan
         out[start : start + size] = alpha
-    return out
 
 
 # --- item analysis ---------------------------------------------------------------------------
@@ -978,6 +1010,18 @@ def mcdonald_omega(
         return undefined(
             f"the correlation matrix is singular (smallest eigenvalue {min_eig:.2g}; e.g. fewer respondents than items or a duplicated item), so the ML factor model cannot be fitted"
         )
+    try:
+        return _omega_fit(r, names, n_factors, fm, total_variance, mom.n)
+    except (np.linalg.LinAlgError, FloatingPointError) as exc:
+        return undefined(f"the factor model could not be fitted ({type(exc).__name__}: {exc})")
+
+
+def _omega_fit(
+    r: np.ndarray, names: list[str], n_factors: int, fm: str, total_variance: str, n: int
+) -> OmegaResult:
+    """Fit the factor model(s) of :func:`mcdonald_omega` to a valid correlation matrix."""
+    k = len(names)
+    nan_loadings = pd.Series(np.nan, index=names, name="loading")
     if n_factors == 1:
         lam = _fa(r, 1, fm)[:, 0]
         if lam.sum() < 0:
@@ -991,7 +1035,7 @@ def mcdonald_omega(
         if np.any(uniq < _PSI_LOWER * 1.0001):
             notes = ("a Heywood case: an item's uniqueness reached the lower bound .005",)
         return OmegaResult(
-            total, None, 1, fm, pd.Series(lam, index=names, name="loading"), mom.n, k, notes
+            total, None, 1, fm, pd.Series(lam, index=names, name="loading"), n, k, notes
         )
     orth = _varimax(_fa(r, n_factors, fm))
     h2 = np.sum(orth**2, axis=1)
@@ -1005,7 +1049,7 @@ def mcdonald_omega(
             2,
             fm,
             nan_loadings,
-            mom.n,
+            n,
             k,
             (
                 "omega hierarchical needs at least three group factors to identify the general factor",
@@ -1027,7 +1071,7 @@ def mcdonald_omega(
         n_factors,
         fm,
         pd.Series(general, index=names, name="g_loading"),
-        mom.n,
+        n,
         k,
     )
 
@@ -1195,8 +1239,9 @@ def split_half(
         )
     if exhaustive:
         count, total, hi, lo = 0, 0.0, -np.inf, np.inf
-        for block in _enumerate_splits(k):
-            coef = _split_coefficients(r, block)
+        with _single_blas_thread():
+            blocks = [_split_coefficients(r, block) for block in _enumerate_splits(k)]
+        for coef in blocks:
             count += coef.size
             total += coef.sum()
             hi, lo = max(hi, coef.max()), min(lo, coef.min())
