@@ -1,0 +1,301 @@
+"""End-to-end: every notebook through papermill, the reports' content, batches of two.
+
+Slow-ish (each report runs the six notebooks); marked ``slow`` but part of ``make test``.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import html
+import json
+from pathlib import Path
+
+import nbformat
+import openpyxl
+import pytest
+from bs4 import BeautifulSoup
+
+from crm_research import pipeline
+from crm_research.cli import main
+
+pytestmark = pytest.mark.slow
+
+NOTEBOOKS = [pipeline.NOTEBOOKS_DIR / f"{name}.ipynb" for name in pipeline.NOTEBOOK_NAMES]
+#: Names a notebook code cell may call: the package objects and IPython's display.
+ALLOWED_NAMES = {
+    "pipeline",
+    "plots",
+    "factor",
+    "report",
+    "labels",
+    "display",
+    "lang",
+    "seed",
+    "customers",
+    "employees",
+    "ledger",
+    "scorecard",
+    "instruments",
+    "output_dir",
+    "work_dir",
+    "simulated",
+    "items",
+    "kmo",
+    "bartlett",
+    "parallel",
+    "efa",
+    "cfa",
+    "columns",
+    "ipa",
+    "cut",
+    "max",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# The stored notebooks
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_notebook_is_parameterised_clean_and_only_calls_the_package(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    params = {t.id for t in ast.walk(ast.parse(tagged[0].source)) if isinstance(t, ast.Name)}
+    assert {"customers", "employees", "ledger", "lang", "seed", "output_dir"} <= params
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert cell.outputs == [] and cell.execution_count is None, "stored with outputs"
+        tree = ast.parse(cell.source)
+        for node in ast.walk(tree):
+            # no imports but the package's, no arithmetic: statistics come from crm_research
+            if isinstance(node, ast.Import):
+                pytest.fail(f"{path.name}: plain import {ast.unparse(node)!r}")
+            if isinstance(node, ast.ImportFrom):
+                assert node.module and node.module.startswith("crm_research"), ast.unparse(node)
+            assert not isinstance(node, ast.BinOp | ast.AugAssign | ast.Lambda), ast.unparse(node)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                assert node.id in ALLOWED_NAMES | {"None", "True", "False"}, node.id
+
+
+# --------------------------------------------------------------------------------------------
+# reproduce d-company: every notebook through papermill, the report's content
+# --------------------------------------------------------------------------------------------
+
+
+def _check_report(out: Path, lang: str) -> BeautifulSoup:
+    page = (out / "report.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(page, "html.parser")
+    text = html.unescape(soup.get_text(" "))
+    assert soup.html["lang"].startswith(lang)
+    # no code: no input area of a code cell, none of the notebooks' code in the text
+    assert not soup.select(".jp-CodeCell .jp-InputArea")
+    assert not soup.select(".jp-InputPrompt, .jp-OutputPrompt")
+    for nb_path in NOTEBOOKS:
+        for cell in nbformat.read(nb_path, as_version=4).cells:
+            if cell.cell_type == "code":
+                for line in cell.source.splitlines():
+                    if len(line.strip()) > 12:
+                        assert line.strip() not in text, line
+    # no error output
+    assert "Traceback" not in text and "Error:" not in text
+    assert not soup.select('[data-mime-type="application/vnd.jupyter.stderr"]')
+    assert not soup.select(".jp-OutputArea-output.jp-RenderedText[data-mime-type*=error]")
+    # every finding's problem text, verbatim
+    findings = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert len(findings) >= 5
+    for finding in findings:
+        assert finding["problem"][lang] in text, finding["id"]
+    # at least five embedded figures, each with a title as alternative text
+    images = soup.find_all("img")
+    assert len(images) >= 5
+    assert all(img["src"].startswith("data:image/png;base64,") and img["alt"] for img in images)
+    # the simulated-data banner on the title page
+    banner = soup.select_one("#title-page .crm-simulated")
+    assert banner is not None
+    assert ("模拟数据" if lang == "zh" else "SIMULATED DATA") in banner.get_text()
+    # executed notebooks without errors
+    for nb_path in (out / "notebooks").glob("*.ipynb"):
+        nb = nbformat.read(nb_path, as_version=4)
+        assert not [
+            o for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "error"
+        ]
+    return soup
+
+
+def _check_outputs(out: Path) -> None:
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kind"] == pipeline.MANIFEST_KIND
+    for role in ("customers", "employees", "ledger", "scorecard"):
+        entry = manifest["inputs"][role]
+        copied = out / entry["file"]
+        assert entry["sha256"] == hashlib.sha256(copied.read_bytes()).hexdigest()
+    assert [n["name"] for n in manifest["notebooks"]] == list(pipeline.NOTEBOOK_NAMES)
+    assert all(n["seconds"] > 0 for n in manifest["notebooks"])
+    assert manifest["packages"]["papermill"] != "not installed"
+    assert sorted(p.stem for p in (out / "notebooks").glob("*.ipynb")) == list(
+        pipeline.NOTEBOOK_NAMES
+    )
+    csvs = sorted(p.stem for p in (out / "tables").glob("*.csv"))
+    book = openpyxl.load_workbook(out / "tables.xlsx", read_only=True)
+    assert len(book.sheetnames) == len(csvs) and all(len(s) <= 31 for s in book.sheetnames)
+    assert len(list((out / "figures").glob("*.png"))) >= 5
+    assert not (out / pipeline.WORK_DIR_NAME).exists()
+    # timestamps only in the manifest
+    assert "started_utc" in manifest
+    assert manifest["started_utc"][:10] not in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_reproduce_zh_then_en_into_the_same_folder(tmp_path, capfd):
+    out = tmp_path / "reports" / "d-company"
+    assert main(["reproduce", "d-company", "--out", str(out), "--lang", "zh", "--seed", "11"]) == 0
+    captured = capfd.readouterr()
+    assert "without encryption" not in captured.err and "Warning" not in captured.err
+    assert "%|" not in captured.err  # no progress bars unless --verbose
+    soup = _check_report(out, "zh")
+    assert "D 公司客户关系管理研究报告" in soup.get_text()
+    _check_outputs(out)
+
+    # a second run replaces the previous report and leaves nothing beside it
+    assert main(["reproduce", "d-company", "--out", str(out), "--lang", "en", "--seed", "11"]) == 0
+    _check_report(out, "en")
+    _check_outputs(out)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["d-company"]
+
+
+def test_reproduce_refuses_a_folder_that_is_not_a_report(tmp_path, capsys):
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "chapter1.docx").write_text("do not delete")
+    assert main(["reproduce", "d-company", "--out", str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["chapter1.docx"]
+
+
+def test_a_failing_notebook_exits_1_and_keeps_the_failed_build(tmp_path, capsys):
+    from crm_research.cases.d_company import simulate
+
+    data = simulate(5).write(tmp_path / "data")
+    bad = tmp_path / "nb" / "99_broken.ipynb"
+    bad.parent.mkdir()
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("report.table('no_such_table')"))
+    nbformat.write(nb, bad)
+    out = tmp_path / "out"
+    with pytest.raises(pipeline.NotebookFailed) as info:
+        pipeline.run_pipeline(
+            data["customers"],
+            data["employees"],
+            data["ledger"],
+            data["scorecard"],
+            out_dir=out,
+            notebooks=[bad],
+        )
+    assert str(info.value).startswith(
+        "notebook 99_broken failed: InputError: No table 'no_such_table'"
+    )
+    assert not out.exists()
+    failed = tmp_path / "out.failed"
+    assert (failed / "failed.json").is_file()
+    assert info.value.kept == failed / "notebooks" / "99_broken.ipynb"
+    assert not [p for p in tmp_path.iterdir() if ".building-" in p.name]
+
+
+# --------------------------------------------------------------------------------------------
+# Batches of two with two workers
+# --------------------------------------------------------------------------------------------
+
+
+def _batch_config(tmp_path: Path, runs: list[str], notebooks: list[Path] | None = None) -> Path:
+    from crm_research.cases.d_company import simulate
+
+    lines = []
+    if notebooks:
+        lines.append("notebooks:")
+        lines += [f"  - {nb}" for nb in notebooks]
+    lines.append("runs:")
+    for k, name in enumerate(runs):
+        folder = tmp_path / f"data{k}"
+        simulate(k + 1, n_customers=60, n_employees=12).write(folder)
+        lines += [
+            f"  - name: {name}",
+            f"    customers: {folder.name}/customers.csv",
+            f"    employees: {folder.name}/employees.csv",
+            f"    ledger: {folder.name}/ledger.csv",
+            f"    scorecard: {folder.name}/scorecard.csv",
+            f"    lang: {'en' if k else 'zh'}",
+        ]
+    config = tmp_path / "batch.yaml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config
+
+
+def test_batch_of_two_with_two_process_workers(tmp_path, capsys):
+    config = _batch_config(tmp_path, ["Client A (Hebei)", "客户 B"])
+    out = tmp_path / "batch"
+    status = main(["batch", str(config), "--workers", "2", "--out", str(out), "--no-progress"])
+    printed = capsys.readouterr()
+    assert status == 0, printed
+    assert "client-a-hebei" in printed.out and "ok" in printed.out
+    for slug, lang in (("client-a-hebei", "zh"), ("客户-b", "en")):
+        soup = BeautifulSoup(
+            (out / slug / "report.html").read_text(encoding="utf-8"), "html.parser"
+        )
+        assert soup.html["lang"].startswith(lang)
+        assert len(soup.find_all("img")) >= 5
+        assert soup.select_one(".crm-simulated") is None  # client data: no simulated banner
+
+
+def test_batch_on_a_dask_local_cluster_goes_on_after_a_failed_run(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    tiny = tmp_path / "tiny.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "customers = employees = ledger = scorecard = instruments = None\n"
+            "lang = 'zh'\nseed = 1\noutput_dir = '.'\nwork_dir = None\nsimulated = None",
+            metadata={"tags": ["parameters"]},
+        ),
+        nbformat.v4.new_code_cell(
+            "from crm_research import pipeline\n"
+            "report = pipeline.open_study(customers, employees, ledger, scorecard, "
+            "instruments=instruments, lang=lang, output_dir=output_dir, work_dir=work_dir)\n"
+            "report.findings_html('problem')"
+        ),
+    ]
+    nbformat.write(nb, tiny)
+    config = _batch_config(tmp_path, ["good", "bad"], notebooks=[tiny])
+    (tmp_path / "data1" / "ledger.csv").write_text(
+        "customer_id,revenue\nc1,abc\n", encoding="utf-8"
+    )
+    out = tmp_path / "batch"
+    status = main(
+        [
+            "batch",
+            str(config),
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+            "--executor",
+            "dask",
+            "--no-progress",
+        ]
+    )
+    printed = capsys.readouterr()
+    assert status == 1
+    lines = {line.split()[0]: line for line in printed.out.splitlines()[1:]}
+    assert "ok" in lines["good"] and "failed" in lines["bad"]
+    assert "ledger" in lines["bad"]
+    assert (out / "good" / "report.html").is_file()
+    assert not (out / "bad").exists()
