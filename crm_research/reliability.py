@@ -80,6 +80,12 @@ def _validate_items(items: pd.DataFrame | np.ndarray, min_items: int = 2) -> pd.
     ]
     if bad:
         raise InputError(f"Item column(s) {', '.join(bad)} are not numeric.")
+    floats = [c for c, dt in dtypes.items() if pd.api.types.is_float_dtype(dt)]
+    if floats:
+        infinite = np.isinf(items[floats].to_numpy(dtype=float, na_value=np.nan)).any(axis=0)
+        if infinite.any():
+            named = ", ".join(str(c) for c, flag in zip(floats, infinite, strict=True) if flag)
+            raise InputError(f"Item column(s) {named} contain infinite values.")
     maybe_missing = [
         c
         for c, dt in dtypes.items()
@@ -1446,7 +1452,8 @@ def alpha_band(alpha: float) -> str:
 
 def _scales_from(scales: Any) -> dict[str, list[str]]:
     if hasattr(scales, "scales") and hasattr(scales, "items"):  # an Instrument
-        return {s.id: list(s.items) for s in scales.scales}
+        # single-item scales (e.g. an NPS question) have no internal consistency: skipped
+        return {s.id: list(s.items) for s in scales.scales if len(s.items) >= 2}
     if not isinstance(scales, Mapping) or not scales:
         raise InputError(
             "scales must be a non-empty mapping {scale name: [item, ...]} or an Instrument."
@@ -1523,7 +1530,7 @@ def scale_reliability(
         Numeric item columns (reverse-keyed, or name the reversed ones in ``reverse``).
     scales : mapping or Instrument
         {scale name: [item, ...]} or an :class:`crm_research.instrument.Instrument` (its
-        scales are used).
+        scales of two or more items are used).
     ci : float, default 0.95
         Confidence level of the Feldt interval.
     missing : {"listwise", "pairwise"}, default "listwise"

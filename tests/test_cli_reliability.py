@@ -149,3 +149,39 @@ def test_input_errors_exit_2_with_one_sentence(
 def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "reliability", str(tmp_path / "absent.csv"), "--scale", "s=a,b")
     assert code == 2 and "absent.csv" in err
+
+
+def test_instrument_supplies_scales_and_reverse_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crm_research.instrument import load_instrument
+
+    inst = load_instrument("d_company_customer")
+    multi = {s.id: list(s.items) for s in inst.scales if len(s.items) >= 2}
+    rng = np.random.default_rng(6)
+    f = rng.normal(size=(300, 1))
+    data = pd.DataFrame(
+        {
+            item.id: np.clip(np.round(3 + f[:, 0] + rng.normal(size=300)), 1, 5)
+            for item in inst.items
+        }
+    )
+    reversed_ids = [i.id for i in inst.items if i.reverse]
+    for item_id in reversed_ids:  # answers to reverse-worded items run the other way
+        data[item_id] = 6 - data[item_id]
+    path = tmp_path / "customers.csv"
+    data.astype(int).to_csv(path, index=False)
+    code, out, _ = run(
+        capsys, "reliability", str(path), "--instrument", "d_company_customer", "--json"
+    )
+    assert code == 0
+    records = {r["scale"]: r for r in json.loads(out)}
+    assert list(records) == list(multi)
+    for name, items in multi.items():
+        keyed = data[items].copy()
+        for item_id in set(items) & set(reversed_ids):
+            keyed[item_id] = 6 - keyed[item_id]
+        assert records[name]["alpha"] == pytest.approx(
+            hand_alpha(keyed.to_numpy(dtype=float)), abs=1e-12
+        )
+        assert records[name]["flag"] in ("acceptable", "good", "excellent")

@@ -441,6 +441,8 @@ def test_all_missing_column_and_bad_input() -> None:
         rel.cronbach_alpha(data[["a"]])
     with pytest.raises(InputError, match="No row answers"):
         rel.cronbach_alpha(pd.DataFrame({"a": [1, np.nan], "b": [np.nan, 2]}))
+    with pytest.raises(InputError, match="b contain infinite"):
+        rel.cronbach_alpha(pd.DataFrame({"a": [1.0, 2, 3], "b": [2.0, np.inf, 1]}))
     with pytest.raises(InputError, match="method"):
         rel.cronbach_alpha(data[["a", "b"]], method="jackknife")
     with pytest.raises(InputError, match="missing"):
@@ -531,3 +533,28 @@ def test_reprs_and_frames(small: pd.DataFrame) -> None:
     assert "OmegaResult(total=" in repr(om) and om.to_frame()["omega_total"].iloc[0] == om.total
     sh = rel.split_half(small)
     assert "SplitHalfResult" in repr(sh) and sh.to_frame().shape == (1, 7)
+
+
+def test_scale_reliability_with_an_instrument() -> None:
+    """The instrument's multi-item scales are used (the single-item NPS scale is skipped) and
+    `reverse` recodes on the instrument's response scale."""
+    from crm_research.instrument import load_instrument
+
+    inst = load_instrument("d_company_customer")
+    multi = {s.id: list(s.items) for s in inst.scales if len(s.items) >= 2}
+    assert len(multi) < len(inst.scales)
+    rng = np.random.default_rng(4)
+    columns = [item for items in multi.values() for item in items]
+    f = rng.normal(size=(500, 1))
+    data = pd.DataFrame(
+        np.clip(np.round(3 + f + rng.normal(size=(500, len(columns)))), 1, 5), columns=columns
+    )
+    reversed_item = next(i for i in inst.items if i.reverse)
+    table = rel.scale_reliability(data, inst, reverse=[reversed_item.id]).set_index("scale")
+    assert list(table.index) == list(multi)
+    bounds = reversed_item.response_scale.min + reversed_item.response_scale.max
+    by_hand = data[multi[reversed_item.scale]].copy()
+    by_hand[reversed_item.id] = bounds - by_hand[reversed_item.id]
+    assert table.loc[reversed_item.scale, "alpha"] == pytest.approx(
+        hand_alpha(by_hand.to_numpy()), abs=1e-12
+    )

@@ -136,8 +136,8 @@ def run(args: argparse.Namespace) -> int:
                 "reliability needs at least one --scale NAME=item1,item2,... (or --instrument)."
             )
         scales = {s.id: list(s.items) for s in instrument.scales if len(s.items) >= 2}
-        if not args.reverse:
-            reverse = [i.id for i in instrument.items if i.reverse and i.id in items.columns]
+    if instrument is not None and not args.reverse:
+        reverse = [i.id for i in instrument.items if i.reverse and i.id in items.columns]
     wanted = list(dict.fromkeys(c for members in scales.values() for c in members + reverse))
     not_numeric = [c for c in wanted if c not in items.columns and c in non_numeric]
     if not_numeric:
