@@ -32,6 +32,7 @@ _LAZY = {
 }
 _SUBMODULES = {
     "reliability",
+    "correlation",
     "factor",
     "sem",
     "analysis",
