@@ -31,11 +31,57 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--customer-instrument", default="d_company_customer")
     p.add_argument("--employee-instrument", default="d_company_employee")
     p.add_argument("--scorecard-instrument", default="crm_implementation_scorecard")
+    # Added by the pipeline (issue 5): the notebook-based HTML report.
+    p.add_argument(
+        "--html",
+        action="store_true",
+        help="build the full report instead: run the report notebooks (papermill) and write "
+        "DIR/report.html, DIR/notebooks, DIR/figures, DIR/tables, DIR/tables.xlsx, "
+        "DIR/findings.json and DIR/manifest.json (DIR must be new, empty or a previous report)",
+    )
+    p.add_argument(
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="with --html: show papermill progress bars, logs and kernel warnings",
+    )
     p.set_defaults(func=run)
+
+
+def run_html(args: argparse.Namespace) -> int:
+    """``--html``: build the full report with :func:`crm_research.pipeline.run_pipeline`."""
+    import sys
+
+    from crm_research.pipeline import PipelineError, run_pipeline
+
+    try:
+        result = run_pipeline(
+            args.customers,
+            args.employees,
+            args.ledger,
+            args.scorecard,
+            out_dir=args.out,
+            lang=args.lang,
+            seed=None,
+            simulated=False,
+            verbose=bool(getattr(args, "verbose", False)),
+            instruments={
+                "customer": args.customer_instrument,
+                "employee": args.employee_instrument,
+                "scorecard": args.scorecard_instrument,
+            },
+        )
+    except PipelineError as exc:
+        print(f"crm-research: {exc}", file=sys.stderr)
+        return 1
+    print(f"{result.n_findings} findings, tables and the HTML report written to {result.report}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the study and write its outputs; return the exit status."""
+    if getattr(args, "html", False):
+        return run_html(args)
     from crm_research.findings import derive_findings, render_findings
     from crm_research.study import run_study, write_study_outputs
 
