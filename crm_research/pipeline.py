@@ -712,6 +712,13 @@ def _report_cells(nb: Any) -> list[Any]:
     return keep
 
 
+def _without_label(note: str, label: str) -> str:
+    """``note`` without a leading ``label`` (the banner shows the label in bold already)."""
+    if note.casefold().startswith(label.casefold()):
+        return re.sub(r"^[。.:：\s]+", "", note[len(label) :])
+    return note
+
+
 def _title_page_html(
     soup: Any,
     *,
@@ -732,9 +739,10 @@ def _title_page_html(
     if simulated_note:
         banner = soup.new_tag("div", attrs={"class": "crm-simulated", "role": "note"})
         strong = soup.new_tag("strong")
-        strong.string = report_text("simulated.banner", lang)
+        label = report_text("simulated.banner", lang)
+        strong.string = label
         banner.append(strong)
-        banner.append(" — " + simulated_note)
+        banner.append(" — " + _without_label(simulated_note, label))
         page.append(banner)
     if facts:
         table = soup.new_tag("table", attrs={"class": "crm-facts"})
@@ -1396,8 +1404,8 @@ class ReportContext:
             return None
         from crm_research.cases.d_company import SIMULATED_NOTE
 
-        label = "模拟数据" if self.lang == "zh" else "SIMULATED DATA"
-        return Prose(f"> **{label}** — {SIMULATED_NOTE[self.lang]}")
+        label = report_text("simulated.banner", self.lang)
+        return Prose(f"> **{label}** — {_without_label(SIMULATED_NOTE[self.lang], label)}")
 
     def table(self, name: str) -> Any:
         """A table of the study by name (``InputError`` listing the names otherwise)."""
