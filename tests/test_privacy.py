@@ -1,0 +1,321 @@
+"""Personal data never reaches an output.
+
+The simulated D-company customer file (``simulate(seed, "thesis")``) gets personal data
+planted in every shape the readers know: declared ``pii`` columns of the instrument
+(``contact_name``, ``phone``), undeclared columns recognised by name (``联系人``, ``手机``,
+``邮箱``, ``email``, Wenjuanxing's ``来自IP``), Qualtrics' ``IPAddress``, ``RecipientEmail``
+and ``RecipientFirstName``/``RecipientLastName``, and personal columns in the employee file
+and the ledger.  Then the reports are built -- ``crm-research report`` (findings and tables)
+and the notebook pipeline (HTML report, executed notebooks, tables.xlsx, manifest) -- and
+EVERY output file, plus stdout and stderr, is searched for every planted value (and the
+digits-only and float spellings of the phone numbers).  The column NAMES may appear (the
+quality log says which columns were dropped); no value may.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crm_research.cases.d_company import simulate
+
+PROJECT = Path(__file__).resolve().parent.parent
+SEED = 7
+N_CUSTOMERS = 60
+N_EMPLOYEES = 12
+SURNAMES_ZH = ("欧阳", "司马", "诸葛", "上官", "慕容", "皇甫")
+GIVEN_ZH = ("婉儿", "明轩", "子涵", "雨桐", "浩然", "梓萱", "思远", "若曦", "天佑", "嘉怡")
+SURNAMES_EN = ("Ouyang", "Sima", "Zhuge", "Shangguan", "Murong", "Huangfu")
+GIVEN_EN = ("Wan'er", "Mingxuan", "Zihan", "Yutong", "Haoran", "Zixuan", "Siyuan", "Ruoxi")
+
+
+def zh_name(i: int) -> str:
+    return SURNAMES_ZH[i % len(SURNAMES_ZH)] + GIVEN_ZH[(i // len(SURNAMES_ZH)) % len(GIVEN_ZH)]
+
+
+def en_name(i: int) -> str:
+    return f"{GIVEN_EN[i % len(GIVEN_EN)]} {SURNAMES_EN[(i // len(GIVEN_EN)) % len(SURNAMES_EN)]}"
+
+
+def phone(i: int, prefix: str = "138") -> str:
+    return f"{prefix}{41170000 + 7919 * i:08d}"
+
+
+def plant_customers(customers: pd.DataFrame, style: str) -> tuple[pd.DataFrame, list[str]]:
+    """Add personal-data columns to the simulated customers; return the frame and the values."""
+    n = len(customers)
+    df = customers.copy()
+    planted: dict[str, list[str]] = {}
+    if style == "table":
+        planted = {
+            "contact_name": [zh_name(i) for i in range(n)],  # declared pii
+            "phone": [f"+86 {phone(i)}" for i in range(n)],  # declared pii
+            "联系人": [en_name(i) for i in range(n)],  # undeclared, recognised by name
+            "手机": [phone(i, "139") for i in range(n)],  # digits only: read as a number
+            "邮箱": [f"kehu{i:03d}@hebei-school.cn" for i in range(n)],
+            "email": [f"{en_name(i).split()[0].lower()}.{i}@example.org" for i in range(n)],
+            "来自IP": [f"203.0.113.{i + 1}(河北-石家庄)" for i in range(n)],
+        }
+    elif style == "qualtrics":
+        planted = {
+            "IPAddress": [f"198.51.100.{i + 1}" for i in range(n)],
+            "RecipientEmail": [f"resp{i:03d}@qualtrics-panel.net" for i in range(n)],
+            "RecipientFirstName": [GIVEN_EN[i % len(GIVEN_EN)] + f"Q{i}" for i in range(n)],
+            "RecipientLastName": [SURNAMES_EN[i % len(SURNAMES_EN)] + f"Q{i}" for i in range(n)],
+            "contact_name": [en_name(i) + f" Jr{i}" for i in range(n)],
+        }
+    elif style == "wenjuanxing":
+        planted = {
+            "来自IP": [f"192.0.2.{i + 1}(河北-保定)" for i in range(n)],
+            "姓名": [zh_name(i) + "女士" for i in range(n)],
+            "5、您的手机号": [phone(i, "137") for i in range(n)],
+        }
+    else:  # pragma: no cover
+        raise ValueError(style)
+    for column, values in planted.items():
+        df[column] = values
+    if style == "wenjuanxing":
+        df.insert(0, "序号", range(1, n + 1))
+        df.insert(1, "提交答卷时间", df.pop("submitted_at"))
+        df.insert(2, "所用时间", [f"{s}秒" for s in df.pop("duration_seconds")])
+    if style == "qualtrics":
+        # Qualtrics: a second header row of question texts, a third of ImportIds
+        df.insert(0, "ResponseId", [f"R_{i:05d}xyz" for i in range(n)])
+        df.insert(1, "StartDate", df["submitted_at"])
+        texts = pd.DataFrame([{c: f"Q: {c}" for c in df.columns}])
+        imports = pd.DataFrame([{c: json.dumps({"ImportId": c}) for c in df.columns}])
+        df = pd.concat([texts, imports, df.astype(object)], ignore_index=True)
+    values = [v for vs in planted.values() for v in vs]
+    return df, values
+
+
+def plant_employees(employees: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    n = len(employees)
+    df = employees.copy()
+    df["姓名"] = [SURNAMES_ZH[i % 6] + "员工" + GIVEN_ZH[i % 10] for i in range(n)]
+    df["phone"] = [f"+86-{phone(i, '150')}" for i in range(n)]
+    return df, list(df["姓名"]) + list(df["phone"])
+
+
+def plant_ledger(ledger: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    df = ledger.copy()
+    codes = {c: k for k, c in enumerate(sorted(df["customer_id"].unique()))}
+    df["联系人"] = [zh_name(100 + codes[c]) + "经理" for c in df["customer_id"]]
+    df["联系电话"] = [phone(codes[c], "186") for c in df["customer_id"]]
+    return df, list(df["联系人"]) + list(df["联系电话"])
+
+
+def spellings(value: str) -> set[str]:
+    """The value and the forms a number could take on its way to an output."""
+    out = {value}
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if value.lstrip("+").replace(" ", "").replace("-", "").isdigit() and len(digits) >= 11:
+        national = digits[-11:]
+        out |= {national, f"{float(national):.6f}", f"{float(national)}", f"{int(national):,}"}
+        out.add(f"{float(national):.6e}")
+    if "(" in value:  # Wenjuanxing's "IP(place)": the address alone
+        out.add(value.split("(")[0])
+    return out
+
+
+def output_texts(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` as text (xlsx and zip members unpacked, JSON decoded)."""
+    texts: dict[str, str] = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        name = str(path.relative_to(folder))
+        if zipfile.is_zipfile(io.BytesIO(data)):
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                for member in z.namelist():
+                    texts[f"{name}!{member}"] = z.read(member).decode("utf-8", "replace")
+            continue
+        text = data.decode("utf-8", "replace")
+        texts[name] = text
+        if path.suffix in (".json", ".ipynb"):
+            try:  # \\uXXXX escapes decoded
+                texts[name + " (decoded)"] = json.dumps(json.loads(text), ensure_ascii=False)
+            except ValueError:
+                pass
+    return texts
+
+
+_BASE64_IMAGE = re.compile(
+    r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\\n]+|\"image/png\": \"[A-Za-z0-9+/=\\n]+\""
+)
+
+
+def leaks(texts: dict[str, str], values: list[str]) -> list[tuple[str, str]]:
+    """(file, spelling) for every planted value found in a text (case-insensitive)."""
+    needles = sorted({form.casefold() for v in values for form in spellings(v)}, key=len)
+    pattern = re.compile("|".join(re.escape(n) for n in reversed(needles)))
+    found = []
+    for name, text in texts.items():
+        # images are bytes of pixels, not text: drop their base64 payloads before searching
+        searchable = _BASE64_IMAGE.sub("", text).casefold()
+        found.extend((name, m.group(0)) for m in pattern.finditer(searchable))
+    return found
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPATH": str(PROJECT)}
+    return subprocess.run(
+        [sys.executable, "-m", "crm_research", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+        env=env,
+    )
+
+
+@pytest.fixture(scope="module")
+def case():
+    return simulate(SEED, "thesis", n_customers=N_CUSTOMERS, n_employees=N_EMPLOYEES)
+
+
+@pytest.fixture(scope="module")
+def planted_inputs(case, tmp_path_factory):
+    """Input files with personal data planted; returns (folder, paths by role, values)."""
+    folder = tmp_path_factory.mktemp("pii_inputs")
+    customers, values = plant_customers(case.customers, "table")
+    employees, emp_values = plant_employees(case.employees)
+    ledger, led_values = plant_ledger(case.ledger)
+    paths = {
+        "customers": folder / "customers.csv",
+        "employees": folder / "employees.csv",
+        "ledger": folder / "ledger.csv",
+        "scorecard": folder / "scorecard.csv",
+    }
+    customers.to_csv(paths["customers"], index=False)
+    employees.to_csv(paths["employees"], index=False)
+    ledger.to_csv(paths["ledger"], index=False)
+    case.scorecard.to_csv(paths["scorecard"], index=False)
+    return folder, paths, values + emp_values + led_values
+
+
+def test_planted_values_are_really_in_the_inputs(planted_inputs):
+    """The search would find them: every planted value is in some input file."""
+    folder, paths, values = planted_inputs
+    found = {form for _, form in leaks(output_texts(folder), values)}
+    missing = [v for v in values if v.casefold() not in found]
+    assert not missing
+    assert len(values) > 5 * N_CUSTOMERS
+
+
+def test_readers_drop_every_planted_column(planted_inputs):
+    from crm_research.readers import read_responses
+
+    _, paths, values = planted_inputs
+    resp = read_responses(paths["customers"], "d_company_customer")
+    assert set(resp.dropped_pii) == {"contact_name", "phone", "联系人", "手机", "邮箱", "email",
+                                     "来自IP"}  # fmt: skip
+    frame = resp.to_frame().astype(str)
+    blob = frame.to_csv() + repr(resp) + resp.quality.to_frame().to_csv()
+    assert not leaks({"responses": blob}, values)
+
+
+@pytest.fixture(scope="module")
+def cli_report(planted_inputs, tmp_path_factory):
+    """``crm-research report`` on the planted files (findings.json, findings.md, tables)."""
+    _, paths, _ = planted_inputs
+    out = tmp_path_factory.mktemp("pii_cli") / "report"
+    proc = run_cli(
+        "report",
+        "--customers", str(paths["customers"]),
+        "--employees", str(paths["employees"]),
+        "--ledger", str(paths["ledger"]),
+        "--scorecard", str(paths["scorecard"]),
+        "--out", str(out),
+        cwd=out.parent,
+    )  # fmt: skip
+    return out, proc
+
+
+def test_report_command_writes_no_personal_data(cli_report, planted_inputs):
+    out, proc = cli_report
+    assert proc.returncode == 0, proc.stderr
+    texts = output_texts(out)
+    assert "findings.json" in texts and any(k.startswith("tables") for k in texts)
+    texts["<stdout>"] = proc.stdout
+    texts["<stderr>"] = proc.stderr
+    assert not leaks(texts, planted_inputs[2])
+
+
+@pytest.mark.parametrize("style", ["qualtrics", "wenjuanxing"])
+def test_platform_exports_write_no_personal_data(case, tmp_path, style):
+    customers, values = plant_customers(case.customers, style)
+    path = tmp_path / f"customers_{style}.csv"
+    customers.to_csv(path, index=False, header=True)
+    employees = tmp_path / "employees.csv"
+    case.employees.to_csv(employees, index=False)
+    ledger = tmp_path / "ledger.csv"
+    case.ledger.to_csv(ledger, index=False)
+    validate = run_cli("validate", str(path), "--instrument", "d_company_customer", "--json",
+                       cwd=tmp_path)  # fmt: skip
+    assert validate.returncode == 0, validate.stderr
+    doc = json.loads(validate.stdout)
+    assert doc["platform"] == style
+    assert doc["rows_kept"] == N_CUSTOMERS
+    out = tmp_path / "report"
+    proc = run_cli("report", "--customers", str(path), "--employees", str(employees),
+                   "--ledger", str(ledger), "--out", str(out), cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    texts = output_texts(out)
+    texts["<validate>"] = validate.stdout + validate.stderr
+    texts["<report>"] = proc.stdout + proc.stderr
+    assert not leaks(texts, values)
+
+
+# --------------------------------------------------------------------------------------
+# The notebook pipeline (HTML report, executed notebooks, tables.xlsx, manifest)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pipeline_report(planted_inputs, tmp_path_factory):
+    pipeline = pytest.importorskip("crm_research.pipeline")
+    _, paths, _ = planted_inputs
+    out = tmp_path_factory.mktemp("pii_pipeline") / "report"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    from contextlib import redirect_stderr, redirect_stdout
+
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        result = pipeline.run_pipeline(
+            paths["customers"],
+            paths["employees"],
+            paths["ledger"],
+            paths["scorecard"],
+            out_dir=out,
+            lang="zh",
+            seed=SEED,
+        )
+    return out, result, stdout.getvalue() + stderr.getvalue()
+
+
+def test_pipeline_outputs_hold_no_personal_data(pipeline_report, planted_inputs):
+    out, result, console = pipeline_report
+    texts = output_texts(out)
+    names = set(texts)
+    assert "report.html" in names and "manifest.json" in names and "findings.json" in names
+    assert any(n.startswith("notebooks/") for n in names)
+    assert any(n.startswith("tables.xlsx!") for n in names)
+    texts["<console>"] = console
+    found = leaks(texts, planted_inputs[2])
+    assert not found, sorted({name for name, _ in found})[:10]
+
+
+def test_no_personal_data_in_the_inputs_copied_to_the_report(pipeline_report):
+    out, _, _ = pipeline_report
+    assert not (out / "inputs").exists()  # inputs are copied only for the simulated case
+    assert all(p.parent.name == "tables" for p in out.rglob("*.csv"))
