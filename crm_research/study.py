@@ -900,7 +900,9 @@ def run_study(
         quality_rows.append(
             {
                 "input": name,
-                "source": data.source,
+                # the file name only: a table is the same wherever the input lies (the
+                # sha256 identifies the file; full paths belong in manifest.json)
+                "source": Path(data.source).name,
                 "instrument": data.instrument.id,
                 "respondents": len(data.items),
                 "problems": len(data.quality),
