@@ -384,10 +384,16 @@ def parse_item_column(
         else:
             verdict[text] = (np.nan, rule)
     texts = raw.astype(str)
-    values = pd.Series([verdict[t][0] for t in texts], index=raw.index, dtype=float, name=column)
+    # each distinct text was judged once above; spread the verdicts by factorize codes
+    codes, distinct = pd.factorize(texts, use_na_sentinel=False)
+    value_of = np.array([verdict[t][0] for t in distinct], dtype=float)
+    rule_of = np.array([verdict[t][1] for t in distinct], dtype=object)
+    values = pd.Series(value_of[codes], index=raw.index, name=column)
+    flagged = (rule_of != "")[codes]
     problems = []
-    for row, text in texts.items():
-        rule = verdict[text][1]
+    for row, text, rule in zip(
+        texts.index[flagged], texts[flagged], rule_of[codes[flagged]], strict=True
+    ):
         if rule:
             action = (
                 ACTION_TREATED_MISSING
@@ -443,27 +449,42 @@ def parse_meta_column(
     a declared categorical level (values matching none are kept and flagged).
     """
     texts = raw.astype(str).str.strip()
-    blank = texts.map(is_blank)
+    # plain unsigned integers (ids, counts) are neither blank nor unparsable, so only the
+    # other cells need the per-cell checks (a million-row id column then costs no loop)
+    plain = texts.str.fullmatch(r"[0-9]{1,15}").to_numpy(dtype=bool, na_value=False)
+    others = np.flatnonzero(~plain)
+    other_texts = texts.iloc[others].tolist()
+    blank_mask = np.zeros(len(texts), dtype=bool)
+    blank_mask[others] = [is_blank(t) for t in other_texts]
+    blank = pd.Series(blank_mask, index=texts.index)
     problems: list[Problem] = []
-    if kind is None:
-        nums = texts[~blank].map(parse_number)
-        kind = "numeric" if len(nums) and nums.notna().all() else "text"
-        if kind == "text":
-            return texts.where(~blank, None).astype(object), problems
-    if kind in ("numeric", "duration"):
-        parse = parse_number if kind == "numeric" else parse_duration
-        out = pd.Series(np.nan, index=raw.index, dtype=float, name=column)
-        for row, text in texts[~blank].items():
-            v = parse(text)
-            if v is None:
+    if kind in (None, "numeric", "duration"):
+        parse = parse_duration if kind == "duration" else parse_number
+        number = np.full(len(texts), np.nan)
+        number[plain] = texts[plain].astype(float).to_numpy()
+        unparsed = np.zeros(len(texts), dtype=bool)
+        for pos, text in zip(others, other_texts, strict=True):
+            if not blank_mask[pos]:
+                v = parse(text)
+                if v is None:
+                    unparsed[pos] = True
+                else:
+                    number[pos] = v
+        if kind is None:
+            kind = "numeric" if (~blank_mask).any() and not unparsed.any() else "text"
+            if kind == "text":
+                return texts.where(~blank, None).astype(object), problems
+        declared = ~blank_mask & ~unparsed & np.isin(number, list(missing_codes))
+        for pos in np.flatnonzero(unparsed | declared):
+            row, text = texts.index[pos], texts.iloc[pos]
+            if unparsed[pos]:
                 problems.append(Problem(int(row), column, "non_numeric", text, ACTION_SET_MISSING))
-            elif v in missing_codes:
+            else:
                 problems.append(
                     Problem(int(row), column, "declared_missing", text, ACTION_TREATED_MISSING)
                 )
-            else:
-                out[row] = v
-        return out, problems
+        kept = np.where(blank_mask | unparsed | declared, np.nan, number)
+        return pd.Series(kept, index=raw.index, dtype=float, name=column), problems
     if kind == "datetime":
         stamps = pd.to_datetime(texts.where(~blank), errors="coerce", format="mixed")
         for row in texts.index[(~blank) & stamps.isna()]:
@@ -516,6 +537,9 @@ def find_duplicate_respondents(
         if col not in meta:
             continue
         ids = meta[col].astype(object).where(meta[col].notna(), None)
+        # only an id written more than once can mark a copy: loop over those rows alone
+        keys = ids.map(lambda v: None if v is None else str(v).strip())
+        ids = ids[(keys.duplicated(keep=False) & keys.notna()).to_numpy(dtype=bool)]
         first: dict[Any, int] = {}
         for row, value in ids.items():
             if value is None or is_blank(value):
@@ -530,23 +554,44 @@ def find_duplicate_respondents(
             else:
                 first[key] = int(row)
     keep_meta = [c for c in meta.columns if c not in set(ignore_columns)]
-    frame = pd.concat([items, meta[keep_meta].astype(object).astype(str)], axis=1)
-    answered = items.notna().any(axis=1)
-    seen: dict[tuple, int] = {}
-    for row, values in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
-        if not answered[row]:
-            continue
-        key = tuple("" if (isinstance(v, float) and math.isnan(v)) else v for v in values)
-        if key in seen:
-            if int(row) not in flagged:
-                problems.append(
-                    Problem(int(row), "", "duplicate_respondent", f"row {seen[key]}",
-                            f"{ACTION_EXCLUDED} (same answers and background as row {seen[key]})")
-                )  # fmt: skip
-                flagged.add(int(row))
-        else:
-            seen[key] = int(row)
+    answered = items.notna().any(axis=1).to_numpy(dtype=bool)
+    if not answered.any():
+        return problems
+    # equal rows (a missing answer equals a missing answer) share a group; the first row of a
+    # group is kept and later ones are copies of it
+    columns = [items.iloc[:, j] for j in range(items.shape[1])]
+    columns += [meta[c].astype(object).astype(str) for c in keep_meta]
+    group = pd.factorize(_row_groups(columns)[answered])[0]
+    rows = items.index[answered]
+    copies = pd.Series(group).duplicated(keep="first").to_numpy()
+    first_row = pd.Series(rows).groupby(group).transform("first").to_numpy()
+    for row, seen in zip(rows[copies], first_row[copies], strict=True):
+        if int(row) not in flagged:
+            problems.append(
+                Problem(int(row), "", "duplicate_respondent", f"row {seen}",
+                        f"{ACTION_EXCLUDED} (same answers and background as row {seen})")
+            )  # fmt: skip
+            flagged.add(int(row))
     return problems
+
+
+def _row_groups(columns: Sequence[pd.Series]) -> np.ndarray:
+    """Group number of each row over ``columns``: equal rows share one (first-seen order).
+
+    A missing number equals a missing number; a missing text equals a blank text.
+    """
+    codes = np.zeros(len(columns[0]), dtype=np.int64)
+    n_codes = 1  # codes lie in [0, n_codes)
+    for column in columns:
+        if not pd.api.types.is_float_dtype(column):
+            column = column.where(column.notna(), "")  # a missing text equals a blank one
+        column_codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        if n_codes * (len(uniques) + 1) >= 2**62:  # renumber before the product could overflow
+            codes, distinct = pd.factorize(codes)
+            n_codes = len(distinct)
+        codes = codes * len(uniques) + column_codes
+        n_codes *= len(uniques)
+    return pd.factorize(codes)[0]
 
 
 def find_too_many_missing(
@@ -564,11 +609,11 @@ def find_too_many_missing(
     if n == 0:
         return []
     missing = items.isna().sum(axis=1)
+    missing = missing[(missing / n > max_fraction).to_numpy(dtype=bool)]
     return [
         Problem(int(row), "", "too_many_missing", f"{int(k)} of {n} items missing",
                 f"{ACTION_EXCLUDED} (more than {max_fraction:.0%} of items missing)")
         for row, k in missing.items()
-        if k / n > max_fraction
     ]  # fmt: skip
 
 
@@ -616,15 +661,19 @@ def find_straight_liners(
     if not battery:
         return []
     need = min(min_items, len(battery))
-    sub = items[battery]
+    sub = items if list(items.columns) == list(battery) else items[battery]
     answered = sub.notna().sum(axis=1)
-    spread = sub.max(axis=1) - sub.min(axis=1)
+    values = sub.to_numpy(dtype=float, copy=False)
+    with np.errstate(invalid="ignore"):  # rows without answers: NaN spread, never flagged
+        spread = pd.Series(
+            np.fmax.reduce(values, axis=1) - np.fmin.reduce(values, axis=1), index=sub.index
+        )
     action = f"{ACTION_EXCLUDED} (straight-lining)" if exclude else ACTION_FLAGGED
+    same = sub.index[((answered >= need) & (spread == 0)).to_numpy(dtype=bool)]
     return [
         Problem(int(row), "", "straight_lining",
                 f"all {int(answered[row])} answers = {_fmt(sub.loc[row].dropna().iloc[0])}", action)
-        for row in sub.index
-        if answered[row] >= need and spread[row] == 0
+        for row in same
     ]  # fmt: skip
 
 
@@ -699,8 +748,9 @@ def screen_respondents(
         nonlocal items, meta
         problems.extend(found)
         gone = [p.row for p in found if p.action.startswith(ACTION_EXCLUDED)]
-        items = items.drop(index=gone)
-        meta = meta.drop(index=gone)
+        if gone:  # (dropping nothing would still copy a million-row table)
+            items = items.drop(index=gone)
+            meta = meta.drop(index=gone)
 
     drop(find_duplicate_respondents(items, meta, id_columns, ignore_for_duplicates))
     drop(find_too_many_missing(items, max_fraction_checked(max_missing_fraction)))
