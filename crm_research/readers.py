@@ -243,7 +243,10 @@ _DELIMITERS = (",", ";", "\t", "|")
 
 
 def _sniff_delimiter(text: str) -> str:
-    lines = [ln for ln in text.splitlines()[:60] if ln.strip()]
+    head = text[:65_536]  # the first 60 lines, without splitting a million-line text
+    while head.count("\n") <= 60 and len(head) < len(text):
+        head = text[: 2 * len(head)]
+    lines = [ln for ln in head.splitlines()[:60] if ln.strip()]
     best, best_score = ",", (0.0, 0)
     for delim in _DELIMITERS:
         try:
@@ -261,7 +264,8 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_text_grid(data: bytes, path: Path, encoding: str | None) -> list[list[str]]:
+def _table_text(data: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
+    """The decoded text of a delimited file and its delimiter."""
     text = _decode(data, path, encoding)
     if not text.strip():
         raise InputError(f"{path}: is empty (no header and no data).")
@@ -269,12 +273,86 @@ def _read_text_grid(data: bytes, path: Path, encoding: str | None) -> list[list[
     control += text[:20000].count("\ufffd")
     if control > max(2, len(text[:20000]) // 200):
         raise InputError(f"{path}: is not a table (it contains binary data, not text).")
-    delim = _sniff_delimiter(text)
+    return text, _sniff_delimiter(text)
+
+
+def _csv_module_grid(text: str, delim: str, path: Path) -> list[list[str]]:
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
     except csv.Error as exc:
         raise InputError(f"{path}: is not a readable CSV table ({exc}).") from None
     return [[c.strip() for c in r] for r in rows]
+
+
+#: Text files at least this large are parsed with pyarrow's multi-threaded CSV reader when
+#: pyarrow is installed and the file is a plain rectangular table (see :func:`_pyarrow_cells`);
+#: smaller ones with the csv module.  Both give the same cell texts.
+PYARROW_MIN_BYTES = 1_000_000
+#: The characters ``str.strip()`` removes (``str.isspace``), so pyarrow trims cells the same way.
+_PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def _pyarrow_cells(text: str, delim: str) -> pd.DataFrame | None:
+    """Cell texts of a plain delimited table parsed by pyarrow, or ``None`` to use the csv module.
+
+    Only files without quote characters and with every line holding the same number of
+    fields are parsed here (there the csv module's and pyarrow's readings coincide: a line
+    split at each delimiter, cells stripped of whitespace); anything else -- quoted fields,
+    ragged or blank lines -- returns ``None``.  Columns are pyarrow-backed strings.
+    """
+    if '"' in text:
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pacsv
+    except ImportError:
+        return None
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    width = len(first_line.split(delim))
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim, quote_char=False, escape_char=False, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()),
+                strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):  # ragged or blank lines
+        return None
+    columns = {}
+    for i in range(width):
+        column = table.column(i)
+        trimmed = pc.utf8_trim(column, characters=_PY_WHITESPACE)
+        if pc.all(pc.equal(column, trimmed)).as_py() is not False:
+            trimmed = column  # nothing to trim: keep one copy
+        columns[i] = pd.Series(pd.arrays.ArrowStringArray(trimmed), copy=False)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _cells_from_grid(grid: list[list[str]]) -> pd.DataFrame:
+    """The grid as a DataFrame of cell texts, short rows padded with empty cells."""
+    width = max((len(r) for r in grid), default=0)
+    return pd.DataFrame(
+        [r + [""] * (width - len(r)) for r in grid], columns=range(width), dtype=object
+    )
+
+
+def _read_text_cells(data: bytes, path: Path, encoding: str | None) -> pd.DataFrame:
+    text, delim = _table_text(data, path, encoding)
+    cells = _pyarrow_cells(text, delim) if len(data) >= PYARROW_MIN_BYTES else None
+    if cells is None:
+        cells = _cells_from_grid(_csv_module_grid(text, delim, path))
+    return cells
 
 
 def _read_xlsx_grid(data: bytes, path: Path, sheet: str | int | None) -> list[list[str]]:
@@ -491,11 +569,38 @@ def _detect_platform(grid: list[list[str]]) -> str:
     return "table"
 
 
-def _numeric_share(values: Iterable[str]) -> float:
-    vals = [v for v in values if not is_blank(v)]
-    if not vals:
+def _numeric_share(values: pd.Series) -> float:
+    # each distinct text is judged once (a million-row column has a handful of texts)
+    counts = values.value_counts(sort=False, dropna=False).to_dict()
+    answered = {v: n for v, n in counts.items() if not is_blank(v)}
+    total = sum(answered.values())
+    if not total:
         return 0.0
-    return sum(parse_number(v) is not None for v in vals) / len(vals)
+    return sum(n for v, n in answered.items() if parse_number(v) is not None) / total
+
+
+#: Columns with more distinct texts than this (ids, free text) are checked for blank rows
+#: last, on the rows that are still blank by then.
+_BLANK_CHECK_DEFER_TEXTS = 1000
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is blank (:func:`is_blank`), judging each distinct text once."""
+    blank = np.ones(len(frame), dtype=bool)
+    order = list(range(frame.shape[1]))
+    deferred: list[int] = []
+    while order:
+        pos = order.pop(0)
+        rows = np.flatnonzero(blank)
+        if rows.size == 0:
+            break
+        codes, texts = pd.factorize(frame.iloc[rows, pos], use_na_sentinel=False)
+        if len(texts) > _BLANK_CHECK_DEFER_TEXTS and pos not in deferred:
+            deferred.append(pos)
+            order.append(pos)
+            continue
+        blank[rows] = np.array([is_blank(t) for t in texts], dtype=bool)[codes]
+    return blank
 
 
 # --------------------------------------------------------------------------------------
@@ -636,9 +741,10 @@ def _read(
     value_labels: dict[str, dict[float, str]] = {}
     user_missing: dict[str, set[float]] = {}
     if kind == "xlsx":
-        grid = _read_xlsx_grid(data, p, sheet)
+        cells = _cells_from_grid(_read_xlsx_grid(data, p, sheet))
     elif kind == "sav":
         grid, value_labels, user_missing = _read_sav_grid(p)
+        cells = _cells_from_grid(grid)
     elif kind == "xls":
         raise InputError(
             f"{p}: is an old Excel .xls workbook; save it as .xlsx or CSV and read that."
@@ -648,11 +754,12 @@ def _read(
             f"{p}: is not a readable .{kind[7:]} file (its bytes are not that format)."
         )
     else:
-        grid = _read_text_grid(data, p, encoding)
+        cells = _read_text_cells(data, p, encoding)
 
-    width = max((len(r) for r in grid), default=0)
-    grid = [r + [""] * (width - len(r)) for r in grid]
-    if not any(any(c for c in r) for r in grid):
+    # cells: one column per position, one row per line; the header is in the first rows
+    width = cells.shape[1]
+    grid = cells.iloc[:HEADER_SCAN_ROWS].to_numpy(dtype=object).tolist()
+    if not (cells != "").to_numpy().any():
         raise InputError(f"{p}: is empty (no header and no data).")
     if width < 2 and inst is not None and len(inst.items) > 1:
         raise InputError(
@@ -687,13 +794,13 @@ def _read(
     header = grid[header_idx]
 
     # --- columns: drop empty ones, name unnamed ones ---
-    body = grid[data_start:]
-    if not any(any(not is_blank(c) for c in r) for r in body):
+    body = cells.iloc[data_start:]
+    if _blank_rows(body).all():
         raise InputError(f"{p}: has a header but no data rows.")
     columns: list[_Column] = []
     for pos in range(width):
         h = header[pos]
-        if not h and not any(r[pos] for r in body):
+        if not h and not (body[pos] != "").any():
             continue
         name = h or f"(unnamed column {_column_letter(pos)})"
         columns.append(_Column(pos, name, [name] + [t for t in extra_texts[pos] if t]))
@@ -707,7 +814,7 @@ def _read(
             seen[col.header] = col
             kept.append(col)
             continue
-        same = all(r[col.pos] == r[first.pos] for r in body)
+        same = bool((body[col.pos] == body[first.pos]).all())
         if same:
             problems.append(Problem(None, col.header, "duplicate_column",
                                     f"column {_column_letter(col.pos)}",
@@ -760,11 +867,7 @@ def _read(
             c.kind = PLATFORM_META_KINDS[c.header]
         elif inst is None and c.target is None and _DURATION_NAME.search(c.header):
             c.kind = "duration"
-        elif (
-            inst is None
-            and not _ID_NAME.match(c.header)
-            and _numeric_share(r[c.pos] for r in body) > 0.5
-        ):
+        elif inst is None and not _ID_NAME.match(c.header) and _numeric_share(body[c.pos]) > 0.5:
             c.kind = "item"
             c.target = c.header
     if not any(c.kind == "item" for c in columns):
@@ -772,16 +875,15 @@ def _read(
 
     # --- rows: numbers, blank rows, extra header rows ---
     # spreadsheet rows (for SPSS the synthesised header is row 1, so case k is row k + 1)
-    row_numbers = list(range(data_start + 1, len(grid) + 1))
-    frame = pd.DataFrame(
-        [[r[c.pos] for c in columns] for r in body],
-        index=pd.Index(row_numbers, name="row"),
-        columns=[c.header for c in columns],
-        dtype=object,
-    )
+    row_numbers = list(range(data_start + 1, len(cells) + 1))
+    frame = body[[c.pos for c in columns]].set_axis([c.header for c in columns], axis=1)
+    frame.index = pd.Index(row_numbers, name="row")
+    del cells, body  # the cells still needed are in frame (the rest can be freed)
     if frame.empty:
         raise InputError(f"{p}: has a header but no data rows.")
-    frame = frame[~frame.apply(lambda r: all(is_blank(v) for v in r), axis=1)]
+    blank_rows = _blank_rows(frame)
+    if blank_rows.any():
+        frame = frame[~blank_rows]
     item_cols = [c for c in columns if c.kind == "item"]
     labels = {c.header: _labels_for(inst, c.target) for c in item_cols}
     for row in list(frame.index[:EXTRA_HEADER_SCAN_ROWS]):
@@ -816,7 +918,11 @@ def _read(
         item_values[c.target] = values
         problems.extend(found)
     order = inst.item_ids if inst is not None else [c.target for c in item_cols]
-    items = pd.DataFrame({k: item_values[k] for k in order}, index=frame.index)
+    answers = np.empty((len(frame), len(order)), order="F")  # one float64 copy of the answers
+    for j, k in enumerate(order):
+        answers[:, j] = item_values.pop(k).to_numpy(dtype=float)
+    items = pd.DataFrame(answers, index=frame.index, columns=order, copy=False)
+    frame = frame.drop(columns=[c.header for c in item_cols])  # their texts are parsed now
 
     # --- background ---
     meta_values = {}
