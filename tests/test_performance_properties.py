@@ -233,3 +233,105 @@ def test_parallel_analysis_different_seed_differs(pa_data: pd.DataFrame) -> None
     assert not np.allclose(a.simulated.to_numpy(), b.simulated.to_numpy(), rtol=0, atol=1e-6)
     pd.testing.assert_frame_equal(a.observed, b.observed, check_exact=True)  # data, not seed
     assert a.n_factors == b.n_factors == 3  # the planted structure
+
+
+# --- reading CSV: the pyarrow path gives what the csv module gives ---------------------------------
+def _read_both(path, monkeypatch: pytest.MonkeyPatch, **kwargs):
+    """The file read with pyarrow allowed for any size, and with the csv module only."""
+    from crm_research import readers
+    from crm_research.errors import InputError
+
+    outcomes = []
+    for threshold in (0, float("inf")):
+        with monkeypatch.context() as m:
+            m.setattr(readers, "PYARROW_MIN_BYTES", threshold)
+            try:
+                outcomes.append(readers.read_responses(path, **kwargs))
+            except InputError as exc:
+                outcomes.append(str(exc))
+    return outcomes
+
+
+def _assert_same_responses(fast, slow) -> None:
+    if isinstance(fast, str) or isinstance(slow, str):  # the same one-sentence error
+        assert fast == slow
+        return
+    pd.testing.assert_frame_equal(fast.items, slow.items, check_exact=True)
+    pd.testing.assert_frame_equal(fast.meta, slow.meta, check_exact=True)
+    pd.testing.assert_frame_equal(fast.quality.to_frame(), slow.quality.to_frame(), check_exact=True)  # fmt: skip
+    assert (fast.columns, fast.n_read, fast.platform) == (slow.columns, slow.n_read, slow.platform)
+
+
+def _survey_text(n: int, seed: int) -> str:
+    """A survey export with every kind of cell the screening rules look at."""
+    rng = np.random.default_rng(seed)
+    x = likert(n, 10, seed=seed).astype(object)
+    x[rng.random(x.shape) < 0.03] = ""  # skipped
+    x[rng.random(x.shape) < 0.01] = "-99"  # undeclared missing code
+    x[rng.random(x.shape) < 0.01] = "7"  # out of range
+    x[rng.random(x.shape) < 0.01] = "n/a"  # blank marker
+    x[rng.random(x.shape) < 0.01] = " 3\u3000"  # full-width space around an answer
+    x[rng.random(x.shape) < 0.005] = "\xa04 "  # no-break space
+    x[rng.random(x.shape) < 0.005] = "abc"  # non-numeric
+    x[rng.random(x.shape) < 0.005] = "４"  # full-width digit
+    x[5] = x[4]  # a duplicated respondent (same answers and background)
+    x[8] = ["2"] * 10  # a straight-liner (10 items: STRAIGHT_LINING_MIN_ITEMS)
+    group = rng.choice(["school", "hospital", " government ", ""], n)
+    ids = [str(i) for i in range(1, n + 1)]
+    ids[12] = ids[11]  # a duplicated id
+    lines = ["id,group\u3000," + ",".join(f"q{j}" for j in range(1, 10)) + ",\xa0q10\x1f"]
+    lines += [",".join([ids[i], str(group[i]), *map(str, x[i])]) for i in range(n)]
+    lines.insert(40, "," * 11)  # an empty row (all cells blank)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "newline", "delimiter"),
+    [("utf-8", "\n", ","), ("utf-8-sig", "\r\n", ";"), ("gb18030", "\n", "\t")],
+)
+def test_pyarrow_csv_path_equals_csv_module(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, encoding: str, newline: str, delimiter: str
+) -> None:
+    pytest.importorskip("pyarrow")
+    from crm_research import readers
+
+    text = _survey_text(600, seed=61).replace(",", delimiter).replace("\n", newline)
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode(encoding))
+    parsed = []
+    original = readers._pyarrow_cells
+    monkeypatch.setattr(
+        readers, "_pyarrow_cells", lambda *a: parsed.append(original(*a)) or parsed[-1]
+    )
+    fast, slow = _read_both(path, monkeypatch)
+    assert parsed[0] is not None and fast.n_read == 600  # pyarrow really parsed it
+    _assert_same_responses(fast, slow)
+    rules = set(slow.quality.to_frame()["rule"])
+    assert {"duplicate_respondent", "non_numeric", "straight_lining"} <= rules
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'id,q1,q2,q3\n1,"2",3,4\n2,3,"4,5",1\n3,1,2,3\n',  # quoted fields
+        "id,q1,q2,q3\n1,2,3\n2,3,4,1\n3,1,2,3\n",  # a short row
+        "id,q1,q2,q3\n1,2,3\n2,3,4,1\n3,1,2,3,9\n",  # ragged (the widest row is the header)
+        "id,q1,q2,q3\n1,2,3,4\n\n2,3,4,1\n3,1,2,3\n",  # a blank line
+        "id,q1,q2,q3\r1,2,3,4\r2,3,4,1\r3,1,2,3\r",  # old Mac line ends
+        "Survey 2024\nid,q1,q2,q3\n1,2,3,4\n2,3,4,1\n3,1,2,3\n",  # a title row
+    ],
+)
+def test_csv_files_pyarrow_cannot_take_read_the_same(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    fast, slow = _read_both(path, monkeypatch)
+    _assert_same_responses(fast, slow)
+
+
+def test_whitespace_trimmed_by_pyarrow_is_python_whitespace() -> None:
+    from crm_research import readers
+
+    python_whitespace = {chr(i) for i in range(0x110000) if chr(i).isspace()}
+    assert set(readers._PY_WHITESPACE) == python_whitespace
