@@ -34,6 +34,11 @@ WINDOWS_RESERVED = frozenset(
 )
 #: The file a previous report holds (written last, so its presence means a finished report).
 REPORT_MARKER = "manifest.json"
+#: The file a failed report build kept for inspection holds (``DIR.failed``).
+FAILED_MARKER = "failed.json"
+#: Work folders a report build leaves beside its report while it runs (``.NAME.building-*``,
+#: ``.NAME.previous-*``); a batch folder may hold them after an interrupted run.
+_BUILD_LEFTOVER = re.compile(r"^\..+\.(?:building|previous)-[0-9A-Za-z_]+$")
 
 _NOT_SLUG = re.compile(r"[^\w]+")
 _DASHES = re.compile(r"-{2,}")
@@ -196,6 +201,53 @@ def safe_output_dir(out: str | Path, marker: str = REPORT_MARKER) -> Path:
             raise InputError(
                 f"{path}: the output folder is not empty and holds no previous report "
                 f"({marker}); choose an empty or new folder."
+            )
+    return path
+
+
+def safe_batch_dir(out: str | Path, marker: str = REPORT_MARKER) -> Path:
+    """Check a batch folder (one report folder per run) before anything is written.
+
+    Accepted: a new or empty folder, or a previous batch -- a folder whose every entry is a
+    report folder (holding ``marker``), a failed build kept for inspection (holding
+    ``failed.json``) or a build's work folder (``.NAME.building-*``).  Anything else is
+    refused with one sentence naming the first foreign entry; nothing is created or deleted.
+
+    Parameters
+    ----------
+    out : str or Path
+        The ``batch --out`` folder.
+    marker : str, default "manifest.json"
+
+    Returns
+    -------
+    Path
+        The absolute batch path.
+
+    Raises
+    ------
+    InputError
+        When the folder holds anything that is not a report of a previous batch.
+    """
+    path = Path(out).expanduser()
+    if path.is_symlink():
+        raise InputError(
+            f"{path}: the batch folder is a symbolic link; give a real folder so that "
+            "nothing outside the reports is replaced."
+        )
+    path = path.absolute()
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path}: the output path is a file, not a folder.")
+    if path.is_dir():
+        for entry in sorted(path.iterdir()):
+            if entry.is_dir() and not entry.is_symlink():
+                if (entry / marker).is_file() or (entry / FAILED_MARKER).is_file():
+                    continue
+                if _BUILD_LEFTOVER.match(entry.name):
+                    continue
+            raise InputError(
+                f"{path}: the batch folder holds '{entry.name}', which is not a report of a "
+                f"previous batch; choose an empty or new folder."
             )
     return path
 

@@ -8,8 +8,11 @@ folders: a foreign non-empty folder is refused and left byte for byte as it was.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,7 @@ from crm_research.paths import (
     SLUG_MAX_CHARS,
     WINDOWS_RESERVED,
     is_previous_report,
+    safe_batch_dir,
     safe_child,
     safe_output_dir,
     slugify,
@@ -30,6 +34,7 @@ from crm_research.paths import (
 )
 
 SLUG = re.compile(r"^[\w-]+$")
+PROJECT = Path(__file__).resolve().parent.parent
 
 
 def tree_snapshot(root: Path) -> dict[str, bytes]:
@@ -194,3 +199,169 @@ def test_custom_marker(tmp_path):
     assert safe_output_dir(folder, marker="done.json") == folder.absolute()
     with pytest.raises(InputError):
         safe_output_dir(folder)
+
+
+# --- safe_batch_dir --------------------------------------------------------------------------
+
+
+def test_batch_dir_accepts_a_previous_batch_and_refuses_foreign_entries(tmp_path):
+    batch = tmp_path / "batch"
+    (batch / "client-a").mkdir(parents=True)
+    (batch / "client-a" / REPORT_MARKER).write_text("{}", encoding="utf-8")
+    (batch / "client-b.failed").mkdir()
+    (batch / "client-b.failed" / "failed.json").write_text("{}", encoding="utf-8")
+    (batch / ".client-c.building-abc123").mkdir()
+    assert safe_batch_dir(batch) == batch.absolute()
+    (batch / "notes.txt").write_text("mine", encoding="utf-8")
+    before = tree_snapshot(batch)
+    with pytest.raises(InputError, match="'notes.txt'"):
+        safe_batch_dir(batch)
+    assert tree_snapshot(batch) == before
+    (batch / "notes.txt").unlink()
+    (batch / ".git").mkdir()
+    with pytest.raises(InputError, match="'.git'"):
+        safe_batch_dir(batch)
+
+
+# --- the commands end to end -------------------------------------------------------------------
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPATH": str(PROJECT)}
+    return subprocess.run(
+        [sys.executable, "-m", "crm_research", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+        env=env,
+    )
+
+
+@pytest.fixture(scope="module")
+def case_dir(tmp_path_factory):
+    from crm_research.cases.d_company import simulate
+
+    folder = tmp_path_factory.mktemp("paths_case")
+    simulate(3, "thesis", n_customers=40, n_employees=8).write(folder)
+    return folder
+
+
+def foreign_folder(base: Path) -> Path:
+    folder = base / "my_thesis"
+    (folder / "tables").mkdir(parents=True)
+    (folder / "thesis.docx").write_bytes(b"chapter one")
+    (folder / "tables" / "abc.csv").write_text("my own table\n", encoding="utf-8")
+    (folder / "findings.md").write_text("my notes\n", encoding="utf-8")
+    return folder
+
+
+def report_args(case: Path, out: Path) -> list[str]:
+    return [
+        "report",
+        "--customers", str(case / "customers.csv"),
+        "--employees", str(case / "employees.csv"),
+        "--ledger", str(case / "ledger.csv"),
+        "--out", str(out),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "report",
+        "report --html",
+        "reproduce",
+        "batch",
+    ],
+)
+def test_out_pointing_at_a_foreign_folder_is_refused_and_nothing_changes(
+    tmp_path, case_dir, command
+):
+    folder = foreign_folder(tmp_path)
+    before = tree_snapshot(folder)
+    siblings = sorted(p.name for p in tmp_path.iterdir())
+    if command.startswith("report"):
+        args = report_args(case_dir, folder) + command.split()[1:]
+    elif command == "reproduce":
+        args = ["reproduce", "d-company", "--out", str(folder)]
+    else:
+        config = tmp_path / "batch.yaml"
+        config.write_text(
+            "runs:\n  - name: a\n"
+            f"    customers: {case_dir / 'customers.csv'}\n"
+            f"    employees: {case_dir / 'employees.csv'}\n"
+            f"    ledger: {case_dir / 'ledger.csv'}\n",
+            encoding="utf-8",
+        )
+        siblings = sorted(p.name for p in tmp_path.iterdir())
+        args = ["batch", str(config), "--out", str(folder), "--no-progress"]
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("crm-research: ")
+    assert str(folder) in lines[0]
+    assert tree_snapshot(folder) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == siblings  # no build folders left
+
+
+def test_report_reruns_into_its_own_previous_report(tmp_path, case_dir):
+    out = tmp_path / "report"
+    assert run_cli(*report_args(case_dir, out), cwd=tmp_path).returncode == 0
+    first = tree_snapshot(out)
+    assert "findings.json" in first
+    again = run_cli(*report_args(case_dir, out), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert tree_snapshot(out) == first
+
+
+def tiny_notebook(path: Path) -> Path:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "customers = employees = ledger = scorecard = instruments = None\n"
+            "lang = 'zh'\nseed = 1\noutput_dir = '.'\nwork_dir = None\nsimulated = None",
+            metadata={"tags": ["parameters"]},
+        ),
+        nbformat.v4.new_markdown_cell("# tiny"),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_batch_names_from_the_config_cannot_leave_the_batch_folder(tmp_path, case_dir):
+    pytest.importorskip("papermill")
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    tiny = tiny_notebook(work / "tiny.ipynb")
+    names = ["../../evil", "..", "/etc/passwd", "CON"]
+    lines = ["notebooks:", f"  - {tiny}", "runs:"]
+    for name in names:
+        lines += [
+            f"  - name: {json.dumps(name)}",
+            f"    customers: {case_dir / 'customers.csv'}",
+            f"    employees: {case_dir / 'employees.csv'}",
+            f"    ledger: {case_dir / 'ledger.csv'}",
+        ]
+    config = work / "batch.yaml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = work / "batch"
+    outside_before = sorted(str(p) for p in tmp_path.rglob("*") if out not in p.parents)
+    proc = run_cli("batch", str(config), "--out", str(out), "--workers", "2", "--no-progress",
+                   cwd=work)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outside_after = sorted(str(p) for p in tmp_path.rglob("*") if out not in p.parents)
+    assert outside_after == sorted([*outside_before, str(out)])  # only the batch folder is new
+    reports = sorted(p.parent for p in out.rglob(REPORT_MARKER))
+    assert len(reports) == len(names)
+    for report in reports:
+        assert report.parent == out  # one level below the batch folder, nowhere else
+        assert SLUG.match(report.name) and report.name not in ("..", ".")
+    assert not (tmp_path / "evil").exists() and not (work.parent / "evil").exists()

@@ -60,9 +60,13 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise InputError(f"--workers must be at least 1 (got {args.workers}).")
     runs = load_batch_config(args.config)
+    from crm_research.paths import safe_batch_dir
+
+    # a batch folder is new, empty or a previous batch; never somebody else's folder (issue 7)
+    out = safe_batch_dir(args.out)
     result = run_batch(
         runs,
-        args.out,
+        out,
         workers=args.workers,
         executor=args.executor,
         scheduler=args.scheduler,

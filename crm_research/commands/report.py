@@ -8,7 +8,6 @@ formatting).  The notebook-based HTML report is added by :mod:`crm_research.pipe
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -83,8 +82,11 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "html", False):
         return run_html(args)
     from crm_research.findings import derive_findings, render_findings
+    from crm_research.paths import safe_output_dir
     from crm_research.study import run_study, write_study_outputs
 
+    # refuse a non-empty folder that is not a previous report before any work (issue 7)
+    out = safe_output_dir(args.out, marker="findings.json")
     study = run_study(
         args.customers,
         args.employees,
@@ -95,7 +97,6 @@ def run(args: argparse.Namespace) -> int:
         scorecard_instrument=args.scorecard_instrument,
     )
     findings = derive_findings(study)
-    out = Path(args.out)
     write_study_outputs(study, findings, out)
     (out / "findings.md").write_text(render_findings(findings, args.lang), encoding="utf-8")
     serious = sum(f.severity in ("moderate", "major") for f in findings)
