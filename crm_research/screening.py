@@ -97,6 +97,11 @@ ACTION_SET_MISSING = "set to missing"
 ACTION_TREATED_MISSING = "treated as missing"
 ACTION_EXCLUDED = "row excluded"
 ACTION_FLAGGED = "flagged, kept"
+#: Identical answers mark a duplicated submission (when no respondent id does) only on at
+#: least this many answered items: on short surveys different people often give the same
+#: answers (a simulated 5-item 1-5 scale, N = 300, has 44 repeated patterns), and dropping
+#: them would bias every statistic.  Same bar as the straight-lining rule (Kim et al. 2019).
+DUPLICATE_MIN_ANSWERS = 10
 ACTION_PII_DROPPED = "column dropped (personal data, values not read into the results)"
 
 COLUMNS = ("row", "column", "rule", "value", "action")
@@ -517,6 +522,7 @@ def find_duplicate_respondents(
     meta: pd.DataFrame,
     id_columns: Sequence[str] = (),
     ignore_columns: Sequence[str] = (),
+    min_answers: int = 0,
 ) -> list[Problem]:
     """Later copies of a respondent: same id, or the same answers and background.
 
@@ -524,6 +530,10 @@ def find_duplicate_respondents(
     rows sharing a non-blank id are copies.  Otherwise-identical rows (every item and every
     background column except ``ignore_columns`` such as submission times and serial
     numbers) are copies too; rows without any answer are left to ``too_many_missing``.
+    Identical answers are only evidence of a copy when they carry information: rows that
+    answer fewer than ``min_answers`` items, or give one answer to every item (a straight
+    line, reported by its own rule), are never copies by content -- different people give
+    such patterns by chance (:data:`DUPLICATE_MIN_ANSWERS`).
 
     Examples
     --------
@@ -554,7 +564,9 @@ def find_duplicate_respondents(
             else:
                 first[key] = int(row)
     keep_meta = [c for c in meta.columns if c not in set(ignore_columns)]
-    answered = items.notna().any(axis=1).to_numpy(dtype=bool)
+    n_answered = items.notna().sum(axis=1).to_numpy()
+    spread = (items.max(axis=1) - items.min(axis=1)).to_numpy(dtype=float)
+    answered = (n_answered >= max(1, min_answers)) & (spread > 0)
     if not answered.any():
         return problems
     # equal rows (a missing answer equals a missing answer) share a group; the first row of a
@@ -752,7 +764,11 @@ def screen_respondents(
             items = items.drop(index=gone)
             meta = meta.drop(index=gone)
 
-    drop(find_duplicate_respondents(items, meta, id_columns, ignore_for_duplicates))
+    drop(
+        find_duplicate_respondents(
+            items, meta, id_columns, ignore_for_duplicates, min_answers=DUPLICATE_MIN_ANSWERS
+        )
+    )
     drop(find_too_many_missing(items, max_fraction_checked(max_missing_fraction)))
     drop(find_straight_liners(items, instrument, straight_lining_min_items, exclude_straightliners))
     if duration_column is not None and duration_column in meta:
