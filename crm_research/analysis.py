@@ -24,6 +24,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 from typing import Any, Literal
 
@@ -487,33 +488,49 @@ def _welch_anova(samples: list[np.ndarray]) -> tuple[float, float]:
     return float(numerator / denominator), float((k**2 - 1) / (3.0 * lam))
 
 
+@lru_cache(maxsize=512)
+def _studentized_range_quantile(ci: float, k: int, df: float) -> float:
+    """Quantile of the studentized range (cached: each call integrates numerically, ~0.1 s).
+
+    A study compares many outcomes across the same groups, so the same ``(ci, k, df)``
+    recurs; the cache turns those repeated root searches into one.
+    """
+    return float(stats.studentized_range.ppf(ci, k, df))
+
+
 def _tukey_hsd(samples: list[np.ndarray], names: list[Any], ci: float) -> pd.DataFrame:
     k = len(samples)
     n = np.array([s.size for s in samples])
     df = float(n.sum() - k)
     ms_within = sum(((s - s.mean()) ** 2).sum() for s in samples) / df
-    q_crit = stats.studentized_range.ppf(ci, k, df)
-    rows = []
-    for i, j in combinations(range(k), 2):
-        diff = samples[i].mean() - samples[j].mean()
-        se = np.sqrt(ms_within / 2.0 * (1.0 / n[i] + 1.0 / n[j]))
-        q = abs(diff) / se
-        rows.append(
-            {
-                "group1": names[i],
-                "group2": names[j],
-                "mean_diff": diff,
-                "se": se,
-                "statistic": q,
-                "df": df,
-                "p_value": float(stats.studentized_range.sf(q, k, df)),
-                "ci_low": diff - q_crit * se,
-                "ci_high": diff + q_crit * se,
-                "hedges_g": _cohen_d(samples[i], samples[j]) * _hedges_correction(n[i] + n[j] - 2),
-                "test": "tukey_hsd",
-            }
-        )
-    return pd.DataFrame(rows)
+    q_crit = _studentized_range_quantile(float(ci), k, df)
+    pairs = list(combinations(range(k), 2))
+    means = np.array([s.mean() for s in samples])
+    first = np.array([i for i, _ in pairs])
+    second = np.array([j for _, j in pairs])
+    diff = means[first] - means[second]
+    se = np.sqrt(ms_within / 2.0 * (1.0 / n[first] + 1.0 / n[second]))
+    q = np.abs(diff) / se
+    # one vectorised call for all pairs (the distribution's argument checks run once)
+    p_values = np.atleast_1d(stats.studentized_range.sf(q, k, df)).astype(float)
+    return pd.DataFrame(
+        {
+            "group1": [names[i] for i in first],
+            "group2": [names[j] for j in second],
+            "mean_diff": diff,
+            "se": se,
+            "statistic": q,
+            "df": df,
+            "p_value": p_values,
+            "ci_low": diff - q_crit * se,
+            "ci_high": diff + q_crit * se,
+            "hedges_g": [
+                _cohen_d(samples[i], samples[j]) * _hedges_correction(n[i] + n[j] - 2)
+                for i, j in pairs
+            ],
+            "test": "tukey_hsd",
+        }
+    )
 
 
 def _games_howell(samples: list[np.ndarray], names: list[Any], ci: float) -> pd.DataFrame:
