@@ -1,0 +1,436 @@
+"""One test per case of ``docs/bad-input.md``, asserting what the user sees.
+
+The cases are mirrored here in tables keyed by the first cell of each row of the page;
+:func:`test_every_row_of_the_page_has_a_test` parses the page and fails when a row has no
+test (or a test no row).  Exit-2 cases check the exit status, one line on stderr naming
+the file (or option) and the cause, nothing on stdout and the input left byte for byte as
+it was; exit-0 cases check the problem row (row, column, rule, value, action) that
+``validate --json`` lists for the planted cell.  Commands run in-process through
+:func:`crm_research.cli.main` (subprocess behaviour is covered in test_fuzz_readers.py).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crm_research.cases.d_company import simulate
+from crm_research.cli import main
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
+INSTRUMENT = "d_company_customer"
+SECTIONS = {
+    "Exit 2: unusable input": "exit2",
+    "Output folders": "out",
+    "Exit 0: problems listed": "rules",
+    "Odd shapes that still read": "shapes",
+}
+
+
+def doc_rows() -> dict[str, list[str]]:
+    """Section -> first cells of its table rows (a repeated first cell gets ' #2')."""
+    rows: dict[str, list[str]] = {v: [] for v in SECTIONS.values()}
+    section = None
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            section = next((v for k, v in SECTIONS.items() if line[3:].startswith(k)), None)
+            continue
+        if section is None or not line.startswith("| ") or line.startswith("|---"):
+            continue
+        first = line[2:].split(" | ", 1)[0].strip()
+        if first in ("input", "case", "rule", "shape"):  # the header row
+            continue
+        key = first if first not in rows[section] else f"{first} #2"
+        rows[section].append(key)
+    return rows
+
+
+# --------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def base_customers() -> pd.DataFrame:
+    """30 clean simulated customers (validate finds no problem in them)."""
+    return simulate(1, n_customers=30).customers.astype(object)
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_exit2(capsys, args: list, expected: str, unchanged: Path | None = None) -> str:
+    before = unchanged.read_bytes() if unchanged is not None and unchanged.is_file() else None
+    code, out, err = run(capsys, *args)
+    assert code == 2, (code, out, err)
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("crm-research: ") and lines[0].endswith("."), lines[0]
+    assert "Traceback" not in err
+    assert re.search(expected, lines[0]), (expected, lines[0])
+    if before is not None:
+        assert unchanged.read_bytes() == before
+    return lines[0]
+
+
+def validate_json(capsys, path: Path, *extra: str) -> dict:
+    before = path.read_bytes()
+    code, out, err = run(capsys, "validate", path, "--instrument", INSTRUMENT, "--json", *extra)
+    assert code == 0, err
+    assert path.read_bytes() == before
+    return json.loads(out)
+
+
+def problem(doc: dict, rule: str) -> list[dict]:
+    return [p for p in doc["problems"] if p["rule"] == rule]
+
+
+# --------------------------------------------------------------------------------------
+# Exit 2
+# --------------------------------------------------------------------------------------
+
+
+def _customers_file(tmp_path: Path, frame: pd.DataFrame, name: str = "c.csv") -> Path:
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def case_missing_path(tmp_path, capsys, base):
+    path = tmp_path / "nope.csv"
+    assert_exit2(capsys, ["validate", path], rf"{re.escape(str(path))}: no such file\.")
+    assert not path.exists()
+
+
+def case_directory(tmp_path, capsys, base):
+    assert_exit2(capsys, ["validate", tmp_path], "is a directory, not a data file")
+
+
+def case_empty(tmp_path, capsys, base):
+    for name, data in (("empty.csv", b""), ("blank.csv", b"  \n\t\n")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert_exit2(capsys, ["validate", path], r"is empty \(no header and no data\)", path)
+
+
+def case_random_bytes(tmp_path, capsys, base):
+    path = tmp_path / "random.bin"
+    path.write_bytes(bytes(range(256)) * 8)
+    assert_exit2(capsys, ["validate", path], r"random\.bin: is not a table \(", path)
+
+
+def case_one_column(tmp_path, capsys, base):
+    path = tmp_path / "notes.txt"
+    path.write_text("客户说明\n这里没有表格\n只有文字\n", encoding="utf-8")
+    assert_exit2(capsys, ["validate", path, "--instrument", INSTRUMENT],
+                 r"is not a table \(no columns separated by commas", path)  # fmt: skip
+
+
+def case_header_only(tmp_path, capsys, base):
+    path = tmp_path / "header_only.csv"
+    path.write_text(",".join(base.columns) + "\n", encoding="utf-8")
+    assert_exit2(capsys, ["validate", path, "--instrument", INSTRUMENT],
+                 "has a header but no data rows", path)  # fmt: skip
+
+
+def case_required_absent(tmp_path, capsys, base):
+    path = _customers_file(tmp_path, base.drop(columns=["dif3", "nps"]), "customers.csv")
+    assert_exit2(capsys, ["validate", path, "--instrument", INSTRUMENT],
+                 r"required item columns are absent \(2 of 28\): dif3, nps\.", path)  # fmt: skip
+
+
+def case_item_twice(tmp_path, capsys, base):
+    frame = base.copy()
+    frame.insert(len(frame.columns), "int2_copy", 6 - frame["int2"].astype(int))
+    path = tmp_path / "dup.csv"
+    frame.rename(columns={"int2_copy": "int2"}).to_csv(path, index=False)
+    assert_exit2(capsys, ["validate", path, "--instrument", INSTRUMENT],
+                 r"item column 'int2' appears twice \(columns \w+ and \w+\) with different answers",
+                 path)  # fmt: skip
+
+
+def case_xls(tmp_path, capsys, base):
+    path = tmp_path / "old.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    assert_exit2(
+        capsys, ["validate", path], r"is an old Excel \.xls workbook; save it as \.xlsx", path
+    )
+
+
+def case_xlsx_not_workbook(tmp_path, capsys, base):
+    path = tmp_path / "bad.xlsx"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("hello.txt", "not a workbook")
+    path.write_bytes(buffer.getvalue())
+    assert_exit2(
+        capsys, ["validate", path], r"bad\.xlsx: is not a readable Excel workbook \(", path
+    )
+
+
+def case_xlsx_damaged(tmp_path, capsys, base):
+    good = io.BytesIO()
+    base.to_excel(good, index=False)
+    path = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            payload = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                payload = payload[: len(payload) * 2 // 3]  # a sheet cut off mid-way
+            dst.writestr(info, payload)
+    assert_exit2(
+        capsys, ["validate", path], r"bad\.xlsx: is not a readable Excel workbook \(", path
+    )
+
+
+def case_sav_not_spss(tmp_path, capsys, base):
+    path = tmp_path / "bad.sav"
+    path.write_bytes(b"$FL2" + bytes(range(256)) * 2)
+    assert_exit2(
+        capsys, ["validate", path], r"bad\.sav: is not a readable SPSS \.sav file \(", path
+    )
+
+
+def case_wrong_kind_of_bytes(tmp_path, capsys, base):
+    for name in ("bad.sav", "bad.xlsx"):
+        path = tmp_path / name
+        base.to_csv(path, index=False)  # a CSV under a binary format's name
+        suffix = re.escape(Path(name).suffix)
+        assert_exit2(capsys, ["validate", path],
+                     rf"is not a readable {suffix} file \(its bytes are not that format\)", path)  # fmt: skip
+
+
+def _workbook(tmp_path: Path, base: pd.DataFrame) -> Path:
+    path = tmp_path / "survey.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"说明": ["模拟数据"]}).to_excel(writer, sheet_name="说明", index=False)
+        base.to_excel(writer, sheet_name="数据", index=False)
+    return path
+
+
+def case_sheet_name(tmp_path, capsys, base):
+    path = _workbook(tmp_path, base)
+    assert_exit2(capsys, ["validate", path, "--sheet", "Foo"],
+                 r"has no sheet 'Foo' \(sheets: 说明, 数据\)", path)  # fmt: skip
+
+
+def case_sheet_number(tmp_path, capsys, base):
+    path = _workbook(tmp_path, base)
+    assert_exit2(capsys, ["validate", path, "--sheet", "3"],
+                 r"has no sheet number 3 \(sheets, counted from 0: 说明, 数据\)", path)  # fmt: skip
+
+
+def case_unknown_encoding(tmp_path, capsys, base):
+    path = _customers_file(tmp_path, base)
+    assert_exit2(capsys, ["validate", path, "--encoding", "klingon"],
+                 "unknown text encoding 'klingon'", path)  # fmt: skip
+
+
+def case_wrong_encoding(tmp_path, capsys, base):
+    path = tmp_path / "c_gbk.csv"
+    frame = base.copy()
+    frame["city"] = "石家庄"
+    frame.to_csv(path, index=False, encoding="gbk")
+    assert_exit2(capsys, ["validate", path, "--encoding", "utf-8"],
+                 r"is not valid utf-8 text \(byte \d+\); try another --encoding", path)  # fmt: skip
+
+
+def case_missing_values_text(tmp_path, capsys, base):
+    path = _customers_file(tmp_path, base)
+    assert_exit2(capsys, ["validate", path, "--missing-values", "-99,x"],
+                 r"--missing-values: 'x' is not a number", path)  # fmt: skip
+
+
+def case_max_missing(tmp_path, capsys, base):
+    path = _customers_file(tmp_path, base)
+    assert_exit2(capsys, ["validate", path, "--max-missing", "2"],
+                 r"--max-missing: 2\.0 is not a fraction between 0 and 1", path)  # fmt: skip
+
+
+def case_unknown_instrument(tmp_path, capsys, base):
+    path = _customers_file(tmp_path, base)
+    assert_exit2(capsys, ["validate", path, "--instrument", "nosuch"],
+                 r"No instrument named 'nosuch': give a path to a YAML file or one of .*d_company_customer",
+                 path)  # fmt: skip
+
+
+def case_score_out_is_input(tmp_path, capsys, base):
+    path = _customers_file(tmp_path, base)
+    assert_exit2(capsys, ["score", path, "--instrument", INSTRUMENT, "--out", path],
+                 r"--out is the input file; the input is never overwritten", path)  # fmt: skip
+
+
+def case_other_failure(tmp_path, capsys, base, monkeypatch):
+    from crm_research import readers
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated library failure")
+
+    monkeypatch.setattr(readers, "_read", broken)
+    path = _customers_file(tmp_path, base)
+    assert_exit2(capsys, ["validate", path],
+                 r"could not be read as a survey table \(RuntimeError: simulated library failure\)",
+                 path)  # fmt: skip
+
+
+EXIT2_CASES: dict[str, Callable] = {
+    "path does not exist": case_missing_path,
+    "a directory": case_directory,
+    "0-byte or whitespace-only file": case_empty,
+    "random bytes / any binary that is not xlsx or sav": case_random_bytes,
+    "text without any delimiter (one column)": case_one_column,
+    "a header and no data rows": case_header_only,
+    "required item columns absent (all instrument items are required)": case_required_absent,
+    "the same item column twice with different answers": case_item_twice,
+    "old binary Excel `.xls`": case_xls,
+    "`.xlsx` that is not a workbook": case_xlsx_not_workbook,
+    "`.xlsx` damaged inside (truncated or corrupted bytes in a sheet)": case_xlsx_damaged,
+    "`.sav` that is not an SPSS file": case_sav_not_spss,
+    "a `.xlsx` or `.sav` name on bytes of another kind (e.g. a CSV renamed)": case_wrong_kind_of_bytes,
+    "`--sheet` name not in the workbook": case_sheet_name,
+    "`--sheet` position out of range": case_sheet_number,
+    "`--encoding` unknown": case_unknown_encoding,
+    "`--encoding` wrong for the bytes": case_wrong_encoding,
+    "`--missing-values` with a non-number": case_missing_values_text,
+    "`--max-missing` outside 0..1": case_max_missing,
+    "unknown instrument": case_unknown_instrument,
+    "`score --out` is the input file": case_score_out_is_input,
+    "any other failure while reading": case_other_failure,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(EXIT2_CASES))
+def test_exit2_case(case, tmp_path, capsys, base_customers, monkeypatch):
+    fn = EXIT2_CASES[case]
+    if "monkeypatch" in fn.__code__.co_varnames[: fn.__code__.co_argcount]:
+        fn(tmp_path, capsys, base_customers, monkeypatch)
+    else:
+        fn(tmp_path, capsys, base_customers)
+
+
+# --------------------------------------------------------------------------------------
+# Output folders
+# --------------------------------------------------------------------------------------
+
+
+def _inputs(tmp_path: Path) -> list[str]:
+    folder = tmp_path / "data"
+    simulate(2, n_customers=30, n_employees=8).write(folder)
+    return ["--customers", folder / "customers.csv", "--employees", folder / "employees.csv",
+            "--ledger", folder / "ledger.csv"]  # fmt: skip
+
+
+def _foreign(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    folder = tmp_path / "thesis"
+    folder.mkdir()
+    (folder / "thesis.docx").write_bytes(b"chapter one")
+    (folder / "findings.md").write_text("my notes", encoding="utf-8")
+    return folder, {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def out_report_foreign(tmp_path, capsys):
+    folder, before = _foreign(tmp_path)
+    assert_exit2(capsys, ["report", *_inputs(tmp_path), "--out", folder],
+                 rf"{re.escape(str(folder))}: the output folder is not empty and holds no "
+                 r"previous report \(findings\.json\); choose an empty or new folder")  # fmt: skip
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def out_html_foreign(tmp_path, capsys):
+    folder, before = _foreign(tmp_path)
+    message = r"the output folder is not empty and holds no previous report \(manifest\.json\)"
+    assert_exit2(capsys, ["report", *_inputs(tmp_path), "--html", "--out", folder], message)
+    assert_exit2(capsys, ["reproduce", "d-company", "--out", folder], message)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def out_batch_foreign(tmp_path, capsys):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "notes.txt").write_text("mine", encoding="utf-8")
+    data = _inputs(tmp_path)
+    config = tmp_path / "batch.yaml"
+    config.write_text(f"runs:\n  - name: a\n    customers: {data[1]}\n    employees: {data[3]}\n"
+                      f"    ledger: {data[5]}\n", encoding="utf-8")  # fmt: skip
+    assert_exit2(capsys, ["batch", config, "--out", batch, "--no-progress"],
+                 r"the batch folder holds 'notes\.txt', which is not a report of a previous batch")  # fmt: skip
+    assert sorted(p.name for p in batch.iterdir()) == ["notes.txt"]
+
+
+def out_is_file(tmp_path, capsys):
+    target = tmp_path / "x.txt"
+    target.write_text("keep", encoding="utf-8")
+    for args in (["report", *_inputs(tmp_path)], ["report", *_inputs(tmp_path), "--html"],
+                 ["reproduce", "d-company"]):  # fmt: skip
+        assert_exit2(capsys, [*args, "--out", target], r"the output path is a file, not a folder")
+    assert target.read_text(encoding="utf-8") == "keep"
+
+
+def out_batch_names(tmp_path, capsys):
+    from crm_research.pipeline import load_batch_config
+
+    data = _inputs(tmp_path)
+    names = ["../../evil", "/etc/passwd", "CON"]
+    lines = ["runs:"]
+    for name in names:
+        lines += [f"  - name: {json.dumps(name)}", f"    customers: {data[1]}",
+                  f"    employees: {data[3]}", f"    ledger: {data[5]}"]  # fmt: skip
+    config = tmp_path / "batch.yaml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "batch"
+    runs = load_batch_config(config)
+    slugs = [r.slug for r in runs]
+    assert slugs[:2] == ["evil", "etc-passwd"]
+    for slug in slugs:
+        assert (out / slug).resolve().parent == out.resolve()  # directly inside OUT
+    # the full run end to end: tests/test_paths.py::test_batch_names_from_the_config_...
+
+
+def out_closed_pipe(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    frame = simulate(2, n_customers=200).customers
+    # about 200 kB of problem lines: more than a pipe buffers, so the writer meets the close
+    frame[["idn1", "idn2", "dif1", "dif2", "int1", "int2", "cus1", "cus2"]] = 9
+    path = tmp_path / "c.csv"
+    frame.to_csv(path, index=False)
+    script = (
+        "import sys, subprocess\n"
+        "p = subprocess.Popen([sys.executable, '-m', 'crm_research', 'validate', sys.argv[1], "
+        "'--instrument', 'd_company_customer'], stdout=subprocess.PIPE, stderr=subprocess.PIPE)\n"
+        "p.stdout.readline(); p.stdout.close()\n"
+        "err = p.stderr.read().decode(); code = p.wait()\n"
+        "print(code); print(repr(err))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    code, err = proc.stdout.splitlines()
+    assert code == "141", proc.stdout
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+OUT_CASES: dict[str, Callable] = {
+    "`report --out` a non-empty folder that holds no previous report (no `findings.json`)": out_report_foreign,
+    "`report --html` or `reproduce --out` a non-empty folder without a report `manifest.json`": out_html_foreign,
+    "`batch --out` a folder holding anything but the reports of a previous batch": out_batch_foreign,
+    "`--out` names a file": out_is_file,
+    "a batch run name with path characters (`../../evil`, `/etc/passwd`, `CON`)": out_batch_names,
+    "the output is piped into a program that stops reading (`crm-research validate f.csv \\| head`)": out_closed_pipe,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(OUT_CASES))
+def test_output_folder_case(case, tmp_path, capsys):
+    OUT_CASES[case](tmp_path, capsys)
