@@ -434,3 +434,162 @@ OUT_CASES: dict[str, Callable] = {
 @pytest.mark.parametrize("case", list(OUT_CASES))
 def test_output_folder_case(case, tmp_path, capsys):
     OUT_CASES[case](tmp_path, capsys)
+
+
+# --------------------------------------------------------------------------------------
+# Exit 0: one problem row per planted cell
+# --------------------------------------------------------------------------------------
+
+
+def planted(tmp_path, capsys, frame: pd.DataFrame, *extra: str) -> dict:
+    path = tmp_path / "customers.csv"
+    frame.to_csv(path, index=False)
+    return validate_json(capsys, path, *extra)
+
+
+def the_one(doc: dict, rule: str) -> dict:
+    found = problem(doc, rule)
+    assert len(found) == 1, (rule, doc["problems"])
+    return found[0]
+
+
+def rule_cell(column: str, value, rule: str, shown: str, action: str):
+    def case(tmp_path, capsys, base):
+        frame = base.copy()
+        frame.loc[2, column] = value  # spreadsheet row 4
+        got = the_one(planted(tmp_path, capsys, frame), rule)
+        assert got == {"row": 4, "column": column, "rule": rule, "value": shown, "action": action}
+
+    return case
+
+
+def rule_wjx_skip(tmp_path, capsys, base):
+    frame = base.copy()
+    frame.insert(0, "序号", range(1, len(frame) + 1))
+    frame.insert(1, "来源", "手机提交")
+    frame.loc[5, "cus2"] = -3
+    doc = planted(tmp_path, capsys, frame)
+    assert doc["platform"] == "wenjuanxing"
+    got = the_one(doc, "wjx_skip")
+    assert (got["row"], got["column"], got["value"]) == (7, "cus2", "-3")
+    assert got["action"] == "treated as missing"
+
+
+def rule_duplicate(tmp_path, capsys, base):
+    frame = pd.concat([base, base.iloc[[3]]], ignore_index=True)
+    frame.loc[len(frame) - 1, "sat1"] = 1 if frame.loc[3, "sat1"] != 1 else 2
+    got = the_one(planted(tmp_path, capsys, frame), "duplicate_respondent")
+    assert got == {"row": 32, "column": "customer_id", "rule": "duplicate_respondent",
+                   "value": str(base.loc[3, "customer_id"]),
+                   "action": "row excluded (same customer_id as row 5)"}  # fmt: skip
+    # without an id column an exact copy (28 answers) is found by its answers
+    no_id = pd.concat([base, base.iloc[[3]]], ignore_index=True).drop(columns="customer_id")
+    got = the_one(planted(tmp_path, capsys, no_id), "duplicate_respondent")
+    assert (got["row"], got["value"]) == (32, "row 5")
+    assert got["action"] == "row excluded (same answers and background as row 5)"
+
+
+def rule_too_many_missing(tmp_path, capsys, base):
+    frame = base.copy()
+    items = [c for c in frame.columns if re.fullmatch(r"(idn|dif|int|cus|qua)\d", c)]
+    assert len(items) == 20
+    frame.loc[4, items] = ""
+    doc = planted(tmp_path, capsys, frame)
+    got = the_one(doc, "too_many_missing")
+    assert (got["row"], got["value"]) == (6, "20 of 28 items missing")
+    assert got["action"].startswith("row excluded")
+    assert doc["rows_kept"] == len(base) - 1
+
+
+def rule_straight_lining(tmp_path, capsys, base):
+    frame = base.copy()
+    items = [c for c in frame.columns if re.fullmatch(r"(idn|dif|int|cus|qua|sat|loy)\d", c)]
+    frame.loc[7, items] = 5
+    got = the_one(planted(tmp_path, capsys, frame), "straight_lining")
+    assert got["row"] == 9 and re.fullmatch(r"all \d+ answers = 5", got["value"])
+    assert got["action"] == "flagged, kept"
+
+
+def rule_speeder(tmp_path, capsys, base):
+    frame = base.copy()
+    frame.loc[9, "duration_seconds"] = 10
+    got = the_one(planted(tmp_path, capsys, frame), "speeder")
+    assert got["row"] == 11 and got["value"].startswith("10 s (median ")
+    assert got["action"] == "flagged, kept"
+
+
+def rule_zero_variance(tmp_path, capsys, base):
+    frame = base.copy()
+    frame["sat3"] = 4
+    got = the_one(planted(tmp_path, capsys, frame), "zero_variance")
+    assert got["column"] == "sat3" and got["value"] == f"all {len(base)} answers = 4"
+    assert got["action"] == "flagged, kept"
+
+
+def rule_pii(tmp_path, capsys, base):
+    frame = base.copy()
+    frame["联系人"] = [f"王{i}先生" for i in range(len(frame))]
+    frame["RecipientEmail"] = [f"p{i}@example.org" for i in range(len(frame))]
+    doc = planted(tmp_path, capsys, frame)
+    found = {p["column"]: p for p in problem(doc, "pii")}
+    assert set(found) == {"联系人", "RecipientEmail"}
+    for p in found.values():
+        assert p["value"] == "" and p["action"].startswith("column dropped (personal data")
+    assert "王1先生" not in json.dumps(doc, ensure_ascii=False)
+
+
+def rule_duplicate_column_identical(tmp_path, capsys, base):
+    frame = base.copy()
+    frame.insert(len(frame.columns), "city_copy", frame["city"])
+    path = tmp_path / "customers.csv"
+    frame.rename(columns={"city_copy": "city"}).to_csv(path, index=False)
+    got = the_one(validate_json(capsys, path), "duplicate_column")
+    assert got["column"] == "city" and got["value"].startswith("column ")
+    assert got["action"].startswith("column dropped (identical copy of column ")
+
+
+def rule_duplicate_column_different(tmp_path, capsys, base):
+    frame = base.copy()
+    frame.insert(len(frame.columns), "city_copy", "廊坊")
+    path = tmp_path / "customers.csv"
+    frame.rename(columns={"city_copy": "city"}).to_csv(path, index=False)
+    got = the_one(validate_json(capsys, path), "duplicate_column")
+    assert got["column"] == "city" and got["action"].startswith("kept as 'city (2)'")
+
+
+def rule_extra_header_row(tmp_path, capsys, base):
+    from crm_research.instrument import load_instrument
+
+    inst = load_instrument(INSTRUMENT)
+    texts = {c: (inst.item(c).text["zh"] if c in inst.item_ids else c) for c in base.columns}
+    frame = pd.concat([pd.DataFrame([texts]), base], ignore_index=True)
+    got = the_one(planted(tmp_path, capsys, frame), "extra_header_row")
+    assert got == {"row": 2, "column": "", "rule": "extra_header_row", "value": "",
+                   "action": "row skipped (a second header row)"}  # fmt: skip
+
+
+RULE_CASES: dict[str, Callable] = {
+    "`out_of_range`": rule_cell("idn1", 9, "out_of_range", "9", "set to missing"),
+    "`undeclared_code`": rule_cell("sat1", -9, "undeclared_code", "-9", "set to missing"),
+    "`declared_missing`": rule_cell("loy3", -99, "declared_missing", "-99", "treated as missing"),
+    "`non_numeric`": rule_cell("sat2", "abc", "non_numeric", "abc", "set to missing"),
+    "`not_a_scale_point`": rule_cell("int1", 3.5, "not_a_scale_point", "3.5", "set to missing"),
+    "`wjx_skip`": rule_wjx_skip,
+    "`bad_date`": rule_cell("submitted_at", "昨天下午", "bad_date", "昨天下午", "set to missing"),
+    "`unknown_level`": rule_cell("customer_type", "外星客户", "unknown_level", "外星客户",
+                                 "flagged, kept"),
+    "`duplicate_respondent`": rule_duplicate,
+    "`too_many_missing`": rule_too_many_missing,
+    "`straight_lining`": rule_straight_lining,
+    "`speeder`": rule_speeder,
+    "`zero_variance`": rule_zero_variance,
+    "`pii`": rule_pii,
+    "`duplicate_column`": rule_duplicate_column_identical,
+    "`duplicate_column` #2": rule_duplicate_column_different,
+    "`extra_header_row`": rule_extra_header_row,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(RULE_CASES))
+def test_rule_case(case, tmp_path, capsys, base_customers):
+    RULE_CASES[case](tmp_path, capsys, base_customers)
