@@ -593,3 +593,159 @@ RULE_CASES: dict[str, Callable] = {
 @pytest.mark.parametrize("case", list(RULE_CASES))
 def test_rule_case(case, tmp_path, capsys, base_customers):
     RULE_CASES[case](tmp_path, capsys, base_customers)
+
+
+# --------------------------------------------------------------------------------------
+# Odd shapes that still read: the same numbers as the plain CSV
+# --------------------------------------------------------------------------------------
+
+
+def read_items(path: Path, **kwargs) -> pd.DataFrame:
+    from crm_research.readers import read_responses
+
+    before = path.read_bytes()
+    resp = read_responses(path, INSTRUMENT, **kwargs)
+    assert path.read_bytes() == before
+    return resp
+
+
+def assert_same_answers(resp, base: pd.DataFrame) -> None:
+    expected = base[list(resp.items.columns)].astype(float).to_numpy()
+    assert resp.items.shape == expected.shape
+    assert (resp.items.to_numpy() == expected).all()
+
+
+def shape_encodings(tmp_path, base):
+    for k, encoding in enumerate(("utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16")):
+        path = tmp_path / f"enc{k}.csv"
+        base.to_csv(path, index=False, encoding=encoding, sep="\t" if "16" in encoding else ",")
+        resp = read_items(path)
+        assert_same_answers(resp, base)
+        assert resp.meta["city"].tolist() == base["city"].tolist()
+
+
+def shape_delimiters(tmp_path, base):
+    for k, sep in enumerate((";", "\t", "|")):
+        path = tmp_path / f"sep{k}.csv"
+        base.to_csv(path, index=False, sep=sep)
+        assert_same_answers(read_items(path), base)
+
+
+def shape_empty_rows(tmp_path, base):
+    lines = base.to_csv(index=False, lineterminator="\n").splitlines()
+    lines = [ln + ",," for ln in lines]
+    lines.insert(5, "," * (base.shape[1] + 1))  # interleaved empty row
+    lines += ["," * (base.shape[1] + 1)] * 3 + [""] * 3
+    path = tmp_path / "gaps.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    resp = read_items(path)
+    assert_same_answers(resp, base)
+    assert 6 not in resp.items.index and resp.items.index[-1] == len(base) + 2  # rows kept
+
+
+def shape_title_rows(tmp_path, base):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["D公司客户调查（模拟数据）"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=base.shape[1])
+    ws.append(["背景", "", "", "", "", "", "识别"])
+    ws.append(list(base.columns))
+    for row in base.itertuples(index=False):
+        ws.append(list(row))
+    path = tmp_path / "title.xlsx"
+    wb.save(path)
+    resp = read_items(path)
+    assert_same_answers(resp, base)
+    assert resp.items.index[0] == 4  # header on row 3
+
+
+def shape_duplicate_names(tmp_path, base):
+    frame = pd.concat([base, base[["idn1"]]], axis=1)  # identical copy of an item
+    path = tmp_path / "dup.csv"
+    frame.to_csv(path, index=False)
+    assert_same_answers(read_items(path), base)
+
+
+def shape_excel_dates(tmp_path, base):
+    frame = base.copy()
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"])
+    path = tmp_path / "dates.xlsx"
+    frame.to_excel(path, index=False)
+    resp = read_items(path)
+    assert_same_answers(resp, base)
+    assert resp.meta["submitted_at"].astype(str).tolist() == base["submitted_at"].tolist()
+
+
+def shape_question_texts(tmp_path, base):
+    from crm_research.instrument import load_instrument
+
+    inst = load_instrument(INSTRUMENT)
+    numbered = {c: f"{inst.item_ids.index(c) + 7}、{inst.item(c).text['zh']}"
+                for c in inst.item_ids}  # fmt: skip
+    path = tmp_path / "texts.csv"
+    base.rename(columns=numbered).to_csv(path, index=False)
+    assert_same_answers(read_items(path), base)
+
+
+def shape_answer_texts(tmp_path, base):
+    from crm_research.instrument import load_instrument
+
+    inst = load_instrument(INSTRUMENT)
+    frame = base.copy()
+    likert = [i.id for i in inst.items if i.response_scale.max == 5]
+    zh = {k: v["zh"] for k, v in inst.item(likert[0]).response_scale.labels.items()}
+    en = {k: v["en"] for k, v in inst.item(likert[0]).response_scale.labels.items()}
+    for j, item in enumerate(likert):
+        labels = zh if j % 2 else en
+        frame[item] = frame[item].astype(int).map(labels)
+    path = tmp_path / "answers.csv"
+    frame.to_csv(path, index=False)
+    assert_same_answers(read_items(path), base)
+
+
+def shape_full_width(tmp_path, base):
+    frame = base.copy()
+    full = str.maketrans("0123456789", "０１２３４５６７８９")
+    frame["idn1"] = frame["idn1"].astype(str).str.translate(full)
+    path = tmp_path / "fullwidth.csv"
+    frame.to_csv(path, index=False)
+    resp = read_items(path)
+    assert_same_answers(resp, base)
+    assert len(resp.quality) == 0
+
+
+SHAPE_CASES: dict[str, Callable] = {
+    'UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 (Excel "Unicode text")': shape_encodings,
+    "`;`, tab or `|` delimiters": shape_delimiters,
+    "trailing or interleaved empty rows, empty columns": shape_empty_rows,
+    "title rows / merged group headers above the header": shape_title_rows,
+    "duplicated column names": shape_duplicate_names,
+    "date cells in Excel": shape_excel_dates,
+    "item headers as question texts (`3、D公司……`), Qualtrics `Q1_1`, mapped `Q1`": shape_question_texts,
+    "answer texts (`非常同意`, `Strongly agree`)": shape_answer_texts,
+    "full-width digits (`５`)": shape_full_width,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(SHAPE_CASES))
+def test_odd_shape_case(case, tmp_path, base_customers):
+    SHAPE_CASES[case](tmp_path, base_customers)
+
+
+# --------------------------------------------------------------------------------------
+# The page and the tests agree
+# --------------------------------------------------------------------------------------
+
+
+def test_every_row_of_the_page_has_a_test():
+    rows = doc_rows()
+    mirrored = {"exit2": EXIT2_CASES, "out": OUT_CASES, "rules": RULE_CASES, "shapes": SHAPE_CASES}
+    for section, cases in mirrored.items():
+        assert rows[section], f"no table found for {section}"
+        assert set(rows[section]) == set(cases), (
+            section,
+            sorted(set(rows[section]) - set(cases)),  # rows of the page without a test
+            sorted(set(cases) - set(rows[section])),  # tests without a row
+        )
