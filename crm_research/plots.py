@@ -33,6 +33,7 @@ from cycler import cycler
 from matplotlib import font_manager
 from matplotlib import rc_context as _rc_context
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from crm_research.errors import InputError
 
@@ -55,6 +56,9 @@ PALETTE = "deep"
 ABC_COLOURS = {"A": "#4C72B0", "B": "#DD8452", "C": "#8C8C8C"}
 GAP_COLOURS = {"employee": "#C44E52", "customer": "#4C72B0"}
 
+#: Revenue axis unit per language: 万 (10^4) in Chinese, millions in English.
+CITY_REVENUE_UNIT = {"zh": 1e4, "en": 1e6}
+
 #: Jones & Sasser (1995) segments in the order of their 2x2 matrix (fixed colours).
 SEGMENT_ORDER = ("apostle", "mercenary", "hostage", "defector")
 
@@ -66,6 +70,15 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "各维度均值及 95% 置信区间",
         "en": "Scale means with 95% confidence intervals",
     },
+    "scale_means.title_customer": {
+        "zh": "客户问卷:各维度均值及 95% 置信区间",
+        "en": "Customer questionnaire: scale means with 95% confidence intervals",
+    },
+    "scale_means.title_employee": {
+        "zh": "员工自评问卷:各维度均值及 95% 置信区间",
+        "en": "Employee self-assessment: scale means with 95% confidence intervals",
+    },
+    "scale_means.midpoint": {"zh": "量表中点", "en": "Scale midpoint"},
     "scale_means.x": {"zh": "均值(1–5 分)", "en": "Mean (1–5)"},
     "scale_means.y": {"zh": "维度", "en": "Scale"},
     "ipa.title": {"zh": "重要性–表现分析(IPA)", "en": "Importance–performance analysis (IPA)"},
@@ -79,8 +92,8 @@ TEXT: dict[str, dict[str, str]] = {
     "satloy.x": {"zh": "满意度(均值)", "en": "Satisfaction (mean)"},
     "satloy.y": {"zh": "忠诚度(均值)", "en": "Loyalty (mean)"},
     "satloy.segment": {"zh": "客户类型", "en": "Segment"},
-    "segment.apostle": {"zh": "忠诚者", "en": "Apostle"},
-    "segment.mercenary": {"zh": "图利者", "en": "Mercenary"},
+    "segment.apostle": {"zh": "忠诚拥护者", "en": "Apostle"},
+    "segment.mercenary": {"zh": "唯利是图者", "en": "Mercenary"},
     "segment.hostage": {"zh": "被套牢者", "en": "Hostage"},
     "segment.defector": {"zh": "背叛者", "en": "Defector"},
     "gap.title": {
@@ -100,7 +113,7 @@ TEXT: dict[str, dict[str, str]] = {
     "pareto.class": {"zh": "{k} 类客户", "en": "Class {k}"},
     "pareto.equality": {"zh": "完全均衡", "en": "Equal shares"},
     "city.title": {"zh": "各城市销售额", "en": "Revenue by city"},
-    "city.x": {"zh": "销售额", "en": "Revenue"},
+    "city.x": {"zh": "销售额(万)", "en": "Revenue (millions)"},
     "city.y": {"zh": "城市", "en": "City"},
     "scorecard.title": {
         "zh": "CRM 实施评分卡(按阶段)",
@@ -281,6 +294,7 @@ def scale_means(
     group: str | None = None,
     labels: Mapping[str, str] | None = None,
     title: str | None = None,
+    midpoint: float | None = None,
 ) -> Figure:
     """Scale means with their confidence intervals (horizontal points and whiskers).
 
@@ -298,6 +312,8 @@ def scale_means(
         Display label per scale id (e.g. the instrument's scale names in ``lang``).
     title : str, optional
         Title replacing the default.
+    midpoint : float, optional
+        Scale midpoint drawn as a dashed reference line (e.g. 3 on a 1-5 scale).
 
     Returns
     -------
@@ -337,8 +353,17 @@ def scale_means(
             )
         ax.set_yticks(range(len(order)), _labelled(order, labels))
         ax.invert_yaxis()
-        if group:
-            ax.legend(loc="best", frameon=True)
+        if midpoint is not None:
+            ax.axvline(
+                float(midpoint),
+                color="0.4",
+                linestyle="--",
+                linewidth=1,
+                zorder=1,
+                label=text("scale_means.midpoint", lang),
+            )
+        if group or midpoint is not None:
+            fig.legend(loc="outside lower center", ncols=len(groups) + 1, frameon=False)
         _finish(ax, lang, "scale_means", title)
     return fig
 
@@ -391,8 +416,6 @@ def ipa_quadrant(
     with report_style():
         fig, ax = _new_figure((7.0, 5.2))
         ax.scatter(x, y, s=60, zorder=3)
-        for xi, yi, name in zip(x, y, _labelled(data[attribute].astype(str), labels), strict=True):
-            ax.annotate(name, (xi, yi), xytext=(5, 4), textcoords="offset points", fontsize=9)
         ax.axvline(x_cut, color="0.4", linestyle="--", linewidth=1)
         ax.axhline(y_cut, color="0.4", linestyle="--", linewidth=1)
         corners = {
@@ -415,7 +438,110 @@ def ipa_quadrant(
             )
         _pad_limits(ax, x, y)
         _finish(ax, lang, "ipa", title)
+        place_point_labels(ax, x, y, _labelled(data[attribute].astype(str), labels))
     return fig
+
+
+#: Where a point label may go, tried in this order: offsets in points and the alignment
+#: (right/left, above/below, then further out, then straight above/below).
+_LABEL_OFFSETS = (
+    (6, 4, "left", "bottom"),
+    (6, -4, "left", "top"),
+    (-6, 4, "right", "bottom"),
+    (-6, -4, "right", "top"),
+    (0, 8, "center", "bottom"),
+    (0, -8, "center", "top"),
+    (6, 16, "left", "bottom"),
+    (6, -16, "left", "top"),
+    (-6, 16, "right", "bottom"),
+    (-6, -16, "right", "top"),
+    (0, 22, "center", "bottom"),
+    (0, -22, "center", "top"),
+)
+
+
+def place_point_labels(
+    ax, x: Sequence[float], y: Sequence[float], names: Sequence[str], *, fontsize: float = 9
+) -> list:
+    """Label scatter points so that labels neither overlap each other nor leave the axes.
+
+    A simple greedy repel: each label (in the order of the points) takes the first
+    position of :data:`_LABEL_OFFSETS` whose text box lies inside the axes and overlaps
+    neither an earlier label, another point's marker nor a text already in the axes (e.g.
+    quadrant names); when no position is free, the one with the least overlap is used.
+    Call it after the axis limits, title and axis labels are set.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    x, y : sequence of float
+        Point coordinates (data units).
+    names : sequence of str
+        Label per point.
+    fontsize : float
+
+    Returns
+    -------
+    list of matplotlib.text.Annotation
+
+    Examples
+    --------
+    >>> fig, ax = _new_figure()
+    >>> _ = ax.scatter([1, 1.01], [1, 1.0]); _ = ax.set_xlim(0, 2); _ = ax.set_ylim(0, 2)
+    >>> a, b = place_point_labels(ax, [1, 1.01], [1, 1.0], ["first label", "second label"])
+    >>> r = fig.canvas.get_renderer()
+    >>> bool(a.get_window_extent(r).overlaps(b.get_window_extent(r)))
+    False
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = ax.figure
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    fig.draw_without_rendering()  # runs the constrained layout: final axes position
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    points = ax.transData.transform(np.column_stack([np.asarray(x, float), np.asarray(y, float)]))
+    radius = 5.0 * fig.dpi / 72.0  # marker radius (s=60 is about 8 points wide) in pixels
+    markers = [(px - radius, py - radius, px + radius, py + radius) for px, py in points]
+    taken = [(b.x0, b.y0, b.x1, b.y1) for b in (t.get_window_extent(renderer) for t in ax.texts)]
+
+    def overlap(a: tuple, b: tuple) -> float:
+        w = min(a[2], b[2]) - max(a[0], b[0])
+        h = min(a[3], b[3]) - max(a[1], b[1])
+        return max(w, 0.0) * max(h, 0.0)
+
+    placed = []
+    for index, (xi, yi, name) in enumerate(zip(x, y, names, strict=True)):
+        label = ax.annotate(
+            str(name), (xi, yi), xytext=(6, 4), textcoords="offset points", fontsize=fontsize
+        )
+        best: tuple[float, tuple, tuple] = (float("inf"), _LABEL_OFFSETS[0], ())
+        for dx, dy, ha, va in _LABEL_OFFSETS:
+            label.set_position((dx, dy))
+            label.set_ha(ha)
+            label.set_va(va)
+            b = label.get_window_extent(renderer)
+            box = (b.x0, b.y0, b.x1, b.y1)
+            outside = (
+                max(frame.x0 - box[0], 0)
+                + max(box[2] - frame.x1, 0)
+                + max(frame.y0 - box[1], 0)
+                + max(box[3] - frame.y1, 0)
+            ) * (box[3] - box[1] + box[2] - box[0])
+            others = [m for j, m in enumerate(markers) if j != index]
+            cost = outside + sum(overlap(box, o) for o in taken + others)
+            if cost < best[0]:
+                best = (cost, (dx, dy, ha, va), box)
+            if cost == 0:
+                break
+        dx, dy, ha, va = best[1]
+        label.set_position((dx, dy))
+        label.set_ha(ha)
+        label.set_va(va)
+        taken.append(best[2])
+        placed.append(label)
+    return placed
 
 
 def _pad_limits(ax, x: np.ndarray, y: np.ndarray, share: float = 0.15) -> None:
@@ -542,8 +668,10 @@ def perception_gap(
         )
         ax.set_yticks(y, _labelled(data[dimension].astype(str), labels))
         ax.invert_yaxis()
-        ax.legend(loc="best", frameon=True)
+        ax.margins(y=0.12)
         _finish(ax, lang, "gap", title)
+        # below the axes, so it never covers a dumbbell
+        fig.legend(loc="outside lower center", ncols=2, frameon=False)
     return fig
 
 
@@ -680,6 +808,9 @@ def revenue_by_city(
         )
         if hue:
             ax.legend(loc="lower right", frameon=True)
+        # ticks in the unit of the axis label (万 = 10^4 in Chinese, millions in English)
+        unit = CITY_REVENUE_UNIT[lang]
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / unit:,.0f}"))
         _finish(ax, lang, "city", title)
     return fig
 

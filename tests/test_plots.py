@@ -144,6 +144,39 @@ def test_ipa_points_and_default_cuts_are_the_table_values():
     assert vertical.get_xdata()[0] == pytest.approx(table["performance"].mean(), abs=1e-12)
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_ipa_labels_neither_overlap_nor_leave_the_axes(lang):
+    # the D-company case: two points 0.09 apart at the same importance, one at the right edge
+    table = pd.DataFrame(
+        {
+            "attribute": ["identification", "differentiation", "interaction", "customization",
+                          "quality"],
+            "performance": [2.170, 2.532, 2.072, 2.158, 3.598],
+            "importance": [0.380, 0.297, 0.369, 0.368, 0.317],
+        }
+    )  # fmt: skip
+    labels = {
+        "identification": "客户识别" if lang == "zh" else "Customer identification",
+        "differentiation": "客户区分" if lang == "zh" else "Customer differentiation",
+        "interaction": "客户互动" if lang == "zh" else "Customer interaction",
+        "customization": "客户定制化服务" if lang == "zh" else "Customization",
+        "quality": "产品与服务质量" if lang == "zh" else "Product and service quality",
+    }
+    fig = plots.ipa_quadrant(table, lang, labels=labels)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    frame = ax.get_window_extent(renderer)
+    names = set(labels.values())
+    boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text() in names]
+    assert len(boxes) == len(table)
+    for k, box in enumerate(boxes):
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, "label leaves the axes"
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1, "label leaves the axes"
+        for other in boxes[k + 1 :]:
+            assert not box.overlaps(other), "two labels overlap"
+
+
 def test_pareto_curve_runs_from_origin_to_all_customers_and_revenue():
     table = _abc_table()
     ax = plots.pareto_curve(table, "en").axes[0]
