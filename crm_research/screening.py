@@ -265,10 +265,14 @@ def normalise_text(text: Any) -> str:
 
 
 def parse_number(text: str) -> float | None:
-    """A number written in a cell (full-width digits allowed), or ``None``."""
+    """A finite number written in a cell (full-width digits allowed), or ``None``.
+
+    ``1e400`` overflows to infinity: no survey answer, so it is not a number here.
+    """
     t = unicodedata.normalize("NFKC", text).strip()
     if _NUMBER.match(t):
-        return float(t)
+        value = float(t)
+        return value if math.isfinite(value) else None
     return None
 
 
