@@ -139,6 +139,7 @@ def _moments_unthreaded(items: pd.DataFrame, missing: str) -> _Moments:
         n = 0
         total = np.zeros(k)
         cross = np.zeros((k, k))
+        buffers: dict[np.dtype, np.ndarray] = {}  # reused across chunks
         for start in range(0, array.shape[0], CHUNK_ROWS):
             raw = array[start : start + CHUNK_ROWS]
             if can_miss:
@@ -147,10 +148,11 @@ def _moments_unthreaded(items: pd.DataFrame, missing: str) -> _Moments:
                 continue
             if shift is None:
                 shift = np.round(raw.mean(axis=0))  # exact for integer codes
-            block = _shifted_block(raw, shift)
+            block = _shifted_block(raw, shift, buffers)
             n += block.shape[0]
-            total += block.sum(axis=0, dtype=float)
-            cross += (block.T @ block).astype(float)
+            products = (block.T @ block).astype(float)  # the last column of block is ones
+            cross += products[:k, :k]
+            total += products[k, :k]
         if n == 0:
             raise InputError(
                 f"No row answers all of the items {', '.join(map(str, items.columns))} (listwise deletion leaves nothing)."
@@ -181,20 +183,33 @@ def _moments_unthreaded(items: pd.DataFrame, missing: str) -> _Moments:
     return _Moments(n=any_answer, n_item=np.diag(count).astype(int), mean=mean, cov=cov)
 
 
-def _shifted_block(raw: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """``raw - shift`` as float32 when its cross-products are exact integers in float32.
+def _shifted_block(
+    raw: np.ndarray, shift: np.ndarray, buffers: dict[np.dtype, np.ndarray] | None = None
+) -> np.ndarray:
+    """``[raw - shift, 1]``: the shifted chunk and a column of ones, in one pass.
 
-    Integer codes minus an integer shift are small integers; when every partial sum of
-    ``block.T @ block`` stays below 2**24 the single-precision product is exact, and twice as
-    fast as double precision. Otherwise (floats, wide ranges) float64 is used.
+    ``block.T @ block`` then holds the cross-products and (last row) the column sums.
+    Integer codes minus an integer shift are small integers; when every partial sum of the
+    product stays below 2**24 (rows x widest**2, which also bounds the sums and the count)
+    the single-precision product is exact, and twice as fast as double precision.
+    Otherwise (floats, wide ranges) float64 is used.  ``buffers`` (dtype -> array) lets
+    successive chunks reuse one block, written in place without temporaries.
     """
-    if np.issubdtype(raw.dtype, np.integer):
-        small = raw.astype(np.int32) - shift.astype(np.int32)
-        widest = int(np.abs(small).max()) if small.size else 0
-        if small.shape[0] * widest * widest < 2**24:
-            return small.astype(np.float32)
-        return small.astype(float)
-    return raw.astype(float) - shift
+    rows, k = raw.shape
+    dtype = np.dtype(float)
+    if np.issubdtype(raw.dtype, np.integer) and rows:
+        widest = max(float(np.max(raw.max(axis=0) - shift)), float(np.max(shift - raw.min(axis=0))))
+        if rows * max(widest, 1.0) ** 2 < 2**24:
+            dtype = np.dtype(np.float32)
+    buffers = {} if buffers is None else buffers
+    block = buffers.get(dtype)
+    if block is None or block.shape[0] < rows:
+        block = np.empty((rows, k + 1), dtype=dtype, order="F")
+        block[:, k] = 1.0
+        buffers[dtype] = block
+    out = block[:rows]
+    np.subtract(raw, shift.astype(dtype), out=out[:, :k], casting="unsafe")
+    return out
 
 
 def _cov2cor(cov: np.ndarray) -> np.ndarray:

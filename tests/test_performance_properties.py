@@ -161,6 +161,16 @@ def test_wide_integer_codes_stay_exact() -> None:
     assert a16 == pytest.approx(textbook_alpha(x), abs=TOL)
 
 
+def test_chunks_of_mixed_width_stay_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Narrow chunks (float32 products) and a wide chunk (float64) in one table."""
+    x = likert(4_000, 6, seed=71).astype(np.int16)
+    x[2_500:2_600] *= 300  # codes up to 1500 in the third chunk only
+    monkeypatch.setattr(reliability, "CHUNK_ROWS", 1_000)
+    a16 = reliability._moments(as_frame(x), "listwise")
+    np.testing.assert_allclose(a16.cov, np.cov(x.astype(float), rowvar=False), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(a16.mean, x.mean(axis=0), rtol=0, atol=TOL)
+
+
 # --- chunked vs unchunked moments ------------------------------------------------------------------
 @pytest.mark.parametrize("chunk", [1, 7, 64, 1000])
 @pytest.mark.parametrize("dtype", [np.int8, float])
