@@ -683,6 +683,16 @@ _REPORT_CSS = """
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
   -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
 .jp-RenderedImage img { max-width: 100%; height: auto; }
+.crm-finding { margin: .4em 0 1.2em 0; }
+.crm-severity { display: inline-block; padding: 0 .45em; margin-right: .3em; border-radius: 3px;
+  font-size: .85em; font-weight: bold; color: #fff; background: #8C8C8C; }
+.crm-severity-major .crm-severity { background: #C44E52; }
+.crm-severity-moderate .crm-severity { background: #DD8452; }
+.crm-severity-minor .crm-severity { background: #4C72B0; }
+table.crm-evidence { border-collapse: collapse; font-size: .9em; margin: .3em 0 .5em 1.5em; }
+table.crm-evidence th, table.crm-evidence td { border-bottom: 1px solid #ddd; padding: .15em .8em;
+  text-align: left; }
+p.crm-references { font-size: .85em; color: #555; margin-left: 1.5em; }
 """
 
 
@@ -705,6 +715,8 @@ def _report_cells(nb: Any) -> list[Any]:
                 out
                 for out in cell.get("outputs", [])
                 if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
+                and (out.get("metadata", {}).get("text/markdown") or {}).get("crm-role")
+                != SIMULATED_NOTE_ROLE
             ]
             if not cell.outputs:
                 continue
@@ -896,7 +908,7 @@ def build_report(
 # --------------------------------------------------------------------------------------------
 
 
-def methods_appendix(lang: str = "zh") -> str:
+def methods_appendix(lang: str = "zh", references: Sequence[str] = ()) -> str:
     """Markdown appendix: every method and threshold the report uses, with its citation.
 
     The thresholds are read from the modules' constants (not restated), so the appendix
@@ -905,6 +917,9 @@ def methods_appendix(lang: str = "zh") -> str:
     Parameters
     ----------
     lang : {"zh", "en"}
+    references : sequence of str
+        Further references (those the findings cite); merged with :data:`REFERENCES`,
+        one entry per first author and year, sorted.
 
     Returns
     -------
@@ -917,11 +932,14 @@ def methods_appendix(lang: str = "zh") -> str:
     True
     """
     from crm_research import factor, reliability, segmentation, sem, study
+    from crm_research.report_text import ID_LABELS
 
     _check_lang(lang)
     zh = lang == "zh"
     kmo_bands = ", ".join(
-        f"≥ {lo:g} {label}" for lo, label in factor.KMO_LABELS if lo != float("-inf")
+        f"≥ {lo:g} {ID_LABELS.get(label, {}).get(lang, label)}"
+        for lo, label in factor.KMO_LABELS
+        if lo != float("-inf")
     )
     rows = [
         (
@@ -1007,8 +1025,26 @@ def methods_appendix(lang: str = "zh") -> str:
     lines = [head[0], "", head[1], "|---|---|---|"]
     lines += [f"| {m} | {t} | {c} |" for m, t, c in rows]
     lines += ["", "## " + ("参考文献" if zh else "References"), ""]
-    lines += [f"- {ref}" for ref in REFERENCES]
+    lines += [f"- {ref}" for ref in merge_references(REFERENCES, references)]
     return "\n".join(lines) + "\n"
+
+
+def merge_references(*groups: Sequence[str]) -> list[str]:
+    """One entry per first author and year (the first spelling wins), sorted alphabetically.
+
+    Examples
+    --------
+    >>> merge_references(["Kaiser, H. F. (1974). An index."], ["Kaiser, H. (1974). Index.",
+    ...                  "Cohen, J. (1960). A coefficient."])
+    ['Cohen, J. (1960). A coefficient.', 'Kaiser, H. F. (1974). An index.']
+    """
+    seen: dict[str, str] = {}
+    for group in groups:
+        for ref in group:
+            match = re.match(r"^([^,(]+)[^()]*\((\d{4})\)", ref)
+            key = f"{match.group(1).strip().casefold()}|{match.group(2)}" if match else ref
+            seen.setdefault(key, ref)
+    return sorted(seen.values(), key=lambda r: unicodedata.normalize("NFKD", r).casefold())
 
 
 #: Full references of the appendix (APA style, as in the modules' comments).
@@ -1024,11 +1060,14 @@ REFERENCES = (
     "Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in covariance structure analysis. *Structural Equation Modeling*, 6(1), 1–55.",
     "Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect. *Harvard Business Review*, 73(6), 88–99.",
     "Kaiser, H. F. (1974). An index of factorial simplicity. *Psychometrika*, 39(1), 31–36.",
+    "Landis, J. R., & Koch, G. G. (1977). The measurement of observer agreement for categorical data. *Biometrics*, 33(1), 159–174.",
+    "Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational and Psychological Measurement*, 20(1), 37–46.",
     "Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. *Journal of Marketing*, 41(1), 77–79.",
     "McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum.",
     "Nunnally, J. C. (1978). *Psychometric theory* (2nd ed.). McGraw-Hill.",
     "Peppers, D., & Rogers, M. (2004). *Managing customer relationships: A strategic framework*. Wiley.",
     "Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review*, 81(12), 46–54.",
+    "Revelle, W. (2022). *psych: Procedures for psychological, psychometric, and personality research* (R package version 2.2.9). Northwestern University.",
     "Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of Statistical Software*, 48(2), 1–36.",
     "U.S. Department of Justice & Federal Trade Commission (2010). *Horizontal merger guidelines*.",
 )
@@ -1324,6 +1363,19 @@ class Prose:
         return self.markdown
 
 
+#: Output metadata that marks the SIMULATED DATA notice of a notebook: JupyterLab readers see
+#: it in every notebook, the HTML report shows it once, as the title page's banner.
+SIMULATED_NOTE_ROLE = "simulated-note"
+
+
+@dataclass(frozen=True)
+class SimulatedNote(Prose):
+    """The SIMULATED DATA notice of a notebook (left out of the HTML report's chapters)."""
+
+    def _repr_markdown_(self) -> tuple[str, dict[str, str]]:  # type: ignore[override]
+        return self.markdown, {"crm-role": SIMULATED_NOTE_ROLE}
+
+
 @dataclass(frozen=True)
 class HtmlBlock:
     """Ready HTML (escaped text) that a notebook displays as is."""
@@ -1405,7 +1457,7 @@ class ReportContext:
         from crm_research.cases.d_company import SIMULATED_NOTE
 
         label = report_text("simulated.banner", self.lang)
-        return Prose(f"> **{label}** — {_without_label(SIMULATED_NOTE[self.lang], label)}")
+        return SimulatedNote(f"> **{label}** — {_without_label(SIMULATED_NOTE[self.lang], label)}")
 
     def table(self, name: str) -> Any:
         """A table of the study by name (``InputError`` listing the names otherwise)."""
@@ -1458,6 +1510,7 @@ class ReportContext:
         decimals: int = 2,
         max_rows: int | None = 30,
         where: Mapping[str, object] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """A study table for reading: chosen columns, ids and headers in the report language.
 
@@ -1473,13 +1526,21 @@ class ReportContext:
             Rows shown at most.
         where : mapping, optional
             Keep rows whose column equals the value (e.g. ``{"input": "customers"}``).
+        headers : mapping, optional
+            Column -> the column name whose header it should get (e.g. ``{"value": "scale"}``
+            when a generic ``value`` column holds scales).
 
         Returns
         -------
         pandas.io.formats.style.Styler
         """
         return self.show_frame(
-            self.table(name), columns, decimals=decimals, max_rows=max_rows, where=where
+            self.table(name),
+            columns,
+            decimals=decimals,
+            max_rows=max_rows,
+            where=where,
+            headers=headers,
         )
 
     def show_frame(
@@ -1491,32 +1552,103 @@ class ReportContext:
         max_rows: int | None = 30,
         where: Mapping[str, object] | None = None,
         index: bool = False,
+        index_name: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """Like :meth:`show` for a DataFrame produced by a package function."""
-        from crm_research.report_text import COLUMN_LABELS
+        """Like :meth:`show` for a DataFrame produced by a package function.
 
+        Every cell becomes text in the report language (see :func:`display_frame`): ids
+        as labels, item ids with the start of their wording, booleans as yes/no, p-values
+        as ``< .001``, counts without decimals.
+
+        Parameters
+        ----------
+        frame : DataFrame
+        columns : sequence of str, optional
+            Columns to show, in order (after ``index`` has been made a column).
+        decimals : int
+            Decimals of other numbers.
+        max_rows : int, optional
+        where : mapping, optional
+        index : bool
+            Show the index as the first column, named ``index_name`` (default the index's
+            own name, else ``"item"``).
+        index_name : str, optional
+        headers : mapping, optional
+            Column -> the column name whose header it should get.
+
+        Returns
+        -------
+        pandas.io.formats.style.Styler
+        """
         data = frame.copy()
         if index:
-            data = data.reset_index()
+            data = data.reset_index(names=index_name or data.index.name or "item")
         for column, value in (where or {}).items():
             data = data[data[column] == value]
         if columns is not None:
             data = data[[c for c in columns if c in data.columns]]
         if max_rows is not None:
             data = data.head(max_rows)
-        labels = self._labels
-        for column in data.columns:
-            if data[column].dtype == object or str(data[column].dtype).startswith("str"):
-                data[column] = [labels.get(v, v) if isinstance(v, str) else v for v in data[column]]
-            elif data[column].dtype == bool:
-                data[column] = data[column].map(
-                    {
-                        True: "是" if self.lang == "zh" else "yes",
-                        False: "否" if self.lang == "zh" else "no",
-                    }
-                )
-        data.columns = [COLUMN_LABELS.get(str(c), {}).get(self.lang, str(c)) for c in data.columns]
-        return data.style.format(precision=decimals, na_rep="—").hide(axis="index")
+        shown = display_frame(data, self.lang, self._labels, self._item_labels, decimals)
+        if headers:
+            relabelled = display_frame(
+                data.head(0).rename(columns=dict(headers)), self.lang, self._labels
+            )
+            shown.columns = relabelled.columns
+        return shown.style.hide(axis="index")
+
+    @cached_property
+    def _item_labels(self) -> dict[str, str]:
+        """Item id -> ``"id wording…"`` (start of the item's text in the report language)."""
+        out: dict[str, str] = {}
+        for data in (self.study.customers, self.study.employees):
+            for item in data.instrument.items:
+                wording = item.text.get(self.lang) or ""
+                out[item.id] = f"{item.id} {_shorten(wording, self.lang)}".strip()
+        return out
+
+    def show_fit(self, cfa: Any) -> Any:
+        """The fit table of a CFA: measures in words, cut-offs with their direction, met yes/no.
+
+        Parameters
+        ----------
+        cfa : CFAResult
+            From :func:`crm_research.factor.cfa`.
+
+        Returns
+        -------
+        pandas.io.formats.style.Styler
+        """
+        import pandas as pd
+
+        from crm_research.report_text import ID_LABELS
+
+        fit = cfa.fit_table()
+        rows = []
+        for measure, value, cutoff, met in fit[["measure", "value", "cutoff", "met"]].itertuples(
+            index=False
+        ):
+            if measure == "df":
+                shown = f"{value:,.0f}"
+            elif measure == "pvalue":
+                shown = format_p(value)
+            elif measure in ("chisq", "aic", "bic"):
+                shown = f"{value:,.2f}"
+            else:
+                shown = f"{value:.3f}"
+            limit = "—"
+            if cutoff is not None and not pd.isna(cutoff):
+                limit = f"{'≤' if measure in FIT_UPPER_LIMITS else '≥'} {cutoff:.2f}"
+            rows.append(
+                {
+                    "measure": ID_LABELS.get(f"fit.{measure}", {}).get(self.lang, measure),
+                    "value": shown,
+                    "cutoff": limit,
+                    "met": met,
+                }
+            )
+        return self.show_frame(pd.DataFrame(rows), max_rows=None)
 
     def figure(self, fig: Any, name: str) -> Any:
         """Save a figure of :mod:`crm_research.plots` to ``figures/`` and show it."""
@@ -1575,17 +1707,102 @@ class ReportContext:
         return self.show_frame(log[first], max_rows=max_rows)
 
     def findings_overview(self) -> Any:
-        """One row per finding: area, severity, id (the 'current state' summary)."""
-        from crm_research.findings import findings_to_frame
+        """One row per finding: area, severity, problem headline, framework ('current state')."""
+        import pandas as pd
 
-        frame = findings_to_frame(list(self.findings), self.lang)
-        return self.show_frame(frame, ["area", "severity", "id", "framework"], max_rows=None)
+        from crm_research.report_text import FRAMEWORK_LABELS
+
+        rows = []
+        for f in self.findings:
+            framework = " / ".join(
+                FRAMEWORK_LABELS.get(part.strip(), {}).get(self.lang, part.strip())
+                for part in str(f.framework).split(" / ")
+            )
+            rows.append(
+                {
+                    "area": f"area.{f.area}",
+                    "severity": f"severity.{f.severity}",
+                    "problem": _headline(f.problem[self.lang]),
+                    "framework": framework,
+                }
+            )
+        return self.show_frame(pd.DataFrame(rows), max_rows=None)
+
+    def evidence_label(self, key: str) -> str:
+        """An evidence key of a finding in words of the report language.
+
+        Whole keys come from :data:`~crm_research.report_text.EVIDENCE_LABELS`; keys
+        ``<id>_<suffix>`` combine the id's label (scale, item, city, ...) with the suffix's
+        words (:data:`~crm_research.report_text.EVIDENCE_SUFFIXES`); others stay as they are.
+
+        Parameters
+        ----------
+        key : str
+
+        Returns
+        -------
+        str
+        """
+        from crm_research.report_text import EVIDENCE_LABELS, EVIDENCE_SUFFIXES
+
+        if key in EVIDENCE_LABELS:
+            return EVIDENCE_LABELS[key][self.lang]
+        for suffix in sorted(EVIDENCE_SUFFIXES, key=len, reverse=True):
+            if key.endswith(suffix) and len(key) > len(suffix):
+                prefix = key[: -len(suffix)]
+                name = self._labels.get(prefix) or (prefix if prefix in self._item_labels else None)
+                if name is None and prefix in EVIDENCE_LABELS:
+                    name = EVIDENCE_LABELS[prefix][self.lang]
+                if name is None:
+                    continue
+                sep = ":" if self.lang == "zh" else ": "
+                return f"{name}{sep}{EVIDENCE_SUFFIXES[suffix][self.lang]}"
+        return key
+
+    def _evidence_rows(self, finding: Any) -> list[tuple[str, str, str]]:
+        """(label, value, table file) per evidence item; ``x_ci_low``/``x_ci_high`` join ``x``."""
+        evidence = dict(finding.evidence)
+        rows = []
+        for key, value in evidence.items():
+            if key.endswith(("_ci_low", "_ci_high")):
+                base = key.rsplit("_ci_", 1)[0]
+                if base in evidence or key in ("ci_low", "ci_high"):
+                    continue
+            shown = self._evidence_value(key, value)
+            low, high = evidence.get(f"{key}_ci_low"), evidence.get(f"{key}_ci_high")
+            if low is not None and high is not None:
+                shown += f" [{self._evidence_value(key, low)}, {self._evidence_value(key, high)}]"
+            elif low is not None:
+                shown += f" [≥ {self._evidence_value(key, low)}]"
+            ref = finding.evidence_refs.get(key)
+            rows.append((self.evidence_label(key), shown, f"{ref.table}.csv" if ref else ""))
+        return rows
+
+    def _evidence_value(self, key: str, value: Any) -> str:
+        if isinstance(value, str):
+            return self._labels.get(value, value)
+        if isinstance(value, bool):
+            return self._labels.get("yes" if value else "no", str(value))
+        if isinstance(value, int) or (
+            isinstance(value, float) and float(value).is_integer() and key in _COUNT_EVIDENCE
+        ):
+            return f"{value:,.0f}"
+        if isinstance(value, float):
+            if key.endswith("_share"):
+                return f"{value:.1%}"
+            if "percent" in key:
+                return f"{value:.1f}"
+            return f"{value:.3f}" if abs(value) < 100 else f"{value:,.1f}"
+        return str(value)
 
     def findings_html(self, part: str = "problem", areas: Sequence[str] | None = None) -> HtmlBlock:
         """The findings as report sections: ``part="problem"`` (with evidence) or ``"recommendation"``.
 
-        Texts are inserted verbatim (HTML-escaped), so every problem statement appears in
-        the report exactly as :mod:`crm_research.findings` wrote it.
+        Problem texts are inserted verbatim (HTML-escaped), so every problem statement
+        appears in the report exactly as :mod:`crm_research.findings` wrote it; each is
+        followed by its evidence (named in the report language, with the table it comes
+        from).  Recommendations shared by several findings of an area are shown once, and
+        their references as short citations (the full list is in the appendix).
 
         Parameters
         ----------
@@ -1599,56 +1816,242 @@ class ReportContext:
         """
         import html as _html
 
-        from crm_research.report_text import ID_LABELS
+        from crm_research.report_text import FINDING_TEXT, ID_LABELS
 
-        labels = self.labels()
+        if part not in ("problem", "recommendation"):
+            raise InputError(f"Unknown findings part '{part}': choose problem or recommendation.")
+        labels = self._labels
         lang = self.lang
-        blocks: list[str] = []
-        area = None
-        number = 0
+        esc = _html.escape
+        # findings grouped by area, in order of first appearance
+        by_area: dict[str, list[Any]] = {}
         for f in self.findings:
-            if areas is not None and f.area not in areas:
-                continue
-            if f.area != area:
-                area = f.area
-                number += 1
+            if areas is None or f.area in areas:
+                by_area.setdefault(f.area, []).append(f)
+        blocks: list[str] = []
+        for number, (area, group) in enumerate(by_area.items(), start=1):
+            blocks.append(f"<h3>{number}. {esc(labels.get(f'area.{area}', area))}</h3>")
+            if part == "recommendation":
+                # one block per distinct recommendation text (several findings may share one)
+                shared: dict[str, list[Any]] = {}
+                for f in group:
+                    shared.setdefault(f.recommendation[lang], []).append(f)
+                entries = [(text, fs) for text, fs in shared.items()]
+            else:
+                entries = [(f.problem[lang], [f]) for f in group]
+            for text, fs in entries:
+                worst = min(fs, key=lambda f: _SEVERITY_ORDER.get(f.severity, 99)).severity
+                severity = ID_LABELS.get(f"severity.{worst}", {}).get(lang, worst)
+                note = ""
+                if len(fs) > 1:
+                    note = FINDING_TEXT["applies_to"][lang].format(n=len(fs))
                 blocks.append(
-                    f"<h3>{number}. {_html.escape(labels.get(f'area.{area}', area))}</h3>"
+                    f'<div class="crm-finding crm-severity-{esc(worst)}">'
+                    f'<p><span class="crm-severity">{esc(severity)}</span> {esc(text)}'
+                    f"{esc(note)}</p>"
                 )
-            severity = ID_LABELS.get(f"severity.{f.severity}", {}).get(lang, f.severity)
-            text = getattr(f, part)[lang]
-            blocks.append(
-                f'<div class="crm-finding crm-severity-{_html.escape(f.severity)}">'
-                f"<p><strong>[{_html.escape(severity)}]</strong> {_html.escape(text)}</p>"
-            )
-            if part == "problem" and f.evidence:
-                rows = "".join(
-                    f"<tr><td>{_html.escape(str(k))}</td><td>{_html.escape(_fmt(v))}</td>"
-                    f"<td><code>{_html.escape(f.evidence_refs[k].table)}</code></td></tr>"
-                    if k in f.evidence_refs
-                    else f"<tr><td>{_html.escape(str(k))}</td><td>{_html.escape(_fmt(v))}</td><td></td></tr>"
-                    for k, v in f.evidence.items()
-                )
-                head = ("证据", "数值", "表") if lang == "zh" else ("Evidence", "Value", "Table")
-                blocks.append(
-                    '<table class="crm-evidence"><thead><tr>'
-                    + "".join(f"<th>{h}</th>" for h in head)
-                    + f"</tr></thead><tbody>{rows}</tbody></table>"
-                )
-            if part == "recommendation" and f.references:
-                refs = "".join(f"<li>{_html.escape(r)}</li>" for r in f.references)
-                blocks.append(f'<ul class="crm-references">{refs}</ul>')
-            blocks.append("</div>")
+                if part == "problem" and fs[0].evidence:
+                    head = FINDING_TEXT["evidence.head"][lang].split("|")
+                    rows = "".join(
+                        f"<tr><td>{esc(label)}</td><td>{esc(value)}</td>"
+                        f"<td><code>{esc(table)}</code></td></tr>"
+                        for label, value, table in self._evidence_rows(fs[0])
+                    )
+                    blocks.append(
+                        '<table class="crm-evidence"><thead><tr>'
+                        + "".join(f"<th>{esc(h)}</th>" for h in head)
+                        + f"</tr></thead><tbody>{rows}</tbody></table>"
+                    )
+                if part == "recommendation":
+                    refs = list(dict.fromkeys(r for f in fs for r in f.references))
+                    if refs:
+                        cites = "; ".join(short_citation(r) for r in refs)
+                        blocks.append(
+                            f'<p class="crm-references">{esc(FINDING_TEXT["references"][lang])}'
+                            f"{':' if lang == 'zh' else ': '}{esc(cites)}</p>"
+                        )
+                blocks.append("</div>")
         return HtmlBlock("\n".join(blocks))
 
     def __repr__(self) -> str:
         return f"ReportContext(lang={self.lang!r}, output_dir={str(self.output_dir)!r}, {self.bundle!r})"
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
+#: Fit measures whose cut-off is an upper limit (RMSEA, SRMR; Hu & Bentler 1999).
+FIT_UPPER_LIMITS = frozenset({"rmsea", "srmr"})
+#: Columns shown as p-values (``< .001`` style, APA 7th ed. §6.36).
+P_VALUE_COLUMNS = frozenset({"p_value", "pvalue", "p_holm", "wilcoxon_p", "wilcoxon_p_holm"})
+#: Columns shown as whole numbers.
+COUNT_COLUMNS = frozenset(
+    {"n", "k", "customers", "respondents", "problems", "n_customers", "df", "row", "groups"}
+)
+#: Columns of money amounts (thousands separators, no decimals).
+MONEY_COLUMNS = frozenset({"revenue", "total_revenue"})
+#: Columns holding percentages (one decimal).
+PERCENT_COLUMNS = frozenset(
+    {
+        "percent",
+        "percent_customers",
+        "percent_revenue",
+        "percent_agreement",
+        "pct_promoters",
+        "pct_passives",
+        "pct_detractors",
+        "nps",
+    }
+)
+_COUNT_EVIDENCE = frozenset({"n", "customers", "cities", "a_customers", "mercenary_n"})
+_SEVERITY_ORDER = {"major": 0, "moderate": 1, "minor": 2, "info": 3}
+
+
+def format_p(value: Any) -> str:
+    """A p-value as a report shows it: ``< .001``, else three decimals without the zero.
+
+    Parameters
+    ----------
+    value : float
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_p(1e-9), format_p(0.0123), format_p(0.5), format_p(float("nan"))
+    ('< .001', '.012', '.500', '—')
+    """
+    try:
+        p = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if p != p:
+        return "—"
+    if p < 0.001:
+        return "< .001"
+    return f"{p:.3f}".replace("0.", ".", 1) if p < 1 else "1.000"
+
+
+def _shorten(text: str, lang: str, limit: int | None = None) -> str:
+    """The start of ``text`` (about 16 CJK characters or 40 Latin ones) with an ellipsis."""
+    text = " ".join(str(text).split())
+    limit = limit or (16 if lang == "zh" else 40)
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if lang != "zh" and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:，。；：、(（") + "…"
+
+
+def _headline(problem: str) -> str:
+    """The part of a problem statement before its first colon (its headline)."""
+    head = re.split(r"[:：]", problem, maxsplit=1)[0].strip()
+    return head if 0 < len(head) <= 60 else _shorten(problem, "en", 60)
+
+
+def short_citation(reference: str) -> str:
+    """``"Surname & Surname, 2004"`` from an APA reference; other texts up to their first ``(``.
+
+    Examples
+    --------
+    >>> short_citation("Peppers, D., & Rogers, M. (2004). Managing customer relationships.")
+    'Peppers & Rogers, 2004'
+    >>> short_citation("Cohen, J., Cohen, P., West, S. G., & Aiken, L. S. (2003). Applied.")
+    'Cohen et al., 2003'
+    """
+    match = re.match(r"^(?P<authors>[^()]+?)\s*\((?P<year>\d{4})\)", reference)
+    if not match:
+        return reference.split(" (")[0].strip()
+    authors = match.group("authors")
+    names = [a.strip() for a in re.split(r",\s*(?:&\s*)?(?=[A-Z][\w'’-]+,)|\s&\s", authors)]
+    surnames = [n.split(",")[0].strip() for n in names if n.strip()]
+    if len(surnames) >= 3:
+        who = f"{surnames[0]} et al."
+    elif len(surnames) == 2:
+        who = f"{surnames[0]} & {surnames[1]}"
+    else:
+        who = surnames[0] if surnames else authors
+    return f"{who}, {match.group('year')}"
+
+
+def display_frame(
+    frame: Any,
+    lang: str,
+    labels: Mapping[str, str],
+    item_labels: Mapping[str, str] | None = None,
+    decimals: int = 2,
+) -> Any:
+    """A table as the report shows it: every cell text in ``lang``, headers in words.
+
+    Ids become their labels (``item`` columns: the item id with the start of its wording),
+    booleans yes/no (是/否), p-value columns ``< .001`` style, counts without decimals,
+    money with thousands separators, percentages with one decimal, other numbers with
+    ``decimals``; missing values ``—``.  The CSV files keep the machine-readable values.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    lang : {"zh", "en"}
+    labels : mapping
+        Id -> label in ``lang``.
+    item_labels : mapping, optional
+        Item id -> label, used in columns named ``item``.
+    decimals : int
+
+    Returns
+    -------
+    DataFrame
+        Same shape, every cell a string, columns renamed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"n": [150.0], "p_value": [1e-5], "met": [True], "mean": [2.1712]})
+    >>> display_frame(t, "zh", {}).iloc[0].tolist()
+    ['150', '< .001', '是', '2.17']
+    """
+    import numpy as np
+    import pandas as pd
+
+    from crm_research.report_text import COLUMN_LABELS
+
+    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+    item_labels = item_labels or {}
+    out = pd.DataFrame(index=frame.index)
+
+    def cell(column: str, value: Any) -> str:
+        if value is None or (isinstance(value, float) and value != value):
+            return "—"
+        if isinstance(value, bool | np.bool_):
+            return yes if value else no
+        if isinstance(value, str):
+            if column == "item" and value in item_labels:
+                return item_labels[value]
+            return labels.get(value, value)
+        if isinstance(value, int | float | np.integer | np.floating):
+            v = float(value)
+            if column in P_VALUE_COLUMNS:
+                return format_p(v)
+            if column in COUNT_COLUMNS and v.is_integer():
+                return f"{v:,.0f}"
+            if column in MONEY_COLUMNS:
+                return f"{v:,.0f}"
+            if column in PERCENT_COLUMNS:
+                return f"{v:.1f}"
+            text = f"{v:,.{decimals}f}"
+            return (
+                text[1:] if text.startswith("-") and float(text[1:].replace(",", "")) == 0 else text
+            )
+        return str(value)
+
+    for position, column in enumerate(frame.columns):
+        name = str(column)
+        values = frame.iloc[:, position]
+        out[position] = [cell(name, v) for v in values.tolist()]
+    out.columns = [
+        COLUMN_LABELS.get(str(c), {}).get(lang) or labels.get(str(c), str(c)) for c in frame.columns
+    ]
+    return out
 
 
 def open_study(
@@ -1908,7 +2311,7 @@ def run_pipeline(
                 subtitle=report_text("subtitle", lang),
                 simulated_note=note,
                 facts=facts,
-                appendix=methods_appendix(lang),
+                appendix=methods_appendix(lang, [r for f in bundle.findings for r in f.references]),
             )
             seconds["report"] = time.perf_counter() - t
             shutil.rmtree(build / WORK_DIR_NAME, ignore_errors=True)

@@ -112,7 +112,7 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
     },
     "cs.satloy": {
         "zh": "## 3.4 满意度 × 忠诚度\n\n满意并不等于忠诚:按 Jones 与 Sasser(1995)的矩阵,"
-        "满意但不忠诚的“图利者”随时可能流失。",
+        "满意但不忠诚的“唯利是图者”随时可能流失。",
         "en": "## 3.4 Satisfaction × loyalty\n\nSatisfaction is not loyalty: in Jones and Sasser's "
         "(1995) matrix, satisfied but disloyal *mercenaries* may leave at any time.",
     },
@@ -241,8 +241,8 @@ ID_LABELS: dict[str, dict[str, str]] = {
     "customers": {"zh": "客户问卷", "en": "Customer questionnaire"},
     "employees": {"zh": "员工自评问卷", "en": "Employee self-assessment"},
     "scorecard": {"zh": "实施评分卡", "en": "Implementation scorecard"},
-    "apostle": {"zh": "忠诚者", "en": "Apostle"},
-    "mercenary": {"zh": "图利者", "en": "Mercenary"},
+    "apostle": {"zh": "忠诚拥护者", "en": "Apostle"},
+    "mercenary": {"zh": "唯利是图者", "en": "Mercenary"},
     "hostage": {"zh": "被套牢者", "en": "Hostage"},
     "defector": {"zh": "背叛者", "en": "Defector"},
     "concentrate_here": {"zh": "重点改进", "en": "Concentrate here"},
@@ -280,9 +280,142 @@ ID_LABELS: dict[str, dict[str, str]] = {
     "area.implementation": {"zh": "CRM 实施", "en": "CRM implementation"},
     "area.reliability": {"zh": "测量信度", "en": "Measurement reliability"},
 }
+ID_LABELS.update(
+    {
+        # KMO bands (Kaiser 1974; the usual Chinese renderings)
+        "marvelous": {"zh": "极好", "en": "marvelous"},
+        "meritorious": {"zh": "良好", "en": "meritorious"},
+        "middling": {"zh": "中等", "en": "middling"},
+        "mediocre": {"zh": "一般", "en": "mediocre"},
+        "miserable": {"zh": "较差", "en": "miserable"},
+        "unacceptable": {"zh": "不可接受", "en": "unacceptable"},
+        "overall": {"zh": "总体", "en": "Overall"},
+        # tests and effect sizes of analysis.compare_groups
+        "student_t": {"zh": "独立样本 t 检验", "en": "Student's t test"},
+        "welch_t": {"zh": "Welch t 检验", "en": "Welch's t test"},
+        "mann_whitney": {"zh": "Mann-Whitney U 检验", "en": "Mann–Whitney U test"},
+        "anova": {"zh": "单因素方差分析", "en": "One-way ANOVA"},
+        "welch_anova": {"zh": "Welch 方差分析", "en": "Welch's ANOVA"},
+        "kruskal_wallis": {"zh": "Kruskal-Wallis 检验", "en": "Kruskal–Wallis test"},
+        "tukey_hsd": {"zh": "Tukey HSD", "en": "Tukey HSD"},
+        "games_howell": {"zh": "Games-Howell", "en": "Games–Howell"},
+        "cohen_d": {"zh": "Cohen d", "en": "Cohen's d"},
+        "hedges_g": {"zh": "Hedges g", "en": "Hedges' g"},
+        "eta_squared": {"zh": "η²", "en": "η²"},
+        "epsilon_squared": {"zh": "ε²", "en": "ε²"},
+        "rank_biserial": {"zh": "秩二列相关", "en": "Rank-biserial r"},
+        # regression
+        "const": {"zh": "常数项", "en": "Intercept"},
+        # CFA fit measures (lavaan's names)
+        "fit.chisq": {"zh": "χ²", "en": "χ²"},
+        "fit.df": {"zh": "自由度", "en": "df"},
+        "fit.pvalue": {"zh": "χ² 检验 p 值", "en": "p (χ² test)"},
+        "fit.cfi": {"zh": "CFI", "en": "CFI"},
+        "fit.tli": {"zh": "TLI", "en": "TLI"},
+        "fit.rmsea": {"zh": "RMSEA", "en": "RMSEA"},
+        "fit.rmsea_ci_lower": {"zh": "RMSEA 90% CI 下限", "en": "RMSEA 90% CI low"},
+        "fit.rmsea_ci_upper": {"zh": "RMSEA 90% CI 上限", "en": "RMSEA 90% CI high"},
+        "fit.srmr": {"zh": "SRMR", "en": "SRMR"},
+        "fit.aic": {"zh": "AIC", "en": "AIC"},
+        "fit.bic": {"zh": "BIC", "en": "BIC"},
+        "yes": {"zh": "是", "en": "yes"},
+        "no": {"zh": "否", "en": "no"},
+    }
+)
 for _area in list(ID_LABELS):
     if _area.startswith("area."):
         ID_LABELS.setdefault(_area[5:], ID_LABELS[_area])
+
+#: Parts of a finding's ``framework`` (split at " / ") in the report language.
+FRAMEWORK_LABELS: dict[str, dict[str, str]] = {
+    "IDIC": {"zh": "IDIC 模型", "en": "IDIC model"},
+    "IDIC (identify)": {"zh": "IDIC 模型(识别)", "en": "IDIC model (identify)"},
+    "IDIC (differentiate)": {"zh": "IDIC 模型(区分)", "en": "IDIC model (differentiate)"},
+    "IDIC (interact)": {"zh": "IDIC 模型(互动)", "en": "IDIC model (interact)"},
+    "IDIC (customize)": {"zh": "IDIC 模型(定制)", "en": "IDIC model (customize)"},
+    "customer value": {"zh": "客户价值理论", "en": "customer value theory"},
+    "distribution (HHI)": {"zh": "客户分布(HHI)", "en": "distribution (HHI)"},
+    "ABC classification": {"zh": "ABC 分类", "en": "ABC classification"},
+    "customer-employee perception gap": {
+        "zh": "员工与客户的认知差距",
+        "en": "customer–employee perception gap",
+    },
+    "CRM system": {"zh": "CRM 系统", "en": "CRM system"},
+    "information building": {"zh": "信息化建设", "en": "information building"},
+    "Pareto": {"zh": "帕累托原则", "en": "Pareto principle"},
+    "satisfaction-loyalty (Jones & Sasser)": {
+        "zh": "满意度–忠诚度矩阵(Jones & Sasser)",
+        "en": "satisfaction–loyalty matrix (Jones & Sasser)",
+    },
+    "psychometrics": {"zh": "心理测量(信度)", "en": "psychometrics (reliability)"},
+    "CRM implementation scorecard": {"zh": "CRM 实施评分卡", "en": "CRM implementation scorecard"},
+}
+
+#: Evidence keys of :mod:`crm_research.findings` shown as words (whole keys).
+EVIDENCE_LABELS: dict[str, dict[str, str]] = {
+    "n": {"zh": "样本量", "en": "n"},
+    "alpha": {"zh": "Cronbach α", "en": "Cronbach's α"},
+    "kappa": {"zh": "Cohen κ(现有等级 × ABC 类别)", "en": "Cohen's κ (tiers × ABC classes)"},
+    "percent_agreement": {"zh": "归类一致率 %", "en": "Agreement %"},
+    "a_customers": {"zh": "A 类客户数", "en": "A customers"},
+    "a_percent_revenue": {"zh": "A 类客户销售额占比 %", "en": "A customers' revenue %"},
+    "cities": {"zh": "城市数", "en": "Cities"},
+    "city_hhi": {"zh": "城市分布 HHI", "en": "HHI over cities"},
+    "top_city": {"zh": "客户最多的城市", "en": "City with most customers"},
+    "top_city_share": {"zh": "该城市客户占比", "en": "Its share of customers"},
+    "top2_city_share": {"zh": "前两个城市客户占比", "en": "Share of the two largest cities"},
+    "top_customer_type": {"zh": "最多的客户类型", "en": "Largest customer type"},
+    "top_customer_type_share": {"zh": "该类型客户占比", "en": "Its share of customers"},
+    "employee_mean": {"zh": "员工自评均值", "en": "Employees' mean"},
+    "customer_mean": {"zh": "客户评价均值", "en": "Customers' mean"},
+    "gap": {"zh": "差距(员工 − 客户)", "en": "Gap (employees − customers)"},
+    "hedges_g": {"zh": "Hedges g", "en": "Hedges' g"},
+    "satisfaction_mean": {"zh": "满意度均值", "en": "Mean satisfaction"},
+    "loyalty_mean": {"zh": "忠诚度均值", "en": "Mean loyalty"},
+    "d_z": {"zh": "满意度与忠诚度之差 d_z", "en": "Satisfaction − loyalty, d_z"},
+    "mercenary_n": {"zh": "唯利是图者人数", "en": "Mercenaries"},
+    "mercenary_percent": {"zh": "唯利是图者占比 %", "en": "Mercenaries %"},
+    "apostle_percent": {"zh": "忠诚拥护者占比 %", "en": "Apostles %"},
+    "nps": {"zh": "净推荐值 NPS", "en": "Net Promoter Score"},
+    "customers": {"zh": "客户数", "en": "Customers"},
+    "gini": {"zh": "基尼系数", "en": "Gini coefficient"},
+    "top20_revenue_share": {
+        "zh": "前 20% 客户的销售额占比",
+        "en": "Revenue share of the top 20% of customers",
+    },
+    "group_1": {"zh": "比较组 1", "en": "Group 1"},
+    "group_2": {"zh": "比较组 2", "en": "Group 2"},
+    "type_d": {"zh": "客户类型间差异 d(组 1 − 组 2)", "en": "Difference by type, d (1 − 2)"},
+    "low_group_mean": {"zh": "较低组均值", "en": "Lower group's mean"},
+    "low_group_d": {"zh": "较低组相对中点的 d", "en": "Lower group vs midpoint, d"},
+    "high_group_mean": {"zh": "较高组均值", "en": "Higher group's mean"},
+    "role_eta_squared": {"zh": "岗位间差异 η²", "en": "Difference by role, η²"},
+    "mean_before": {"zh": "实施前均值", "en": "Mean before"},
+    "mean_after": {"zh": "实施后均值", "en": "Mean after"},
+}
+
+#: Evidence keys ``<scale or item id>_<suffix>``: the suffix in words (longest match wins).
+EVIDENCE_SUFFIXES: dict[str, dict[str, str]] = {
+    "_mean": {"zh": "均值", "en": "mean"},
+    "_n": {"zh": "样本量", "en": "n"},
+    "_d": {"zh": "相对中点的 d", "en": "d vs midpoint"},
+    "_midpoint": {"zh": "量表中点", "en": "scale midpoint"},
+    "_employee_mean": {"zh": "员工自评均值", "en": "employees' mean"},
+    "_gap": {"zh": "员工 − 客户差距", "en": "employee − customer gap"},
+    "_gap_hedges_g": {"zh": "差距的 Hedges g", "en": "gap, Hedges' g"},
+    "_hhi": {"zh": "HHI", "en": "HHI"},
+    "_share": {"zh": "占比", "en": "share"},
+    "_percent": {"zh": "占比 %", "en": "%"},
+    "_eta_squared": {"zh": "η²", "en": "η²"},
+}
+
+#: Other words of the findings chapter.
+FINDING_TEXT: dict[str, dict[str, str]] = {
+    "evidence.head": {"zh": "证据|数值|来源表", "en": "Evidence|Value|Table"},
+    "applies_to": {"zh": "(适用于上述 {n} 条问题)", "en": " (answers the {n} problems above)"},
+    "references": {"zh": "文献", "en": "References"},
+    "overview.problem": {"zh": "问题", "en": "Problem"},
+}
 
 #: Table headers in the report language (columns not listed keep their name).
 COLUMN_LABELS: dict[str, dict[str, str]] = {
@@ -336,7 +469,23 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "employee_mean": {"zh": "员工均值", "en": "Employees' mean"},
     "customer_mean": {"zh": "客户均值", "en": "Customers' mean"},
     "gap": {"zh": "差距", "en": "Gap"},
-    "level": {"zh": "水平", "en": "Level"},
+    "level": {"zh": "组别", "en": "Group"},
+    "role": {"zh": "岗位", "en": "Role"},
+    "mean_before": {"zh": "起始阶段均值", "en": "Mean (from)"},
+    "mean_after": {"zh": "结束阶段均值", "en": "Mean (to)"},
+    "p_holm": {"zh": "p 值(Holm 校正)", "en": "p (Holm)"},
+    "d_z": {"zh": "d_z", "en": "d_z"},
+    "item": {"zh": "题项", "en": "Item"},
+    "factor": {"zh": "维度", "en": "Factor"},
+    "measure": {"zh": "拟合指标", "en": "Fit measure"},
+    "cutoff": {"zh": "标准", "en": "Cut-off"},
+    "met": {"zh": "达标", "en": "Met"},
+    "sqrt_ave": {"zh": "√AVE", "en": "√AVE"},
+    "max_factor_correlation": {
+        "zh": "与其他维度的最大相关",
+        "en": "Largest correlation with another factor",
+    },
+    "problem": {"zh": "问题", "en": "Problem"},
     "category": {"zh": "类别", "en": "Category"},
     "phase": {"zh": "阶段", "en": "Phase"},
     "phase_from": {"zh": "起始阶段", "en": "From"},
@@ -354,7 +503,9 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "percent_within": {"zh": "组内百分比", "en": "Percent within"},
     "by": {"zh": "维度", "en": "By"},
     "hhi": {"zh": "HHI", "en": "HHI"},
-    "top_share": {"zh": "前 20% 客户销售额占比", "en": "Revenue share of top 20%"},
+    "top_share": {"zh": "前列客户比例", "en": "Top customers' share"},
+    "top_revenue_share": {"zh": "前 20% 客户销售额占比", "en": "Revenue share of top 20%"},
+    "n_customers": {"zh": "客户数", "en": "Customers"},
     "gini": {"zh": "基尼系数", "en": "Gini"},
     "percent_agreement": {"zh": "一致率 %", "en": "Agreement %"},
     "kappa": {"zh": "κ", "en": "κ"},
