@@ -32,6 +32,7 @@ them after sorting.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -120,6 +121,12 @@ def _item_frame(items: Any, *, min_items: int = 2) -> pd.DataFrame:
     if items.columns.duplicated().any():
         dup = items.columns[items.columns.duplicated()][0]
         raise InputError(f"column {dup!r} appears more than once in the items.")
+    if all(pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in items.dtypes):
+        numeric = items.astype("float64")  # all numeric: one conversion, no per-column loop
+        empty = numeric.isna().all()
+        if empty.any():
+            raise InputError(f"column {empty.idxmax()!r} has no observed values (all missing).")
+        return numeric
     out = {}
     for name in items.columns:
         col = items[name]
@@ -150,7 +157,7 @@ def _correlation(
     frame = _item_frame(items)
     if missing == "listwise":
         frame = frame.dropna(axis=0, how="any")
-    n_obs = int(frame.dropna(how="any").shape[0]) if missing == "listwise" else int(frame.shape[0])
+    n_obs = int(frame.shape[0])  # listwise: the complete rows kept above
     if frame.shape[0] < 2:
         raise InputError(
             f"only {frame.shape[0]} respondent(s) have complete answers on the items; at least 2 are needed."
@@ -214,11 +221,21 @@ def _one_blas_thread() -> contextlib.AbstractContextManager:
     whenever another process shares the cores (threads spin while waiting), so the batched
     code pins BLAS to one thread for its duration.
     """
-    try:
-        from threadpoolctl import threadpool_limits  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+    controller = _threadpool_controller()
+    if controller is None:  # pragma: no cover - threadpoolctl is a dependency
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return controller.limit(limits=1, user_api="blas")
+
+
+@functools.lru_cache(maxsize=1)
+def _threadpool_controller() -> Any:
+    """One threadpoolctl controller for the process (finding the BLAS libraries reads
+    /proc/self/maps, a few milliseconds that a 20 ms parallel analysis should not pay twice)."""
+    try:
+        from threadpoolctl import ThreadpoolController  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        return None
+    return ThreadpoolController()
 
 
 def _smc(r: np.ndarray) -> np.ndarray:
@@ -1250,9 +1267,15 @@ def _batched_minres_one_factor(
         a, rr, ll, fa, e, grad = a[keep], rr[keep], ll[keep], fa[keep], e[keep], grad[keep]
         hess = 4.0 * (ll[:, :, None] * ll[:, None, :] - e) * off
         hess[:, idx, idx] = 4.0 * ((ll**2).sum(axis=1)[:, None] - ll**2)
-        # Levenberg-type shift keeps the Newton system positive definite.
-        min_ev = np.linalg.eigvalsh(hess)[:, 0]
-        shift = np.where(min_ev < 1e-8, 1e-6 - min_ev, 0.0)
+        # Levenberg-type shift keeps the Newton system positive definite.  A Cholesky
+        # factorisation of hess - 1e-8 I proves every smallest eigenvalue exceeds 1e-8 (no
+        # shift, the usual case); only when it fails are the eigenvalues computed.
+        try:
+            np.linalg.cholesky(hess - 1e-8 * eye)
+            shift = np.zeros(a.size)
+        except np.linalg.LinAlgError:
+            min_ev = np.linalg.eigvalsh(hess)[:, 0]
+            shift = np.where(min_ev < 1e-8, 1e-6 - min_ev, 0.0)
         step = -np.linalg.solve(hess + shift[:, None, None] * eye, grad[:, :, None])[:, :, 0]
         t = np.ones(a.size)
         new = ll + step
