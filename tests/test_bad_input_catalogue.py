@@ -341,7 +341,7 @@ def _foreign(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
 
 def out_report_foreign(tmp_path, capsys):
     folder, before = _foreign(tmp_path)
-    assert_exit2(capsys, ["report", *_inputs(tmp_path), "--out", folder],
+    assert_exit2(capsys, ["report", *_inputs(tmp_path), "--no-html", "--out", folder],
                  rf"{re.escape(str(folder))}: the output folder is not empty and holds no "
                  r"previous report \(findings\.json\); choose an empty or new folder")  # fmt: skip
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
@@ -371,7 +371,7 @@ def out_batch_foreign(tmp_path, capsys):
 def out_is_file(tmp_path, capsys):
     target = tmp_path / "x.txt"
     target.write_text("keep", encoding="utf-8")
-    for args in (["report", *_inputs(tmp_path)], ["report", *_inputs(tmp_path), "--html"],
+    for args in (["report", *_inputs(tmp_path), "--no-html"], ["report", *_inputs(tmp_path)],
                  ["reproduce", "d-company"]):  # fmt: skip
         assert_exit2(capsys, [*args, "--out", target], r"the output path is a file, not a folder")
     assert target.read_text(encoding="utf-8") == "keep"
@@ -422,7 +422,7 @@ def out_closed_pipe(tmp_path, capsys):
 
 
 OUT_CASES: dict[str, Callable] = {
-    "`report --out` a non-empty folder that holds no previous report (no `findings.json`)": out_report_foreign,
+    "`report --no-html --out` a non-empty folder that holds no previous report (no `findings.json`)": out_report_foreign,
     "`report --html` or `reproduce --out` a non-empty folder without a report `manifest.json`": out_html_foreign,
     "`batch --out` a folder holding anything but the reports of a previous batch": out_batch_foreign,
     "`--out` names a file": out_is_file,

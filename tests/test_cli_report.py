@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
 import json
 from pathlib import Path
 
@@ -37,12 +39,17 @@ def _args(case: Path, out: Path, *extra: str) -> list[str]:
     ]
 
 
+def _tables_only(case: Path, out: Path, *extra: str) -> list[str]:
+    """``report --no-html``: the tables and findings without the notebooks (fast)."""
+    return _args(case, out, "--no-html", *extra)
+
+
 @pytest.fixture(scope="module")
 def report_dirs(case_dir, tmp_path_factory) -> tuple[Path, Path]:
     a = tmp_path_factory.mktemp("report_a")
     b = tmp_path_factory.mktemp("report_b")
-    assert main(_args(case_dir, a, "--lang", "en")) == 0
-    assert main(_args(case_dir, b, "--lang", "en")) == 0
+    assert main(_tables_only(case_dir, a, "--lang", "en")) == 0
+    assert main(_tables_only(case_dir, b, "--lang", "en")) == 0
     return a, b
 
 
@@ -116,13 +123,13 @@ def test_thesis_case_report_flags_the_five_areas(report_dirs):
 
 
 def test_chinese_markdown(case_dir, tmp_path):
-    assert main(_args(case_dir, tmp_path, "--lang", "zh")) == 0
+    assert main(_tables_only(case_dir, tmp_path, "--lang", "zh")) == 0
     text = (tmp_path / "findings.md").read_text(encoding="utf-8")
     assert text.startswith("# 发现与建议") and "客户识别" in text
 
 
 def test_bad_inputs_exit_2(case_dir, tmp_path, capsys):
-    missing = _args(case_dir, tmp_path / "o1")
+    missing = _tables_only(case_dir, tmp_path / "o1")
     missing[missing.index("--ledger") + 1] = str(tmp_path / "nope.csv")
     assert main(missing) == 2
     assert "nope.csv" in capsys.readouterr().err
@@ -130,13 +137,13 @@ def test_bad_inputs_exit_2(case_dir, tmp_path, capsys):
     ledger = pd.read_csv(case_dir / "ledger.csv").drop(columns="revenue")
     bad_ledger = tmp_path / "ledger.csv"
     ledger.to_csv(bad_ledger, index=False)
-    args = _args(case_dir, tmp_path / "o2")
+    args = _tables_only(case_dir, tmp_path / "o2")
     args[args.index("--ledger") + 1] = str(bad_ledger)
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "revenue" in err and "Traceback" not in err
 
-    args = _args(case_dir, tmp_path / "o3")
+    args = _tables_only(case_dir, tmp_path / "o3")
     args[args.index("--customers") + 1] = str(tmp_path / "absent.csv")
     assert main(args) == 2
     assert "absent.csv" in capsys.readouterr().err
@@ -144,3 +151,27 @@ def test_bad_inputs_exit_2(case_dir, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["report", "--customers", "x.csv"])
     assert exc.value.code == 2
+
+
+@pytest.mark.slow
+def test_default_writes_the_html_report_with_the_same_findings(case_dir, tmp_path, capsys):
+    # the default (no option) runs the notebooks: report.html, figures, manifest with sha256
+    out = tmp_path / "client"
+    assert main(_args(case_dir, out, "--lang", "en")) == 0
+    assert "report.html" in capsys.readouterr().out
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<img" in page and "def " not in page
+    assert len(list((out / "figures").glob("*.png"))) >= 5
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert (
+        manifest["inputs"]["ledger"]["sha256"]
+        == hashlib.sha256((case_dir / "ledger.csv").read_bytes()).hexdigest()
+    )
+    # the same findings as the tables-only run of the same inputs
+    fast = tmp_path / "fast"
+    assert main(_tables_only(case_dir, fast, "--lang", "en")) == 0
+    ids = [f["id"] for f in json.loads((out / "findings.json").read_text(encoding="utf-8"))]
+    fast_ids = [f["id"] for f in json.loads((fast / "findings.json").read_text(encoding="utf-8"))]
+    assert ids == fast_ids and ids
+    for f in json.loads((out / "findings.json").read_text(encoding="utf-8")):
+        assert f["problem"]["en"] in html.unescape(page)

@@ -117,7 +117,7 @@ def two_reports(case_files, tmp_path_factory):
             "--employees", str(case_files / "employees.csv"),
             "--ledger", str(case_files / "ledger.csv"),
             "--scorecard", str(case_files / "scorecard.csv"),
-            "--out", str(out),
+            "--out", str(out), "--no-html",
             cwd=base,
             hash_seed=hash_seed,
         )  # fmt: skip

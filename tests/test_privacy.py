@@ -236,7 +236,7 @@ def cli_report(planted_inputs, tmp_path_factory):
         "--employees", str(paths["employees"]),
         "--ledger", str(paths["ledger"]),
         "--scorecard", str(paths["scorecard"]),
-        "--out", str(out),
+        "--out", str(out), "--no-html",
         cwd=out.parent,
     )  # fmt: skip
     return out, proc
@@ -269,7 +269,7 @@ def test_platform_exports_write_no_personal_data(case, tmp_path, style):
     assert doc["rows_kept"] == N_CUSTOMERS
     out = tmp_path / "report"
     proc = run_cli("report", "--customers", str(path), "--employees", str(employees),
-                   "--ledger", str(ledger), "--out", str(out), cwd=tmp_path)  # fmt: skip
+                   "--ledger", str(ledger), "--out", str(out), "--no-html", cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     texts = output_texts(out)
     texts["<validate>"] = validate.stdout + validate.stderr

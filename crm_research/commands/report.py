@@ -1,8 +1,11 @@
-"""``crm-research report``: run the CRM study and write findings and tables.
+"""``crm-research report``: run the CRM study and write the report a reader gets.
 
-Writes ``DIR/findings.json`` (both languages), ``DIR/findings.md`` (in ``--lang``) and
-``DIR/tables/*.csv``; the bytes are deterministic (no timestamps, sorted keys, fixed float
-formatting).  The notebook-based HTML report is added by :mod:`crm_research.pipeline`.
+By default (issue 5) the notebook-based HTML report of :mod:`crm_research.pipeline`:
+``DIR/report.html``, ``DIR/notebooks``, ``DIR/figures``, ``DIR/tables``, ``DIR/tables.xlsx``,
+``DIR/findings.json`` and ``DIR/manifest.json``.  With ``--no-html`` only the fast part:
+``DIR/findings.json`` (both languages), ``DIR/findings.md`` (in ``--lang``) and
+``DIR/tables/*.csv``, whose bytes are deterministic (no timestamps, sorted keys, fixed float
+formatting).
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``report`` sub-command."""
     p = subparsers.add_parser(
         "report",
-        help="run the CRM study: findings.json, findings.md and tables/*.csv",
+        help="run the CRM study and write the HTML report (--no-html: tables and findings only)",
         description=(
             "Read the customer survey, the employee self-assessment and the customer ledger "
             "(and optionally the implementation scorecard), run every analysis and the "
-            "findings rules, and write DIR/findings.json, DIR/findings.md and DIR/tables/*.csv."
+            "findings rules, run the report notebooks and write DIR/report.html with "
+            "DIR/tables, DIR/tables.xlsx, DIR/figures, DIR/notebooks, DIR/findings.json and "
+            "DIR/manifest.json. With --no-html only DIR/findings.json, DIR/findings.md and "
+            "DIR/tables/*.csv are written (fast, byte-deterministic)."
         ),
     )
     p.add_argument("--customers", required=True, help="customer questionnaire export")
@@ -26,29 +32,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--ledger", required=True, help="customer ledger CSV/XLSX")
     p.add_argument("--scorecard", help="CRM implementation scorecard export (optional)")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of findings.md")
+    p.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of the report (report.html, findings.md)",
+    )
     p.add_argument("--customer-instrument", default="d_company_customer")
     p.add_argument("--employee-instrument", default="d_company_employee")
     p.add_argument("--scorecard-instrument", default="crm_implementation_scorecard")
-    # Added by the pipeline (issue 5): the notebook-based HTML report.
-    p.add_argument(
-        "--html",
-        action="store_true",
-        help="build the full report instead: run the report notebooks (papermill) and write "
-        "DIR/report.html, DIR/notebooks, DIR/figures, DIR/tables, DIR/tables.xlsx, "
-        "DIR/findings.json and DIR/manifest.json (DIR must be new, empty or a previous report)",
+    # The notebook-based HTML report (issue 5) is the default; --no-html skips it.
+    html = p.add_mutually_exclusive_group()
+    html.add_argument(
+        "--no-html",
+        dest="html",
+        action="store_false",
+        help="skip the notebooks and the HTML: write only DIR/findings.json, DIR/findings.md "
+        "and DIR/tables/*.csv (fast; DIR must be new, empty or a previous such report)",
     )
+    html.add_argument(
+        "--html",
+        dest="html",
+        action="store_true",
+        help="build the HTML report (the default; DIR must be new, empty or a previous report)",
+    )
+    p.set_defaults(html=True)
     p.add_argument(
         "--verbose",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="with --html: show papermill progress bars, logs and kernel warnings",
+        help="show papermill progress bars, logs and kernel warnings of the HTML report",
     )
     p.set_defaults(func=run)
 
 
 def run_html(args: argparse.Namespace) -> int:
-    """``--html``: build the full report with :func:`crm_research.pipeline.run_pipeline`."""
+    """The HTML report (default) with :func:`crm_research.pipeline.run_pipeline`."""
     import sys
 
     from crm_research.pipeline import PipelineError, run_pipeline
@@ -79,7 +98,7 @@ def run_html(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the study and write its outputs; return the exit status."""
-    if getattr(args, "html", False):
+    if getattr(args, "html", True):
         return run_html(args)
     from crm_research.findings import derive_findings, render_findings
     from crm_research.paths import safe_output_dir
