@@ -123,6 +123,16 @@ RECORDED_PACKAGES = (
     "openpyxl",
     "mplfonts",
 )
+#: Thread counts of the numeric libraries in every notebook kernel and batch worker.  The
+#: pipeline's parallelism is across processes (two notebooks at a time, or one report per
+#: batch worker) on a two-core machine; OpenBLAS threads of several processes on the same
+#: cores spin against each other (see :func:`crm_research.correlation._single_blas_thread`).
+#: A value the user set in the environment is kept.
+SINGLE_THREAD_ENV = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 #: Loggers that are silenced unless ``verbose``.
 _NOISY_LOGGERS = (
     "papermill",
@@ -310,11 +320,13 @@ def _kernel_manager_class(verbose: bool) -> type:
                 self.transport_encryption = "auto"
 
         async def _async_start_kernel(self, **kw: Any) -> None:
+            env = dict(kw.pop("env", None) or os.environ)
+            for name, value in SINGLE_THREAD_ENV.items():
+                env.setdefault(name, value)
             if not verbose:
-                env = dict(kw.pop("env", None) or os.environ)
                 env["PYTHONWARNINGS"] = "ignore"
-                kw["env"] = env
                 kw.setdefault("stderr", subprocess.DEVNULL)
+            kw["env"] = env
             await super()._async_start_kernel(**kw)
 
         start_kernel = _async_start_kernel
@@ -1722,7 +1734,7 @@ class ReportContext:
                 {
                     "area": f"area.{f.area}",
                     "severity": f"severity.{f.severity}",
-                    "problem": _headline(f.problem[self.lang]),
+                    "problem": _headline(self.finding_text(f, "problem")),
                     "framework": framework,
                 }
             )
@@ -1795,11 +1807,54 @@ class ReportContext:
             return f"{value:.3f}" if abs(value) < 100 else f"{value:,.1f}"
         return str(value)
 
+    @cached_property
+    def _proper_names(self) -> frozenset[str]:
+        """Level ids of the instruments' ``city`` columns (place names keep their label in English)."""
+        return frozenset(
+            level
+            for data in (self.study.customers, self.study.employees)
+            for meta in data.instrument.metadata
+            if meta.id == "city"
+            for level in meta.levels
+        )
+
+    def finding_text(self, finding: Any, part: str = "problem") -> str:
+        """A finding's ``problem`` or ``recommendation`` with the ids it quotes made readable.
+
+        :mod:`crm_research.findings` writes ids of data values into its sentences (the
+        largest city, the groups compared: ``shijiazhuang``, ``end_user``).  The ids that
+        are string values of the finding's evidence are replaced by their label in Chinese
+        and, in English, by the label of a place name or else the id with spaces for
+        underscores (``end user customers``).  ``findings.json`` keeps the ids.
+
+        Parameters
+        ----------
+        finding : Finding
+        part : {"problem", "recommendation"}
+
+        Returns
+        -------
+        str
+        """
+        text = getattr(finding, part)[self.lang]
+        ids = {v for v in finding.evidence.values() if isinstance(v, str)}
+        for value in sorted(ids, key=len, reverse=True):
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+                continue
+            if self.lang == "zh" or value in self._proper_names:
+                readable = self._labels.get(value, value)
+            else:
+                readable = value.replace("_", " ")
+            if readable != value:
+                pattern = rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])"
+                text = re.sub(pattern, lambda _m, r=readable: r, text)
+        return text
+
     def findings_html(self, part: str = "problem", areas: Sequence[str] | None = None) -> HtmlBlock:
         """The findings as report sections: ``part="problem"`` (with evidence) or ``"recommendation"``.
 
-        Problem texts are inserted verbatim (HTML-escaped), so every problem statement
-        appears in the report exactly as :mod:`crm_research.findings` wrote it; each is
+        Problem texts are inserted as :mod:`crm_research.findings` wrote them (HTML-escaped),
+        with only the data ids they quote made readable (:meth:`finding_text`); each is
         followed by its evidence (named in the report language, with the table it comes
         from).  Recommendations shared by several findings of an area are shown once, and
         their references as short citations (the full list is in the appendix).
@@ -1835,10 +1890,10 @@ class ReportContext:
                 # one block per distinct recommendation text (several findings may share one)
                 shared: dict[str, list[Any]] = {}
                 for f in group:
-                    shared.setdefault(f.recommendation[lang], []).append(f)
+                    shared.setdefault(self.finding_text(f, "recommendation"), []).append(f)
                 entries = [(text, fs) for text, fs in shared.items()]
             else:
-                entries = [(f.problem[lang], [f]) for f in group]
+                entries = [(self.finding_text(f, "problem"), [f]) for f in group]
             for text, fs in entries:
                 worst = min(fs, key=lambda f: _SEVERITY_ORDER.get(f.severity, 99)).severity
                 severity = ID_LABELS.get(f"severity.{worst}", {}).get(lang, worst)
@@ -2608,22 +2663,8 @@ def run_batch_entry(
     """
     start = time.perf_counter()
     try:
-        result = run_pipeline(
-            run.customers,
-            run.employees,
-            run.ledger,
-            run.scorecard,
-            out_dir=Path(out_dir) / run.slug,
-            lang=run.lang,
-            seed=run.seed,
-            simulated=False,
-            verbose=verbose,
-            timeout=timeout,
-            instruments=dict(run.instruments),
-            title=run.title,
-            notebooks=run.notebooks,
-            workers=1,
-        )
+        with _single_thread_numerics():
+            result = _run_entry(run, out_dir, verbose=verbose, timeout=timeout)
     except Exception as exc:  # one failed run must not stop the others
         message = (
             str(exc)
@@ -2640,6 +2681,50 @@ def run_batch_entry(
         time.perf_counter() - start,
         str(result.report),
         f"{result.n_findings} findings",
+    )
+
+
+@contextmanager
+def _single_thread_numerics() -> Iterator[None]:
+    """One BLAS/OpenMP thread in this process (a batch worker: reports run side by side).
+
+    The environment variables of :data:`SINGLE_THREAD_ENV` (unless set) decide the thread
+    pools of libraries loaded from now on (a freshly spawned worker has not loaded numpy
+    yet); ``threadpoolctl`` limits those already loaded (a long-lived dask worker).
+    """
+    added = [name for name in SINGLE_THREAD_ENV if name not in os.environ]
+    for name in added:
+        os.environ[name] = SINGLE_THREAD_ENV[name]
+    try:
+        import numpy  # noqa: F401  (loads OpenBLAS under the settings above)
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        yield
+        return
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
+def _run_entry(run: BatchRun, out_dir: str, *, verbose: bool, timeout: float) -> PipelineResult:
+    return run_pipeline(
+        run.customers,
+        run.employees,
+        run.ledger,
+        run.scorecard,
+        out_dir=Path(out_dir) / run.slug,
+        lang=run.lang,
+        seed=run.seed,
+        simulated=False,
+        verbose=verbose,
+        timeout=timeout,
+        instruments=dict(run.instruments),
+        title=run.title,
+        notebooks=run.notebooks,
+        workers=1,
     )
 
 

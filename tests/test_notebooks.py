@@ -9,6 +9,7 @@ import ast
 import hashlib
 import html
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -18,6 +19,7 @@ from bs4 import BeautifulSoup
 
 from crm_research import pipeline
 from crm_research.cli import main
+from crm_research.instrument import load_instrument
 
 pytestmark = pytest.mark.slow
 
@@ -106,11 +108,26 @@ def _check_report(out: Path, lang: str) -> BeautifulSoup:
     assert "Traceback" not in text and "Error:" not in text
     assert not soup.select('[data-mime-type="application/vnd.jupyter.stderr"]')
     assert not soup.select(".jp-OutputArea-output.jp-RenderedText[data-mime-type*=error]")
-    # every finding's problem text, verbatim
+    # every finding's problem text, with the data ids it quotes as words of the report
+    # (labels from the instrument files; in English place names only, other ids de-underscored)
     findings = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert len(findings) >= 5
+    customer = load_instrument("d_company_customer")
+    cities = {lv for m in customer.metadata if m.id == "city" for lv in m.levels}
+    names = {lv: m.level_label(lv, lang) for m in customer.metadata for lv in m.levels}
     for finding in findings:
-        assert finding["problem"][lang] in text, finding["id"]
+        expected = finding["problem"][lang]
+        for value in sorted(
+            (v for v in finding["evidence"].values() if isinstance(v, str)), key=len, reverse=True
+        ):
+            word = names.get(value, value) if lang == "zh" or value in cities else value
+            word = word.replace("_", " ")
+            expected = re.sub(
+                rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])", word, expected
+            )
+        assert expected in text, finding["id"]
+    for raw_id in ("shijiazhuang", "end_user"):
+        assert raw_id not in text
     # at least five embedded figures, each with a title as alternative text
     images = soup.find_all("img")
     assert len(images) >= 5

@@ -155,6 +155,23 @@ def test_run_notebooks_injects_parameters_sets_cwd_and_is_quiet(tmp_path, capfd)
     assert "Executing" not in captured.err  # no papermill progress bar
 
 
+def test_kernels_run_numpy_on_one_blas_thread(tmp_path, monkeypatch):
+    # the pipeline runs notebooks side by side on two cores: OpenBLAS threads must not spin
+    for name in pipeline.SINGLE_THREAD_ENV:
+        monkeypatch.delenv(name, raising=False)
+    nb = _notebook(
+        tmp_path / "blas.ipynb",
+        "import numpy, threadpoolctl\n"
+        "print(sorted({p['num_threads'] for p in threadpoolctl.threadpool_info()"
+        " if p['user_api'] == 'blas'}))",
+    )
+    with pipeline.quiet(False):
+        pipeline.run_notebooks([nb], tmp_path / "build", {"lang": "en"})
+    done = nbformat.read(tmp_path / "build" / "notebooks" / "blas.ipynb", as_version=4)
+    printed = [o["text"] for c in done.cells for o in c.get("outputs", []) if "text" in o]
+    assert printed == ["[1]\n"]
+
+
 def test_a_failing_notebook_raises_one_line_naming_it_and_keeps_it(tmp_path):
     nb = _notebook(
         tmp_path / "bad_one.ipynb", "x = 1", "raise ValueError('the ledger\\nhas no revenue')"
