@@ -1825,7 +1825,8 @@ class ReportContext:
         largest city, the groups compared: ``shijiazhuang``, ``end_user``).  The ids that
         are string values of the finding's evidence are replaced by their label in Chinese
         and, in English, by the label of a place name or else the id with spaces for
-        underscores (``end user customers``).  ``findings.json`` keeps the ids.
+        underscores (``end user customers``), and an English sentence starts with a capital.
+        ``findings.json`` keeps the ids.
 
         Parameters
         ----------
@@ -1848,6 +1849,8 @@ class ReportContext:
             if readable != value:
                 pattern = rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])"
                 text = re.sub(pattern, lambda _m, r=readable: r, text)
+        if self.lang == "en" and text[:1].islower():
+            text = text[0].upper() + text[1:]  # a sentence that starts with an id
         return text
 
     def findings_html(self, part: str = "problem", areas: Sequence[str] | None = None) -> HtmlBlock:

@@ -125,6 +125,7 @@ def _check_report(out: Path, lang: str) -> BeautifulSoup:
             expected = re.sub(
                 rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])", word, expected
             )
+        expected = expected[:1].upper() + expected[1:]  # a sentence may start with an id
         assert expected in text, finding["id"]
     for raw_id in ("shijiazhuang", "end_user"):
         assert raw_id not in text
