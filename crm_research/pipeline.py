@@ -1610,6 +1610,29 @@ class ReportContext:
             shown.columns = relabelled.columns
         return shown.style.hide(axis="index")
 
+    def show_crosstab(self, name: str, rows: str, columns: str, values: str) -> Any:
+        """A long table of counts shown as a matrix (``rows`` × ``columns``), labelled.
+
+        Parameters
+        ----------
+        name : str
+            Table name, e.g. ``"classification_crosstab"``.
+        rows, columns, values : str
+            Columns of the table: row categories, column categories and the cell values.
+
+        Returns
+        -------
+        pandas.io.formats.style.Styler
+        """
+        from crm_research.report_text import COLUMN_LABELS
+
+        long = self.table(name)
+        matrix = long.pivot(index=rows, columns=columns, values=values)
+        head = COLUMN_LABELS.get(columns, {}).get(self.lang, columns)
+        matrix.columns = [f"{head} {self._labels.get(str(c), c)}" for c in matrix.columns]
+        shown = self.show_frame(matrix.reset_index(), max_rows=None, headers=None, decimals=0)
+        return shown
+
     @cached_property
     def _item_labels(self) -> dict[str, str]:
         """Item id -> ``"id wording…"`` (start of the item's text in the report language)."""
