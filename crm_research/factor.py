@@ -643,6 +643,20 @@ def _extract(r: np.ndarray, nf: int, method: str, *, smc_start: bool = True) -> 
     )
 
 
+def _fa_correlation(
+    r: np.ndarray, nf: int, method: str, rotation: str | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``psych::fa(r, nf, fm = method, rotate = rotation)`` on a correlation matrix.
+
+    The extraction of :func:`efa` followed by fa's reflect / rotate / reflect / sort steps;
+    returns the loadings and the factor correlations (None unless the rotation is oblique).
+    For callers that already hold a valid correlation matrix (``reliability.mcdonald_omega``).
+    """
+    ext = _extract(r, nf, method)
+    _, load, phi, _ = _rotate_fa(ext.loadings, nf, rotation, False, _PREFIX[method])
+    return load, phi
+
+
 # --- rotations -------------------------------------------------------------------------------
 
 

@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 from scipy.stats import f as f_dist
 
 from crm_research.correlation import _single_blas_thread
 from crm_research.errors import InputError
+from crm_research.factor import PSYCH_UNIQUENESS_LOWER_BOUND, _fa_correlation, rotate_loadings
 
 # --- cited thresholds ----------------------------------------------------------------------
 #: Alpha bands of George, D., & Mallery, P. (2003). SPSS for Windows step by step: A simple
@@ -50,8 +50,6 @@ NUNNALLY_MIN_ALPHA = 0.70
 CHUNK_ROWS = 65_536
 #: Splits drawn at random when there are more than this many (psych::splitHalf n.sample).
 SPLIT_HALF_SAMPLES = 10_000
-#: psych's fa bounds the uniquenesses to [.005, 1] in its optimisation.
-_PSI_LOWER = 0.005
 #: Eigenvalue below which a correlation matrix is treated as singular.
 _SINGULAR_EIGENVALUE = 1e-10
 
@@ -740,146 +738,6 @@ def guttman_lambda6(items: pd.DataFrame, missing: str = "listwise") -> float:
     return float(1.0 - (k - _smc(r).sum()) / r.sum())
 
 
-# --- factor models for omega ---------------------------------------------------------------
-def _loadings_from_psi_ml(psi: np.ndarray, s: np.ndarray, nf: int) -> np.ndarray:
-    sc = 1.0 / np.sqrt(psi)
-    values, vectors = np.linalg.eigh(s * np.outer(sc, sc))
-    order = np.argsort(values)[::-1][:nf]
-    load = vectors[:, order] * np.sqrt(np.maximum(values[order] - 1.0, 0.0))
-    return load * np.sqrt(psi)[:, None]
-
-
-def _fa_ml(s: np.ndarray, nf: int) -> np.ndarray:
-    """Maximum-likelihood factor loadings (psych ``fa(fm="ml")`` = ``factanal``'s algorithm)."""
-    k = s.shape[0]
-
-    def objective(psi: np.ndarray) -> float:
-        sc = 1.0 / np.sqrt(psi)
-        e = np.sort(np.linalg.eigvalsh(s * np.outer(sc, sc)))[::-1][nf:]
-        return float(-(np.sum(np.log(e) - e) - nf + k))
-
-    def gradient(psi: np.ndarray) -> np.ndarray:
-        load = _loadings_from_psi_ml(psi, s, nf)
-        g = load @ load.T + np.diag(psi) - s
-        return np.diag(g) / psi**2
-
-    start = (1.0 - 0.5 * nf / k) / np.diag(np.linalg.inv(s))
-    start = np.clip(start, _PSI_LOWER, 1.0)
-    res = optimize.minimize(
-        objective,
-        start,
-        jac=gradient,
-        method="L-BFGS-B",
-        bounds=[(_PSI_LOWER, 1.0)] * k,
-        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000},
-    )
-    return _loadings_from_psi_ml(res.x, s, nf)
-
-
-def _fa_minres(s: np.ndarray, nf: int) -> np.ndarray:
-    """Minimum-residual (ULS of the off-diagonal) loadings, psych ``fa(fm="minres")``.
-
-    psych minimises over the uniquenesses with the loadings the leading eigenvectors of the
-    reduced matrix; at the optimum this is the same as minimising the off-diagonal residual
-    sum of squares over the loadings directly, which is done here with an exact gradient.
-    """
-    k = s.shape[0]
-    off = ~np.eye(k, dtype=bool)
-
-    def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        lam = flat.reshape(k, nf)
-        resid = np.where(off, s - lam @ lam.T, 0.0)
-        return float((resid**2).sum()), (-4.0 * resid @ lam).ravel()
-
-    reduced = s - np.diag(1.0 - np.clip(_smc(s), 0.0, 1.0))
-    values, vectors = np.linalg.eigh(reduced)
-    order = np.argsort(values)[::-1][:nf]
-    start = vectors[:, order] * np.sqrt(np.maximum(values[order], 1e-3))
-    res = optimize.minimize(
-        objective,
-        start.ravel(),
-        jac=True,
-        method="L-BFGS-B",
-        options={"ftol": 1e-16, "gtol": 1e-12, "maxiter": 10000},
-    )
-    lam = res.x.reshape(k, nf)
-    # express in principal-axis orientation (as psych: eigenvectors of the reduced matrix)
-    values, vectors = np.linalg.eigh(lam @ lam.T)
-    order = np.argsort(values)[::-1][:nf]
-    lam = vectors[:, order] * np.sqrt(np.maximum(values[order], 0.0))
-    return lam
-
-
-def _fa(s: np.ndarray, nf: int, fm: str) -> np.ndarray:
-    lam = _fa_ml(s, nf) if fm == "ml" else _fa_minres(s, nf)
-    signs = np.sign(lam.sum(axis=0))  # psych: factors oriented to a positive loading sum
-    signs[signs == 0] = 1.0
-    return lam * signs
-
-
-def _oblimin(
-    a: np.ndarray, eps: float = 1e-5, max_iter: int = 1000
-) -> tuple[np.ndarray, np.ndarray]:
-    """GPArotation ``oblimin`` (gamma 0, no Kaiser normalisation, GPFoblq algorithm).
-
-    Returns the pattern loadings and the factor correlation matrix.
-    """
-    nf = a.shape[1]
-    n_off = 1.0 - np.eye(nf)
-
-    def vgq(lam: np.ndarray) -> tuple[np.ndarray, float]:
-        x = (lam**2) @ n_off
-        return lam * x, float(np.sum(lam**2 * x) / 4.0)
-
-    tmat = np.eye(nf)
-    al = 1.0
-    lam = a @ np.linalg.inv(tmat).T
-    gq, f = vgq(lam)
-    grad = -(lam.T @ gq @ np.linalg.inv(tmat)).T
-    for _ in range(max_iter + 1):
-        gp = grad - tmat @ np.diag(np.sum(tmat * grad, axis=0))
-        s = np.sqrt(np.sum(gp**2))
-        if s < eps:
-            break
-        al *= 2.0
-        for _ in range(11):
-            x = tmat - al * gp
-            v = 1.0 / np.sqrt(np.sum(x**2, axis=0))
-            tmatt = x * v
-            lam = a @ np.linalg.inv(tmatt).T
-            gq_t, f_t = vgq(lam)
-            if f - f_t > 0.5 * s**2 * al:
-                break
-            al /= 2.0
-        tmat = tmatt
-        f = f_t
-        grad = -(lam.T @ gq_t @ np.linalg.inv(tmatt)).T
-    phi = tmat.T @ tmat
-    return a @ np.linalg.inv(tmat).T, phi
-
-
-def _varimax(a: np.ndarray, eps: float = 1e-5) -> np.ndarray:
-    """R ``stats::varimax`` with Kaiser normalisation (what psych's fa uses)."""
-    nf = a.shape[1]
-    if nf < 2:
-        return a
-    sc = np.sqrt(np.sum(a**2, axis=1))
-    x = a / sc[:, None]
-    p = x.shape[0]
-    tmat = np.eye(nf)
-    d = 0.0
-    for _ in range(1000):
-        z = x @ tmat
-        b = x.T @ (z**3 - z @ np.diag(np.sum(z**2, axis=0)) / p)
-        u, sv, vt = np.linalg.svd(b)
-        tmat = u @ vt
-        dpast = d
-        d = np.sum(sv)
-        if d < dpast * (1 + eps):
-            break
-    return (x @ tmat) * sc[:, None]
-
-
 @dataclass(frozen=True)
 class OmegaResult:
     """McDonald's omega.
@@ -1044,7 +902,7 @@ def _omega_fit(
     k = len(names)
     nan_loadings = pd.Series(np.nan, index=names, name="loading")
     if n_factors == 1:
-        lam = _fa(r, 1, fm)[:, 0]
+        lam = _fa_correlation(r, 1, fm)[0][:, 0]
         if lam.sum() < 0:
             lam = -lam
         uniq = 1.0 - lam**2
@@ -1053,12 +911,12 @@ def _omega_fit(
         else:
             total = float(1.0 - uniq.sum() / r.sum())
         notes = ()
-        if np.any(uniq < _PSI_LOWER * 1.0001):
+        if np.any(uniq < PSYCH_UNIQUENESS_LOWER_BOUND * 1.0001):
             notes = ("a Heywood case: an item's uniqueness reached the lower bound .005",)
         return OmegaResult(
             total, None, 1, fm, pd.Series(lam, index=names, name="loading"), n, k, notes
         )
-    orth = _varimax(_fa(r, n_factors, fm))
+    orth = _fa_correlation(r, n_factors, fm, rotation="varimax")[0]
     h2 = np.sum(orth**2, axis=1)
     u2 = 1.0 - h2
     vt = r.sum()
@@ -1076,8 +934,8 @@ def _omega_fit(
                 "omega hierarchical needs at least three group factors to identify the general factor",
             ),
         )
-    pattern, phi = _oblimin(orth)
-    gload = _fa(phi, 1, fm)[:, 0]
+    pattern, phi, _ = rotate_loadings(orth, "oblimin")  # GPArotation::oblimin, as psych schmid
+    gload = _fa_correlation(phi, 1, fm)[0][:, 0]
     general = pattern @ gload
     key = np.where(general < 0, -1.0, 1.0)
     if key.sum() < k:  # psych omega flips items loading negatively on g
