@@ -19,14 +19,13 @@ The bivariate normal CDF is Genz's (2004) BVNU algorithm, vectorised over all ce
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from crm_research._blas import single_blas_thread as _single_blas_thread
 from crm_research.errors import InputError
 
 #: psych::polychoric's default continuity correction for empty cells (``correct = .5``).
@@ -41,20 +40,6 @@ _EPS = np.finfo(float).eps
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(20)
 _GL_X = _GL_X[:10]  # the negative half; Genz evaluates at 1 -/+ x
 _GL_W = _GL_W[:10]
-
-
-def _single_blas_thread() -> Any:
-    """Limit BLAS to one thread for tall-and-skinny products.
-
-    OpenBLAS threads spin on a busy machine: a 65,536 x 50 cross-product measured 0.14 s on
-    one thread and 7.5 s on two while other processes ran; one thread is never much slower
-    for these shapes.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _as_frame(items: pd.DataFrame | np.ndarray, what: str = "items") -> pd.DataFrame:

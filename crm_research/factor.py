@@ -31,8 +31,6 @@ them after sorting.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -42,6 +40,7 @@ import pandas as pd
 from scipy import optimize, stats
 from scipy.linalg.lapack import dsyevr as _dsyevr
 
+from crm_research._blas import single_blas_thread
 from crm_research.errors import InputError
 
 __all__ = [
@@ -174,7 +173,7 @@ def _correlation(
 
         r = np.asarray(_corr.polychoric_matrix(frame), dtype=float)
     elif missing == "listwise":
-        with _one_blas_thread():
+        with single_blas_thread():
             r = np.corrcoef(frame.to_numpy(), rowvar=False)
     else:
         r = frame.corr(method="pearson").to_numpy()
@@ -213,30 +212,6 @@ def _singular_sentence(r: np.ndarray, names: list[str], n_obs: int, what: str) -
         if cols:
             cause = f" because items {', '.join(map(repr, cols))} are linearly dependent"
     return f"the correlation matrix of the items is singular{cause}, so {what} is undefined."
-
-
-def _one_blas_thread() -> contextlib.AbstractContextManager:
-    """Run small dense linear algebra on one BLAS thread.
-
-    Stacks of 30 x 30 eigen-decompositions are far slower with a multi-threaded OpenBLAS
-    whenever another process shares the cores (threads spin while waiting), so the batched
-    code pins BLAS to one thread for its duration.
-    """
-    controller = _threadpool_controller()
-    if controller is None:  # pragma: no cover - threadpoolctl is a dependency
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
-
-
-@functools.lru_cache(maxsize=1)
-def _threadpool_controller() -> Any:
-    """One threadpoolctl controller for the process (finding the BLAS libraries reads
-    /proc/self/maps, a few milliseconds that a 20 ms parallel analysis should not pay twice)."""
-    try:
-        from threadpoolctl import ThreadpoolController  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-        return None
-    return ThreadpoolController()
 
 
 def _smc(r: np.ndarray) -> np.ndarray:
@@ -1023,7 +998,7 @@ def efa(
         )
     e_values = np.linalg.eigvalsh(r)[::-1]
 
-    with _one_blas_thread():
+    with single_blas_thread():
         if method == "pca":
             load, communality, converged, iterations, at_bound = _principal(r, n_factors)
             colnames, load, phi, rot_ok = _rotate_principal(load, n_factors, rotation, spss)
@@ -1454,7 +1429,7 @@ def parallel_analysis(
         raise InputError(
             f"nfactors ({nfactors}) must be between 1 and the number of items minus 1 ({k - 1})."
         )
-    with _one_blas_thread():
+    with single_blas_thread():
         pc_values = np.linalg.eigvalsh(r)[::-1]
         fa_values = _extract(r, nfactors, fm).values
         rng = np.random.default_rng(seed)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import f as f_dist
 
-from crm_research.correlation import _single_blas_thread
+from crm_research._blas import single_blas_thread as _single_blas_thread
 from crm_research.errors import InputError
 from crm_research.factor import PSYCH_UNIQUENESS_LOWER_BOUND, _fa_correlation, rotate_loadings
 

@@ -23,7 +23,6 @@ Conventions (all checked against lavaan 0.6-14 / semTools 0.5-6 in ``tests/test_
 
 from __future__ import annotations
 
-import contextlib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -34,20 +33,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from crm_research._blas import single_blas_thread
 from crm_research.errors import InputError
-
-try:  # installed with scikit-learn; multi-threaded BLAS only slows these small matrices down
-    from threadpoolctl import threadpool_limits as _threadpool_limits
-except ImportError:  # pragma: no cover
-    _threadpool_limits = None
-
-
-def _blas_threads(limit: int) -> Any:
-    """Limit BLAS threads for the duration of a fit (no-op without threadpoolctl)."""
-    if _threadpool_limits is None:  # pragma: no cover
-        return contextlib.nullcontext()
-    return _threadpool_limits(limits=limit, user_api="blas")
-
 
 __all__ = [
     "CFAResult",
@@ -870,7 +857,7 @@ def cfa(
     Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with
     unobservable variables and measurement error. J. Marketing Research, 18(1), 39-50.
     """
-    with _blas_threads(1):
+    with single_blas_thread():  # multi-threaded BLAS only slows these small matrices down
         return _fit_cfa(data, model, estimator, missing, std_lv)
 
 
