@@ -30,6 +30,12 @@ Other areas (``perception_gap``, ``loyalty``, ``concentration``, ``reliability``
 ``people``, ``implementation``) appear when the data show something.  Recommendations
 follow thesis chapter 4 (the answer to each problem) and chapter 5 (institutional, funding,
 technology, personnel and customer-support safeguards), and quote the evidence.
+
+The sentences name what they quote in the reader's language -- scales by ``Scale.name``,
+cities, customer types and roles by ``MetaColumn.level_label``, scorecard categories by their
+facet label (石家庄 / Shijiazhuang, 终端用户 / end-user customers) -- from the study's own
+instruments, then the shipped ones (:data:`SHIPPED_INSTRUMENTS`), else the id itself.
+``evidence`` keeps the machine-readable ids, exactly as they are in ``tables/*.csv``.
 """
 
 from __future__ import annotations
@@ -37,12 +43,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crm_research.errors import InputError
+from crm_research.errors import InputError, InstrumentError
+from crm_research.instrument import Instrument, load_instrument
 
 __all__ = [
     "Finding",
@@ -419,27 +427,96 @@ def _pct(x: Any) -> str:
 
 
 _SEVERITY_ZH = {"info": "信息", "minor": "轻微", "moderate": "中等", "major": "严重"}
-_DIM_ZH = {
-    "identification": "客户识别",
-    "differentiation": "客户区分",
-    "interaction": "客户互动",
-    "customization": "客户定制",
-    "quality": "产品与服务质量",
-    "satisfaction": "满意度",
-    "loyalty": "忠诚度",
-    "crm_use": "CRM 系统使用",
-    "training": "培训",
-    "motivation": "激励",
-    "acceptance": "用户接受度",
-}
-_GROUP_ZH = {"end_user": "终端用户", "engineering": "工程客户"}
-_CATEGORY_ZH = {
-    "strategy": "战略",
-    "people": "人员",
-    "process": "流程",
-    "technology": "技术",
-    "customer": "客户",
-}
+
+#: The shipped instruments, in the order their labels are looked up after the study's own:
+#: the names a finding quotes (scales, cities, customer types, roles, scorecard categories)
+#: are ids of these instruments unless the client's instruments declare others.
+SHIPPED_INSTRUMENTS = ("d_company_customer", "d_company_employee", "crm_implementation_scorecard")
+
+
+@cache
+def _shipped_instrument(name: str) -> Instrument | None:
+    try:
+        return load_instrument(name)
+    except (InstrumentError, InputError, OSError):
+        return None
+
+
+class _Names:
+    """The names, in the reader's language, of the ids a finding quotes.
+
+    Labels come from the study's instruments (customers, employees, then the scorecard the
+    study names in its parameters) and then from :data:`SHIPPED_INSTRUMENTS`; an id that no
+    instrument labels is quoted as it is.  Evidence keeps the ids; only sentences use names.
+    """
+
+    def __init__(self, study: Any) -> None:
+        found: list[Instrument] = []
+        for which in ("customers", "employees"):
+            inst = getattr(getattr(study, which, None), "instrument", None)
+            if isinstance(inst, Instrument):
+                found.append(inst)
+        scorecard = (getattr(study, "parameters", None) or {}).get("scorecard_instrument")
+        for name in ((scorecard,) if isinstance(scorecard, str) else ()) + SHIPPED_INSTRUMENTS:
+            inst = _shipped_instrument(name)
+            if inst is not None and all(inst is not seen for seen in found):
+                found.append(inst)
+        self.instruments = tuple(found)
+
+    def scale(self, scale_id: str, lang: str) -> str:
+        """``Scale.name[lang]`` of the first instrument that names ``scale_id``."""
+        for inst in self.instruments:
+            for sc in inst.scales:
+                if sc.id == scale_id and sc.name.get(lang):
+                    return sc.name[lang]
+        return scale_id
+
+    def level(self, column: str, level: str, lang: str) -> str:
+        """The label of ``level`` of the categorical metadata column ``column``."""
+        for inst in self.instruments:
+            for meta in inst.metadata:
+                if meta.id == column and lang in meta.level_labels.get(level, {}):
+                    return meta.level_label(level, lang)
+        return level
+
+    def facet_level(self, facet: str, level: str, lang: str) -> str:
+        """The label of ``level`` of the facet ``facet`` (e.g. a scorecard category)."""
+        for inst in self.instruments:
+            spec = inst.facets.get(facet)
+            for lv in spec.levels if spec is not None else ():
+                if lv.id == level and lv.label.get(lang):
+                    return lv.label[lang]
+        return level
+
+    def scale_in_sentence(self, scale_id: str) -> str:
+        """The English scale name inside a sentence (``"customer identification"``)."""
+        return _lower_first(self.scale(scale_id, "en"))
+
+    def customers_of_type(self, level: str) -> str:
+        """English plural for the customers of a ``customer_type`` level: a label naming a
+        customer is pluralised (``"engineering (project) customers"``), any other label
+        qualifies "customers" as a compound modifier (``"end-user customers"``)."""
+        label = self.level("customer_type", level, "en")
+        if label == level:
+            return f"{level} customers"
+        label = _lower_first(label)
+        if label.endswith("customer"):
+            return label + "s"
+        if label.endswith("customers"):
+            return label
+        return f"{label.replace(' ', '-')} customers"
+
+
+def _lower_first(label: str) -> str:
+    """Lower-case a label's first letter unless its first word is an acronym (``CRM``)."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def _capital(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
 
 
 def _item_text(study: Any, which: str, item_id: str, lang: str) -> str:
@@ -452,15 +529,18 @@ def _item_text(study: Any, which: str, item_id: str, lang: str) -> str:
     return f"{item_id} ({text})" if text else item_id
 
 
-def _level_sentence(dim: str, ev: Mapping[str, Any], who: str = "customers") -> tuple[str, str]:
+def _level_sentence(
+    names: _Names, scale: str, ev: Mapping[str, Any], who: str = "customers"
+) -> tuple[str, str]:
     who_zh = "客户" if who == "customers" else "员工"
     en = (
-        f"{who.capitalize()} rate {dim} at {_f(ev['mean'])} on the 1-5 scale (midpoint "
+        f"{who.capitalize()} rate {names.scale_in_sentence(scale)} at {_f(ev['mean'])} on the "
+        f"1-5 scale (midpoint "
         f"{_f(ev['midpoint'], 1)}; d = {_f(ev['d'])}, 95% CI {_f(ev['d_ci_low'])} to "
         f"{_f(ev['d_ci_high'])}, n = {ev['n']})."
     )
     zh = (
-        f"{who_zh}对“{_DIM_ZH.get(dim, dim)}”的平均评分为 {_f(ev['mean'])}(1-5 分,中点 "
+        f"{who_zh}对“{names.scale(scale, 'zh')}”的平均评分为 {_f(ev['mean'])}(1-5 分,中点 "
         f"{_f(ev['midpoint'], 1)};d = {_f(ev['d'])},95% 置信区间 {_f(ev['d_ci_low'])} 至 "
         f"{_f(ev['d_ci_high'])},n = {ev['n']})。"
     )
@@ -589,11 +669,12 @@ def _rule_identification(study: Any) -> list[Finding]:
     out = []
     if not _has_row(study, "customer_scale_scores_summary", scale="identification"):
         return out
+    names = _Names(study)
     ev = _Evidence(study)
     s = _scale_evidence(ev, "identification")
     g = _gap_evidence(ev, study, "identification")
     sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-    en, zh = _level_sentence("identification", s)
+    en, zh = _level_sentence(names, "identification", s)
     gen, gzh = _gap_sentence("identification", g)
     if sev in ("moderate", "major", "minor"):
         problem = (
@@ -660,6 +741,7 @@ def _rule_identification(study: Any) -> list[Finding]:
 
 def _rule_classification(study: Any) -> list[Finding]:
     out = []
+    names = _Names(study)
     # (a) The company's own tiers against value (ABC).
     if _has_row(study, "classification_agreement"):
         ev = _Evidence(study)
@@ -729,26 +811,28 @@ def _rule_classification(study: Any) -> list[Finding]:
             tshare = ev.add(
                 "top_customer_type_share", "customer_distribution", "top_share", by="customer_type"
             )
-            type_txt_en = f" {_pct(tshare)} of the customers are {ttop} customers."
-            type_txt_zh = f"{_GROUP_ZH.get(ttop, ttop)}占客户总数的 {_pct(tshare)}。"
+            type_txt_en = f" {_pct(tshare)} of the customers are {names.customers_of_type(ttop)}."
+            type_txt_zh = f"{names.level('customer_type', ttop, 'zh')}占客户总数的 {_pct(tshare)}。"
+        top_en = names.level("city", top, "en")
+        top_zh = names.level("city", top, "zh")
         base_en = (
             f"Customers over {groups} cities: HHI = {_f(hhi, 3)} (95% CI {_f(lo, 3)} to {_f(hi, 3)}); "
-            f"{top} alone holds {_pct(top_share)} and the two largest cities {_pct(top2)}."
+            f"{top_en} alone holds {_pct(top_share)} and the two largest cities {_pct(top2)}."
             + type_txt_en
         )
         base_zh = (
             f"客户分布于 {groups} 个城市:HHI = {_f(hhi, 3)}(95% 置信区间 {_f(lo, 3)} 至 {_f(hi, 3)});"
-            f"{top} 一地占 {_pct(top_share)},前两个城市合计占 {_pct(top2)}。" + type_txt_zh
+            f"{top_zh}一地占 {_pct(top_share)},前两个城市合计占 {_pct(top2)}。" + type_txt_zh
         )
         if sev != "info":
             problem = ("Customer distribution is unbalanced: " + base_en, "客户分布失衡:" + base_zh)
             sen, szh = _safeguards("funding", "personnel")
             rec = (
                 f"Develop customers region by region (thesis §4.1.2): set targets for the cities "
-                f"outside {top}, use local bid and procurement information and visits there, and "
+                f"outside {top_en}, use local bid and procurement information and visits there, and "
                 "broaden the customer-type mix (more end users: hospitals, government bodies)."
                 + sen,
-                f"加强区域客户开发(论文 4.1.2):为 {top} 以外的城市设定开发目标,利用当地招投标与政府"
+                f"加强区域客户开发(论文 4.1.2):为{top_zh}以外的城市设定开发目标,利用当地招投标与政府"
                 "采购信息并实地拜访,同时丰富客户类型结构(增加医院、政府机关等终端用户)。" + szh,
             )
         else:
@@ -765,7 +849,7 @@ def _rule_classification(study: Any) -> list[Finding]:
         s = _scale_evidence(ev, "differentiation")
         g = _gap_evidence(ev, study, "differentiation")
         sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-        en, zh = _level_sentence("differentiation", s)
+        en, zh = _level_sentence(names, "differentiation", s)
         gen, gzh = _gap_sentence("differentiation", g)
         if sev != "info":
             problem = (
@@ -793,11 +877,12 @@ def _rule_classification(study: Any) -> list[Finding]:
 def _rule_interaction(study: Any) -> list[Finding]:
     if not _has_row(study, "customer_scale_scores_summary", scale="interaction"):
         return []
+    names = _Names(study)
     ev = _Evidence(study)
     s = _scale_evidence(ev, "interaction")
     g = _gap_evidence(ev, study, "interaction")
     sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-    en, zh = _level_sentence("interaction", s)
+    en, zh = _level_sentence(names, "interaction", s)
     gen, gzh = _gap_sentence("interaction", g)
     if sev != "info":
         problem = (
@@ -826,11 +911,12 @@ def _rule_customization(study: Any) -> list[Finding]:
     out = []
     if not _has_row(study, "customer_scale_scores_summary", scale="customization"):
         return out
+    names = _Names(study)
     ev = _Evidence(study)
     s = _scale_evidence(ev, "customization")
     g = _gap_evidence(ev, study, "customization")
     sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-    en, zh = _level_sentence("customization", s)
+    en, zh = _level_sentence(names, "customization", s)
     gen, gzh = _gap_sentence("customization", g)
     if sev != "info":
         problem = (
@@ -877,21 +963,28 @@ def _rule_customization(study: Any) -> list[Finding]:
             level_sev = effect_severity(ld, ldl, ldh, "lower")
             sev2 = _mildest(gap_sev, level_sev)
             if sev2 != "info":
+                low_en, high_en = names.customers_of_type(low), names.customers_of_type(high)
+                g1_en, g2_en = names.customers_of_type(g1), names.customers_of_type(g2)
+                low_zh, high_zh, g1_zh, g2_zh = (
+                    names.level("customer_type", v, "zh") for v in (low, high, g1, g2)
+                )
                 problem = (
-                    f"{low} customers are served worse on customization than {high} customers: "
-                    f"mean {_f(lm)} vs {_f(hm)} (d = {_f(d)} for {g1} minus {g2}, 95% CI {_f(lo)} to "
-                    f"{_f(hi)}); their own rating is below the midpoint (d = {_f(ld)}, 95% CI "
-                    f"{_f(ldl)} to {_f(ldh)}).",
-                    f"{_GROUP_ZH.get(low, low)}的定制化服务评价低于{_GROUP_ZH.get(high, high)}:均值 "
-                    f"{_f(lm)} 对 {_f(hm)}({g1} 减 {g2} 的 d = {_f(d)},95% 置信区间 {_f(lo)} 至 "
+                    _capital(
+                        f"{low_en} are served worse on customization than {high_en}: mean "
+                        f"{_f(lm)} vs {_f(hm)} (d = {_f(d)} for {g1_en} minus {g2_en}, 95% CI "
+                        f"{_f(lo)} to {_f(hi)}); their own rating is below the midpoint (d = "
+                        f"{_f(ld)}, 95% CI {_f(ldl)} to {_f(ldh)})."
+                    ),
+                    f"{low_zh}的定制化服务评价低于{high_zh}:均值 "
+                    f"{_f(lm)} 对 {_f(hm)}({g1_zh}减{g2_zh}的 d = {_f(d)},95% 置信区间 {_f(lo)} 至 "
                     f"{_f(hi)});其评分低于中点(d = {_f(ld)},95% 置信区间 {_f(ldl)} 至 {_f(ldh)})。",
                 )
                 rec = (
-                    f"Design a customization offer for {low} customers first (thesis §4.4.2 for end "
+                    f"Design a customization offer for {low_en} first (thesis §4.4.2 for end "
                     "users: needs survey per institution, configurable packages, on-site training), "
                     "and record their requirements in the CRM (thesis §5.2: the CRM lacks a "
                     "needs-summary function for end users).",
-                    f"优先为{_GROUP_ZH.get(low, low)}设计定制化方案(论文 4.4.2:逐单位调研需求、提供可配置的"
+                    f"优先为{low_zh}设计定制化方案(论文 4.4.2:逐单位调研需求、提供可配置的"
                     "产品服务包与现场培训),并在 CRM 中记录其需求(论文 5.2:现有 CRM 缺少终端用户需求整理功能)。",
                 )
                 out.append(
@@ -906,11 +999,11 @@ def _rule_crm_system(study: Any) -> list[Finding]:
     table = "employee_scale_scores_summary"
     if not _has_row(study, table, scale="crm_use"):
         return out
+    names = _Names(study)
     ev = _Evidence(study)
     s = _scale_evidence(ev, "crm_use", table)
     sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-    en, zh = _level_sentence("CRM-system use", s, who="employees")
-    zh = zh.replace("“CRM-system use”", "“CRM 系统使用”")
+    en, zh = _level_sentence(names, "crm_use", s, who="employees")
     extra_en = extra_zh = ""
     # The reverse-keyed item "I keep customer records outside the CRM", raw agreement.
     items = study.tables.get("employee_item_summary")
@@ -970,6 +1063,7 @@ def _rule_perception_gap(study: Any) -> list[Finding]:
     gap = study.tables.get("perception_gap")
     if gap is None or gap.empty:
         return out
+    names = _Names(study)
     for dim in gap["dimension"].astype(str):
         ev = _Evidence(study)
         key = {"dimension": dim}
@@ -985,10 +1079,10 @@ def _rule_perception_gap(study: Any) -> list[Finding]:
         if sev == "info":
             continue
         problem = (
-            f"Employees rate the company's {dim} higher than its customers do: {_f(em)} vs "
+            f"Employees rate the company's {names.scale_in_sentence(dim)} higher than its customers do: {_f(em)} vs "
             f"{_f(cm)} (gap {_f(gp)}, 95% CI {_f(gl)} to {_f(gh)}; Hedges' g = {_f(g)}, 95% CI "
             f"{_f(lo)} to {_f(hi)}).",
-            f"员工对公司“{_DIM_ZH.get(dim, dim)}”的自评高于客户评价:{_f(em)} 对 {_f(cm)}(差距 "
+            f"员工对公司“{names.scale(dim, 'zh')}”的自评高于客户评价:{_f(em)} 对 {_f(cm)}(差距 "
             f"{_f(gp)},95% 置信区间 {_f(gl)} 至 {_f(gh)};Hedges' g = {_f(g)},95% 置信区间 "
             f"{_f(lo)} 至 {_f(hi)})。",
         )
@@ -1083,6 +1177,7 @@ def _rule_concentration(study: Any) -> list[Finding]:
 
 def _rule_reliability(study: Any) -> list[Finding]:
     out = []
+    names = _Names(study)
     for table, who in (("reliability_customer", "customer"), ("reliability_employee", "employee")):
         frame = study.tables.get(table)
         if frame is None or frame.empty or "alpha" not in frame.columns:
@@ -1094,9 +1189,9 @@ def _rule_reliability(study: Any) -> list[Finding]:
             if sev == "info":
                 continue
             problem = (
-                f"The {who} scale '{scale}' is not reliable enough: Cronbach's alpha = {_f(alpha)} "
+                f"The {who} scale '{names.scale(scale, 'en')}' is not reliable enough: Cronbach's alpha = {_f(alpha)} "
                 f"(< {ALPHA_ADEQUATE:.2f}).",
-                f"{'客户' if who == 'customer' else '员工'}量表“{_DIM_ZH.get(scale, scale)}”信度不足:"
+                f"{'客户' if who == 'customer' else '员工'}量表“{names.scale(scale, 'zh')}”信度不足:"
                 f"Cronbach's α = {_f(alpha)}(< {ALPHA_ADEQUATE:.2f})。",
             )
             rec = (
@@ -1113,6 +1208,7 @@ def _rule_reliability(study: Any) -> list[Finding]:
 
 def _rule_people(study: Any) -> list[Finding]:
     out = []
+    names = _Names(study)
     table = "employee_scale_scores_summary"
     for scale in ("training", "motivation", "acceptance"):
         if not _has_row(study, table, scale=scale):
@@ -1122,7 +1218,7 @@ def _rule_people(study: Any) -> list[Finding]:
         sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
         if sev == "info":
             continue
-        en, zh = _level_sentence(scale, s, who="employees")
+        en, zh = _level_sentence(names, scale, s, who="employees")
         sen, szh = _safeguards("training", "personnel")
         out.append(
             _finding(
@@ -1131,8 +1227,8 @@ def _rule_people(study: Any) -> list[Finding]:
                 sev,
                 ev,
                 (
-                    f"Employees report weak {scale}: {en}",
-                    f"员工的“{_DIM_ZH.get(scale, scale)}”偏弱:{zh}",
+                    f"Employees report weak {names.scale_in_sentence(scale)}: {en}",
+                    f"员工的“{names.scale(scale, 'zh')}”偏弱:{zh}",
                 ),
                 (
                     "Strengthen the people side of CRM before further system changes." + sen,
@@ -1150,6 +1246,7 @@ def _rule_implementation(study: Any) -> list[Finding]:
     comp = study.tables.get("scorecard_comparisons")
     if comp is None or comp.empty or "category" not in comp.columns:
         return out
+    names = _Names(study)
     for category in comp["category"].astype(str).unique():
         before, after = f"{category}_before", f"{category}_after"
         if not _has_row(
@@ -1177,10 +1274,12 @@ def _rule_implementation(study: Any) -> list[Finding]:
                 sev,
                 ev,
                 (
-                    f"The CRM implementation has not improved {category}: {_f(mb)} before vs "
+                    f"The CRM implementation has not improved the "
+                    f"{_lower_first(names.facet_level('category', category, 'en'))} metrics: "
+                    f"{_f(mb)} before vs "
                     f"{_f(ma)} after (d_z = {_f(dz)}, 95% CI {_f(lo)} to {_f(hi)}; a medium "
                     f"improvement, d_z = {D_MEDIUM}, is expected).",
-                    f"CRM 实施未改善“{_CATEGORY_ZH.get(category, category)}”类指标:实施前 {_f(mb)},实施后 "
+                    f"CRM 实施未改善“{names.facet_level('category', category, 'zh')}”类指标:实施前 {_f(mb)},实施后 "
                     f"{_f(ma)}(d_z = {_f(dz)},95% 置信区间 {_f(lo)} 至 {_f(hi)};预期至少中等程度改善,"
                     f"d_z = {D_MEDIUM})。",
                 ),

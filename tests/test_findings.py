@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -19,6 +22,7 @@ from crm_research.findings import (
     kappa_severity,
     render_findings,
 )
+from crm_research.instrument import load_instrument
 from crm_research.study import run_study
 
 SERIOUS = ("moderate", "major")
@@ -147,3 +151,141 @@ def test_records_frame_and_rendering(studies):
     assert findings[0].id in md_en
     with pytest.raises(ValueError):
         render_findings(findings, "fr")
+
+
+# --- the sentences name things in the reader's language -------------------------------
+
+#: Statistical symbols that look like snake_case but are notation, not data ids
+#: (d_z: standardized mean difference of paired scores, Cohen 1988 / Lakens 2013).
+STATISTIC_SYMBOLS = {"d_z"}
+SNAKE_CASE = re.compile(r"(?<![A-Za-z0-9_])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
+ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def _data_ids() -> tuple[set[str], set[str]]:
+    """(city ids, every scale / categorical level / facet level id) of the shipped instruments."""
+    cities: set[str] = set()
+    ids: set[str] = set()
+    for name in ("d_company_customer", "d_company_employee", "crm_implementation_scorecard"):
+        inst = load_instrument(name)
+        ids |= {sc.id for sc in inst.scales}
+        for meta in inst.metadata:
+            ids |= set(meta.levels)
+            if meta.id == "city":
+                cities |= set(meta.levels)
+        for facet in inst.facets.values():
+            ids |= {lv.id for lv in facet.levels}
+    return cities, ids
+
+
+def _texts(findings):
+    for f in findings:
+        for part in ("problem", "recommendation"):
+            for lang in ("zh", "en"):
+                yield f.id, part, lang, getattr(f, part)[lang]
+
+
+@pytest.fixture(scope="module")
+def more_studies(studies):
+    out = [("thesis", 77, studies["thesis"]), ("healthy", 77, studies["healthy"])]
+    for seed in (1003, 1011):
+        for scenario in ("thesis", "healthy"):
+            case = simulate(seed, scenario)
+            study = run_study(
+                case.customers,
+                case.employees,
+                case.ledger,
+                case.scorecard,
+                posthoc=False,
+                reliability="alpha",
+            )
+            out.append((scenario, seed, study))
+    return out
+
+
+def test_sentences_quote_names_not_data_ids(more_studies):
+    cities, ids = _data_ids()
+    assert {"shijiazhuang", "end_user", "engineering", "sales_rep", "acceptance"} <= ids
+    city_word = re.compile(rf"(?<![A-Za-z0-9_])(?:{'|'.join(sorted(cities))})(?![A-Za-z0-9_])")
+    problems = []
+    for scenario, seed, study in more_studies:
+        for fid, part, lang, text in _texts(derive_findings(study)):
+            where = (scenario, seed, fid, part, lang)
+            snake = set(SNAKE_CASE.findall(text)) - STATISTIC_SYMBOLS
+            if snake:
+                problems.append((*where, sorted(snake)))
+            if city_word.search(text):  # a lowercase city id (the name is capitalised)
+                problems.append((*where, city_word.findall(text)))
+            if lang == "zh":  # Chinese names everything in Chinese
+                ascii_ids = {w for w in ASCII_WORD.findall(text) if w in ids}
+                if ascii_ids:
+                    problems.append((*where, sorted(ascii_ids)))
+    assert not problems, problems[:10]
+
+
+def test_sentences_use_the_instrument_labels(studies):
+    findings = {f.id: f for f in derive_findings(studies["thesis"])}
+    city = findings["classification.distribution_city"]
+    top = city.evidence["top_city"]
+    assert top == "shijiazhuang"  # evidence keeps the id (it is in tables/)
+    assert (
+        "石家庄一地占" in city.problem["zh"] and "为石家庄以外的城市" in city.recommendation["zh"]
+    )
+    assert "Shijiazhuang alone holds" in city.problem["en"]
+    assert "outside Shijiazhuang" in city.recommendation["en"]
+    assert "engineering (project) customers" in city.problem["en"]
+    assert "工程客户占客户总数" in city.problem["zh"]
+    served = findings["customization.end_user"]
+    assert served.evidence["group_1"] == "end_user"
+    assert served.problem["en"].startswith("End-user customers are served worse")
+    assert "终端用户减工程客户的 d" in served.problem["zh"]
+    assert "offer for end-user customers first" in served.recommendation["en"]
+    crm = findings["crm_system.use"]
+    assert "Employees rate CRM system use at" in crm.problem["en"]
+    assert "员工对“CRM系统使用”的平均评分" in crm.problem["zh"]
+    for f in findings.values():
+        if f.id.startswith("implementation."):
+            category = f.id.split(".", 1)[1]
+            label = load_instrument("crm_implementation_scorecard").facets["category"]
+            assert f"“{label.label(category, 'zh')}”类指标" in f.problem["zh"]
+            assert f"the {label.label(category, 'en').lower()} metrics" in f.problem["en"]
+
+
+def test_labels_come_from_the_studys_instruments_then_the_id(studies):
+    study = studies["thesis"]
+    inst = study.customers.instrument
+    city = inst.meta("city")
+    relabelled = dataclasses.replace(
+        city,
+        level_labels={
+            **city.level_labels,
+            "shijiazhuang": {"zh": "石家庄市区", "en": "Shijiazhuang City"},
+        },
+    )
+    custom = dataclasses.replace(
+        inst, metadata=tuple(relabelled if m.id == "city" else m for m in inst.metadata)
+    )
+    own = SimpleNamespace(
+        tables=study.tables,
+        customers=SimpleNamespace(instrument=custom),
+        employees=study.employees,
+        parameters=study.parameters,
+    )
+    found = {f.id: f for f in derive_findings(own)}["classification.distribution_city"]
+    assert "Shijiazhuang City alone holds" in found.problem["en"]
+    assert "石家庄市区一地占" in found.problem["zh"]
+    # a city no instrument labels is quoted by its id (and stays the evidence value)
+    tables = dict(study.tables)
+    dist = tables["customer_distribution"].copy()
+    dist["top_group"] = dist["top_group"].where(dist["by"] != "city", "xiongan")
+    tables["customer_distribution"] = dist
+    unknown = SimpleNamespace(
+        tables=tables,
+        customers=study.customers,
+        employees=study.employees,
+        parameters=study.parameters,
+    )
+    found = {f.id: f for f in derive_findings(unknown)}["classification.distribution_city"]
+    assert found.evidence["top_city"] == "xiongan"
+    assert "xiongan alone holds" in found.problem["en"]
+    assert "xiongan一地占" in found.problem["zh"]
