@@ -1018,7 +1018,7 @@ def _rule_crm_system(study: Any) -> list[Finding]:
             rev_sev = effect_severity(dd, dl, dh, "higher")
             extra_en += (
                 f" Agreement with {_item_text(study, 'employees', item, 'en')} averages {_f(m)} "
-                f"(d = {_f(dd)} above the midpoint, 95% CI {_f(dl)} to {_f(dh)})."
+                f"(d = {_f(dd)} relative to the scale midpoint, 95% CI {_f(dl)} to {_f(dh)})."
             )
             extra_zh += (
                 f"对 {_item_text(study, 'employees', item, 'zh')} 的平均同意程度为 {_f(m)}(相对中点 "
@@ -1189,10 +1189,10 @@ def _rule_reliability(study: Any) -> list[Finding]:
             if sev == "info":
                 continue
             problem = (
-                f"The {who} scale '{names.scale(scale, 'en')}' is not reliable enough: Cronbach's alpha = {_f(alpha)} "
-                f"(< {ALPHA_ADEQUATE:.2f}).",
+                f"The {who} scale '{names.scale(scale, 'en')}' is not reliable enough: Cronbach's alpha = "
+                f"{_f(alpha, 3)} (< {ALPHA_ADEQUATE:.2f}).",
                 f"{'客户' if who == 'customer' else '员工'}量表“{names.scale(scale, 'zh')}”信度不足:"
-                f"Cronbach's α = {_f(alpha)}(< {ALPHA_ADEQUATE:.2f})。",
+                f"Cronbach's α = {_f(alpha, 3)}(< {ALPHA_ADEQUATE:.2f})。",
             )
             rec = (
                 "Read findings that rely on this scale with caution; revise or add items before "
