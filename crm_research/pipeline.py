@@ -1830,57 +1830,19 @@ class ReportContext:
             return f"{value:.3f}" if abs(value) < 100 else f"{value:,.1f}"
         return str(value)
 
-    @cached_property
-    def _proper_names(self) -> frozenset[str]:
-        """Level ids of the instruments' ``city`` columns (place names keep their label in English)."""
-        return frozenset(
-            level
-            for data in (self.study.customers, self.study.employees)
-            for meta in data.instrument.metadata
-            if meta.id == "city"
-            for level in meta.levels
-        )
-
     def finding_text(self, finding: Any, part: str = "problem") -> str:
-        """A finding's ``problem`` or ``recommendation`` with the ids it quotes made readable.
+        """A finding's ``problem`` or ``recommendation`` text in the report language.
 
-        :mod:`crm_research.findings` writes ids of data values into its sentences (the
-        largest city, the groups compared: ``shijiazhuang``, ``end_user``).  The ids that
-        are string values of the finding's evidence are replaced by their label in Chinese
-        and, in English, by the label of a place name or else the id with spaces for
-        underscores (``end user customers``), and an English sentence starts with a capital.
-        ``findings.json`` keeps the ids.
-
-        Parameters
-        ----------
-        finding : Finding
-        part : {"problem", "recommendation"}
-
-        Returns
-        -------
-        str
+        :mod:`crm_research.findings` already names cities, customer groups and scales by
+        their instrument labels, so the text is shown as written.
         """
-        text = getattr(finding, part)[self.lang]
-        ids = {v for v in finding.evidence.values() if isinstance(v, str)}
-        for value in sorted(ids, key=len, reverse=True):
-            if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
-                continue
-            if self.lang == "zh" or value in self._proper_names:
-                readable = self._labels.get(value, value)
-            else:
-                readable = value.replace("_", " ")
-            if readable != value:
-                pattern = rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])"
-                text = re.sub(pattern, lambda _m, r=readable: r, text)
-        if self.lang == "en" and text[:1].islower():
-            text = text[0].upper() + text[1:]  # a sentence that starts with an id
-        return text
+        return getattr(finding, part)[self.lang]
 
     def findings_html(self, part: str = "problem", areas: Sequence[str] | None = None) -> HtmlBlock:
         """The findings as report sections: ``part="problem"`` (with evidence) or ``"recommendation"``.
 
         Problem texts are inserted as :mod:`crm_research.findings` wrote them (HTML-escaped),
-        with only the data ids they quote made readable (:meth:`finding_text`); each is
+        in the report language (:meth:`finding_text`); each is
         followed by its evidence (named in the report language, with the table it comes
         from).  Recommendations shared by several findings of an area are shown once, and
         their references as short citations (the full list is in the appendix).
