@@ -227,6 +227,46 @@ class Instrument:
         )
 
 
+def _integer(value: Any) -> int:
+    """``value`` as an int when it is a whole number (``5``, ``5.0``, ``"5"``), else ValueError."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(value)
+        return int(value)
+    return int(value)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key written twice in one mapping.
+
+    Plain PyYAML keeps the last of two equal keys, so a copy-pasted ``min_items:`` or
+    ``id:`` would silently replace the first one.
+    """
+
+
+def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False):
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            duplicate = key in seen
+        except TypeError:  # an unhashable key: the constructor below reports it
+            continue
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+
+
 def _text(value: Any, where: str, path: Path) -> dict[str, str]:
     if value is None:
         return {}
@@ -241,8 +281,8 @@ def _response_scale(sid: str, spec: Any, path: Path) -> ResponseScale:
     if not isinstance(spec, dict) or "min" not in spec or "max" not in spec:
         raise InstrumentError(f"{path}: response scale '{sid}' needs integer 'min' and 'max'.")
     try:
-        lo, hi = int(spec["min"]), int(spec["max"])
-    except (TypeError, ValueError):
+        lo, hi = _integer(spec["min"]), _integer(spec["max"])
+    except (TypeError, ValueError, OverflowError):
         raise InstrumentError(
             f"{path}: response scale '{sid}' has a non-integer min or max."
         ) from None
@@ -251,9 +291,13 @@ def _response_scale(sid: str, spec: Any, path: Path) -> ResponseScale:
             f"{path}: response scale '{sid}' has min {lo} not below max {hi}."
         )
     labels: dict[int, dict[str, str]] = {}
+    if not isinstance(spec.get("labels") or {}, dict):
+        raise InstrumentError(
+            f"{path}: labels of response scale '{sid}' must be a mapping of code to text."
+        )
     for code, lab in (spec.get("labels") or {}).items():
         try:
-            c = int(code)
+            c = _integer(code)
         except (TypeError, ValueError):
             raise InstrumentError(
                 f"{path}: response scale '{sid}' has a label for non-integer code {code!r}."
@@ -324,7 +368,9 @@ def _facet_refs(spec: Any, facets: dict[str, Facet], where: str, path: Path) -> 
 
 def _resolve_path(name_or_path: str | Path) -> Path:
     p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") or p.exists():
+    if str(name_or_path).strip() and p.is_dir():
+        raise InstrumentError(f"{p}: is a directory, not an instrument YAML file.")
+    if str(name_or_path).strip() and (p.suffix in (".yaml", ".yml") or p.exists()):
         return p
     for ext in (".yaml", ".yml"):
         cand = SURVEYS_DIR / f"{name_or_path}{ext}"
@@ -368,13 +414,37 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
     if not path.exists():
         raise InstrumentError(f"{path}: instrument file does not exist.")
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
+        problem = str(getattr(exc, "problem", "") or "")
+        if problem.startswith("duplicate key "):
+            key = problem[len("duplicate key ") :]
+            raise InstrumentError(
+                f"{path}: the key {key} is written twice in one mapping{where}."
+            ) from None
         raise InstrumentError(f"{path}: not valid YAML{where}.") from None
     except UnicodeDecodeError:
         raise InstrumentError(f"{path}: not a UTF-8 text file.") from None
+    except OSError as exc:
+        raise InstrumentError(
+            f"{path}: cannot be read ({exc.strerror or type(exc).__name__})."
+        ) from None
+    try:
+        return _build(spec, path)
+    except InstrumentError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        # a field of an unexpected type that no check above names (never a traceback)
+        raise InstrumentError(
+            f"{path}: a field has a value of the wrong kind ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())[:120]}); see surveys/README.md for the schema."
+        ) from None
+
+
+def _build(spec: Any, path: Path) -> Instrument:
+    """The :class:`Instrument` of a parsed YAML document (validated, one sentence per fault)."""
     if not isinstance(spec, dict):
         raise InstrumentError(f"{path}: an instrument must be a YAML mapping.")
     for key in ("id", "items"):
@@ -398,6 +468,10 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
         )
 
     # Response scales: a named mapping, or a single default `response_scale`.
+    if not isinstance(spec.get("response_scales") or {}, dict):
+        raise InstrumentError(
+            f"{path}: 'response_scales' must be a mapping of response scale id to its definition."
+        )
     scales_spec: dict[str, Any] = dict(spec.get("response_scales") or {})
     if "response_scale" in spec:
         scales_spec.setdefault("default", spec["response_scale"])
@@ -409,9 +483,13 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
     if not isinstance(spec["items"], list) or not spec["items"]:
         raise InstrumentError(f"{path}: 'items' must be a non-empty list.")
     for n, it in enumerate(spec["items"], start=1):
-        if not isinstance(it, dict) or "id" not in it:
+        if not isinstance(it, dict) or "id" not in it or not str(it["id"] or "").strip():
             raise InstrumentError(f"{path}: item number {n} has no 'id'.")
         iid = str(it["id"])
+        if not isinstance(it.get("reverse", False), bool):
+            raise InstrumentError(
+                f"{path}: item '{iid}' has reverse {it['reverse']!r}, not true or false."
+            )
         _check_keys(it, ITEM_KEYS, f"item '{iid}'", path)
         if iid in seen:
             raise InstrumentError(f"{path}: duplicate item id '{iid}'.")
@@ -438,6 +516,12 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
 
     scales: list[Scale] = []
     scale_ids: set[str] = set()
+    for key in ("scales", "metadata"):
+        if not isinstance(spec.get(key) or [], list):
+            raise InstrumentError(f"{path}: '{key}' must be a list.")
+    for key in ("columns",):
+        if not isinstance(spec.get(key) or {}, dict):
+            raise InstrumentError(f"{path}: '{key}' must be a mapping of export header to id.")
     for sc in spec.get("scales") or []:
         if not isinstance(sc, dict) or "id" not in sc:
             raise InstrumentError(f"{path}: a scale has no 'id'.")
@@ -446,6 +530,8 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
         if sid in scale_ids:
             raise InstrumentError(f"{path}: duplicate scale id '{sid}'.")
         scale_ids.add(sid)
+        if not isinstance(sc.get("items") or [], list):
+            raise InstrumentError(f"{path}: scale '{sid}' must list its items as a list such as [a1, a2].")
         sitems = [str(x) for x in sc.get("items") or []]
         # A single-item scale may share its item's id (e.g. the NPS item and its scale);
         # otherwise a scale score would be mistaken for an item.
@@ -459,7 +545,14 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
         if len(set(sitems)) != len(sitems):
             raise InstrumentError(f"{path}: scale '{sid}' lists an item twice.")
         min_items = sc.get("min_items")
-        if min_items is not None and not 1 <= int(min_items) <= len(sitems):
+        if min_items is not None:
+            try:
+                min_items = _integer(min_items)
+            except (TypeError, ValueError, OverflowError):
+                raise InstrumentError(
+                    f"{path}: scale '{sid}' has min_items {min_items!r}, not a whole number."
+                ) from None
+        if min_items is not None and not 1 <= min_items <= len(sitems):
             raise InstrumentError(
                 f"{path}: scale '{sid}' has min_items {min_items}, outside 1..{len(sitems)}."
             )
@@ -527,6 +620,10 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
         )
 
     missing = []
+    if not isinstance(spec.get("missing_codes") or [], list):
+        raise InstrumentError(
+            f"{path}: 'missing_codes' must be a list of numbers such as [-99, 999]."
+        )
     for code in spec.get("missing_codes") or []:
         try:
             missing.append(float(code))

@@ -225,18 +225,87 @@ def _decode(data: bytes, path: Path, encoding: str | None) -> str:
         except UnicodeDecodeError:
             pass
     elif b"\x00" in data[:8192]:
-        raise InputError(f"{path}: is not a table (binary data, not text, CSV, Excel or SPSS).")
+        text = _utf16_without_bom(data)
+        if text is None:
+            raise InputError(
+                f"{path}: is not a table (binary data, not text, CSV, Excel or SPSS)."
+            )
+        return text
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(enc)
+            text = data.decode(enc)
         except UnicodeDecodeError:
             continue
+        if enc == "gb18030" and _rare_in_simplified_chinese(text) >= BIG5_RARE_SHARE:
+            try:  # Traditional Chinese (Taiwan, Hong Kong) exports are Big5, not GBK
+                return data.decode("big5hkscs")
+            except UnicodeDecodeError:
+                pass
+        return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
         raise InputError(f"{path}: is not a table (its bytes are not text in any known encoding).")
     return str(best)
+
+
+#: GB18030 decodes almost any byte sequence, so Big5 bytes "succeed" as nonsense characters.
+#: Genuine simplified-Chinese text keeps nearly all of its characters inside GB2312 (its 6763
+#: hanzi cover over 99 % of modern usage); Big5 bytes read as GB18030 put a third or more
+#: outside it (every Big5 character whose second byte is 0x40-0x7E).  From this share of
+#: non-ASCII characters outside GB2312 the text is read as Big5 instead, when it decodes.
+BIG5_RARE_SHARE = 0.25
+
+
+def _rare_in_simplified_chinese(text: str) -> float:
+    """Share of the non-ASCII characters (first 20,000 characters) not in GB2312."""
+    chars = [ch for ch in text[:20000] if ord(ch) > 127]
+    if len(chars) < 20:
+        return 0.0
+    rare = 0
+    for ch in set(chars):
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            rare += chars.count(ch)
+    return rare / len(chars)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text written without a byte-order mark, or ``None`` for other bytes with NULs.
+
+    Text that is mostly ASCII has a NUL in every other byte in UTF-16 (the high byte of each
+    code unit): odd positions for little-endian, even ones for big-endian.
+    """
+    head = data[:8192]
+    even, odd = head[0::2], head[1::2]
+    if not even or not odd:
+        return None
+    for enc, highs, lows in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if highs.count(0) >= 0.3 * len(highs) and lows.count(0) <= 0.01 * len(lows):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                return None
+            control = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\r\n")
+            return text if control == 0 else None
+    return None
+
+
+def _looks_like_json(text: str) -> bool:
+    """A JSON document or JSON Lines (a list or records), not a delimited table."""
+    body = text.lstrip("\ufeff \t\r\n")
+    if body[:1] not in ("[", "{"):
+        return False
+    for candidate in (body, body.split("\n", 1)[0]):
+        try:
+            value = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(value, (list, dict)):
+            return True
+    return False
 
 
 _DELIMITERS = (",", ";", "\t", "|")
@@ -269,6 +338,10 @@ def _table_text(data: bytes, path: Path, encoding: str | None) -> tuple[str, str
     text = _decode(data, path, encoding)
     if not text.strip():
         raise InputError(f"{path}: is empty (no header and no data).")
+    if _looks_like_json(text):
+        raise InputError(
+            f"{path}: is JSON, not a table; export the survey as CSV, Excel or SPSS and read that."
+        )
     control = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\r\n")
     control += text[:20000].count("\ufffd")
     if control > max(2, len(text[:20000]) // 200):
@@ -360,7 +433,11 @@ def _read_xlsx_grid(data: bytes, path: Path, sheet: str | int | None) -> list[li
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # BadZipFile, zlib.error, XML ParseError, KeyError, EOFError...
+    except KeyError:  # a zip archive without xl/workbook.xml (e.g. a .docx or a plain .zip)
+        raise InputError(
+            f"{path}: is not a readable Excel workbook (a zip archive without a workbook inside)."
+        ) from None
+    except Exception as exc:  # BadZipFile, zlib.error, XML ParseError, EOFError...
         raise InputError(
             f"{path}: is not a readable Excel workbook ({type(exc).__name__})."
         ) from None
@@ -712,16 +789,53 @@ def read_responses(
     if not data.strip():
         raise InputError(f"{p}: is empty (no header and no data).")
     digest = hashlib.sha256(data).hexdigest()
+    args = (extra_missing, encoding)
+    rest = (max_missing_fraction, exclude_straightliners, exclude_speeders,
+            straight_lining_min_items)  # fmt: skip
     try:
-        return _read(p, data, digest, inst, extra_missing, encoding, sheet,
-                     max_missing_fraction, exclude_straightliners, exclude_speeders,
-                     straight_lining_min_items)  # fmt: skip
-    except InputError:
-        raise
+        return _read(p, data, digest, inst, *args, sheet, *rest)
+    except InputError as exc:
+        if inst is None or sheet not in (None, "") or _file_kind(data, p.suffix.lower()) != "xlsx":
+            raise
+        hint = _other_sheet(p, data, digest, inst, args, rest, exc)
+        if hint is None:
+            raise
+        raise InputError(hint) from None
     except (ValueError, TypeError, KeyError, IndexError, OSError, UnicodeError, csv.Error) as exc:
         raise InputError(
             f"{p}: could not be read as a survey table ({type(exc).__name__}: {exc})."
         ) from None
+
+
+def _other_sheet(
+    p: Path, data: bytes, digest: str, inst: Instrument, args: tuple, rest: tuple, exc: InputError
+) -> str | None:
+    """When the first sheet of a workbook is not the survey, the sentence naming the one that is.
+
+    ``None`` when the workbook has one sheet, is damaged, or no other sheet reads either.
+    """
+    from openpyxl import load_workbook
+
+    reason = str(exc)
+    if reason.startswith(f"{p}: is not a readable Excel workbook"):
+        return None
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        names = list(wb.sheetnames)
+        wb.close()
+    except Exception:  # the first attempt already said what is wrong with the file
+        return None
+    for index, name in enumerate(names[1:], start=1):
+        try:
+            _read(p, data, digest, inst, *args, index, *rest)
+        except Exception:  # that sheet is no survey either: try the next one
+            continue
+        option = name if name.strip() == name and " " not in name else f"'{name}'"
+        return (
+            f"{p}: the answers are on sheet '{name}', not on the first sheet '{names[0]}'; "
+            f"choose it with --sheet {option}."
+        )
+    return None
 
 
 def _read(
@@ -762,6 +876,9 @@ def _read(
     if not (cells != "").to_numpy().any():
         raise InputError(f"{p}: is empty (no header and no data).")
     if width < 2 and inst is not None and len(inst.items) > 1:
+        if kind in ("xlsx", "sav"):
+            where = "its sheet" if kind == "xlsx" else "it"
+            raise InputError(f"{p}: is not a table of answers ({where} has only one column).")
         raise InputError(
             f"{p}: is not a table (no columns separated by commas, semicolons or tabs were found)."
         )
@@ -807,11 +924,21 @@ def _read(
 
     # --- duplicated column names ---
     seen: dict[str, _Column] = {}
+    # item headers that differ only in case, width or spacing (``idn1`` and ``IDN1``) name
+    # the same item: they are duplicates too, not an item and a stray background column
+    item_seen: dict[str, _Column] = {}
     kept: list[_Column] = []
     for col in columns:
         first = seen.get(col.header)
+        item = targets.exact_match(col) if targets is not None else None
+        if item not in (targets.items if targets is not None else ()):
+            item = None
+        if first is None and item is not None:
+            first = item_seen.get(item)
         if first is None:
             seen[col.header] = col
+            if item is not None:
+                item_seen[item] = col
             kept.append(col)
             continue
         same = bool((body[col.pos] == body[first.pos]).all())
@@ -820,10 +947,16 @@ def _read(
                                     f"column {_column_letter(col.pos)}",
                                     f"column dropped (identical copy of column {_column_letter(first.pos)})"))  # fmt: skip
             continue
-        if targets is not None and targets.exact_match(col) in targets.items:
+        if item is not None:
+            a, b = _column_letter(first.pos), _column_letter(col.pos)
+            where = (
+                f"columns {a} and {b}"
+                if col.header == first.header
+                else f"as '{first.header}' in column {a} and '{col.header}' in column {b}"
+            )
+            name = col.header if col.header == first.header else item
             raise InputError(
-                f"{p}: item column '{col.header}' appears twice (columns {_column_letter(first.pos)} "
-                f"and {_column_letter(col.pos)}) with different answers, so it is unclear which to use."
+                f"{p}: item column '{name}' appears twice ({where}) with different answers, so it is unclear which to use."
             )
         n = 2
         while f"{col.header} ({n})" in seen:

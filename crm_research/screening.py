@@ -116,6 +116,7 @@ PII_NAMES = frozenset(
         # Chinese
         "姓名", "名字", "联系人", "联系人姓名", "手机", "手机号", "手机号码", "电话", "联系电话",
         "电话号码", "联系方式", "邮箱", "电子邮箱", "电子邮件", "邮件", "来自ip", "ip", "ip地址",
+        "负责人", "填表人", "填写人",
         "地址", "详细地址", "身份证", "身份证号", "微信", "微信号", "qq", "qq号",
         # English / platform exports
         "name", "fullname", "firstname", "lastname", "contactname", "contactperson",
@@ -128,6 +129,12 @@ PII_NAMES = frozenset(
 #: Leading words of a question asking for personal data ("您的姓名", "请填写手机号").
 _PII_PREFIXES = ("您的", "你的", "请填写", "请输入", "请留下", "your")
 _PII_SUFFIXES = ("email", "phone", "phonenumber", "ipaddress", "emailaddress")
+#: Endings that make a Chinese header personal data whatever precedes them (客户姓名,
+#: 联系人手机, 负责人电话, 家庭住址...).
+_PII_SUFFIXES_ZH = (
+    "姓名", "手机", "手机号", "手机号码", "电话", "电话号码", "邮箱", "电子邮箱", "身份证号",
+    "身份证号码", "微信号", "住址", "负责人", "联系人",
+)  # fmt: skip
 _QUESTION_NUMBER = re.compile(r"^\s*(?:q|第)?\s*\d+\s*(?:题)?\s*[、.．:：)）]\s*", re.IGNORECASE)
 
 
@@ -158,7 +165,11 @@ def is_pii_name(column: str) -> bool:
         if key.startswith(prefix) and key != prefix:
             key = key[len(prefix) :]
             break
-    return key in PII_NAMES or any(key.endswith(s) for s in _PII_SUFFIXES)
+    return (
+        key in PII_NAMES
+        or any(key.endswith(s) for s in _PII_SUFFIXES)
+        or any(key.endswith(s) for s in _PII_SUFFIXES_ZH)
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -502,8 +513,10 @@ def parse_meta_column(
     out = texts.where(~blank, None).astype(object)
     if level_for is not None:
         mapped = []
-        for row, text in out.items():
-            if text is None:
+        for (row, text), empty in zip(out.items(), blank_mask, strict=True):
+            if empty or text is None or (isinstance(text, float) and math.isnan(text)):
+                # a blank cell is a missing answer, not an unknown level (pandas 3 gives NaN
+                # here, not None)
                 mapped.append(None)
                 continue
             level = level_for(text)

@@ -174,6 +174,10 @@ def case_xlsx_not_workbook(tmp_path, capsys, base):
     with zipfile.ZipFile(buffer, "w") as z:
         z.writestr("hello.txt", "not a workbook")
     path.write_bytes(buffer.getvalue())
+    assert_exit2(capsys, ["validate", path],
+                 r"bad\.xlsx: is not a readable Excel workbook \(a zip archive without a "
+                 r"workbook inside\)\.$", path)  # fmt: skip
+    path.write_bytes(buffer.getvalue()[:40])  # a zip cut off after its first header
     assert_exit2(
         capsys, ["validate", path], r"bad\.xlsx: is not a readable Excel workbook \(", path
     )
@@ -209,6 +213,27 @@ def case_wrong_kind_of_bytes(tmp_path, capsys, base):
         suffix = re.escape(Path(name).suffix)
         assert_exit2(capsys, ["validate", path],
                      rf"is not a readable {suffix} file \(its bytes are not that format\)", path)  # fmt: skip
+
+
+def case_json(tmp_path, capsys, base):
+    for name, lines in (("data.json", False), ("data.jsonl", True)):
+        path = tmp_path / name
+        base.to_json(path, orient="records", lines=lines, force_ascii=False)
+        assert_exit2(capsys, ["validate", path, "--instrument", INSTRUMENT],
+                     rf"{re.escape(name)}: is JSON, not a table; export the survey as CSV, "
+                     r"Excel or SPSS and read that\.$", path)  # fmt: skip
+
+
+def case_first_sheet_not_survey(tmp_path, capsys, base):
+    path = _workbook(tmp_path, base)  # 说明 (one column), then 数据
+    assert_exit2(capsys, ["validate", path, "--instrument", INSTRUMENT],
+                 r"survey\.xlsx: the answers are on sheet '数据', not on the first sheet '说明'; "
+                 r"choose it with --sheet 数据\.$", path)  # fmt: skip
+    only = tmp_path / "notes.xlsx"
+    pd.DataFrame({"说明": ["模拟数据"]}).to_excel(only, index=False)
+    assert_exit2(capsys, ["validate", only, "--instrument", INSTRUMENT],
+                 r"notes\.xlsx: is not a table of answers \(its sheet has only one column\)\.$",
+                 only)  # fmt: skip
 
 
 def _workbook(tmp_path: Path, base: pd.DataFrame) -> Path:
@@ -293,8 +318,10 @@ EXIT2_CASES: dict[str, Callable] = {
     "a header and no data rows": case_header_only,
     "required item columns absent (all instrument items are required)": case_required_absent,
     "the same item column twice with different answers": case_item_twice,
+    "a JSON file (records, or JSON Lines)": case_json,
     "old binary Excel `.xls`": case_xls,
     "`.xlsx` that is not a workbook": case_xlsx_not_workbook,
+    "a workbook whose first sheet is not the survey (no `--sheet`)": case_first_sheet_not_survey,
     "`.xlsx` damaged inside (truncated or corrupted bytes in a sheet)": case_xlsx_damaged,
     "`.sav` that is not an SPSS file": case_sav_not_spss,
     "a `.xlsx` or `.sav` name on bytes of another kind (e.g. a CSV renamed)": case_wrong_kind_of_bytes,
@@ -624,6 +651,17 @@ def shape_encodings(tmp_path, base):
         assert resp.meta["city"].tolist() == base["city"].tolist()
 
 
+def shape_big5_utf16_no_bom(tmp_path, base):
+    frame = base.copy()
+    frame["remark"] = "繁體中文備註：服務滿意，價格合理"  # Traditional Chinese (Big5 only)
+    for k, (encoding, sep) in enumerate((("big5", ","), ("utf-16-le", "\t"), ("utf-16-be", "\t"))):
+        path = tmp_path / f"enc_nobom{k}.csv"
+        frame.to_csv(path, index=False, encoding=encoding, sep=sep)
+        resp = read_items(path)
+        assert_same_answers(resp, base)
+        assert resp.meta["remark"].iloc[0] == frame["remark"].iloc[0], encoding
+
+
 def shape_delimiters(tmp_path, base):
     for k, sep in enumerate((";", "\t", "|")):
         path = tmp_path / f"sep{k}.csv"
@@ -718,6 +756,7 @@ def shape_full_width(tmp_path, base):
 
 SHAPE_CASES: dict[str, Callable] = {
     'UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 (Excel "Unicode text")': shape_encodings,
+    "Big5 (Traditional Chinese), UTF-16 without a byte-order mark": shape_big5_utf16_no_bom,
     "`;`, tab or `|` delimiters": shape_delimiters,
     "trailing or interleaved empty rows, empty columns": shape_empty_rows,
     "title rows / merged group headers above the header": shape_title_rows,

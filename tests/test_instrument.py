@@ -333,6 +333,52 @@ BAD_CASES = {
         GOOD + "columns: {Q1: a9}\n",
         "column mapping 'Q1' points to unknown item or column 'a9'",
     ),
+    # fields of the wrong kind: one sentence, never a TypeError/AttributeError traceback
+    "labels given as a list": (
+        GOOD.replace(
+            "    labels:\n      1: {zh: 非常不同意, en: Strongly disagree}\n"
+            "      5: {zh: 非常同意, en: Strongly agree}\n",
+            "    labels: [disagree, agree]\n",
+        ),
+        "labels of response scale 'agree5' must be a mapping of code to text",
+    ),
+    "response_scales given as a list": (
+        GOOD.replace(
+            "response_scales:\n  agree5:\n    min: 1\n    max: 5\n    labels:\n"
+            "      1: {zh: 非常不同意, en: Strongly disagree}\n"
+            "      5: {zh: 非常同意, en: Strongly agree}\n",
+            "response_scales: [agree5]\n",
+        ),
+        "'response_scales' must be a mapping of response scale id to its definition",
+    ),
+    "min_items not a number": (
+        GOOD.replace("items: [a1, a2]}", "items: [a1, a2], min_items: two}"),
+        "scale 'a' has min_items 'two', not a whole number",
+    ),
+    "missing_codes not a list": (
+        GOOD.replace("missing_codes: [-99]", "missing_codes: -99"),
+        "'missing_codes' must be a list of numbers",
+    ),
+    "min not a whole number": (
+        GOOD.replace("min: 1\n    max: 5", "min: 1.5\n    max: 5"),
+        "response scale 'agree5' has a non-integer min or max",
+    ),
+    "reverse not true or false": (
+        GOOD.replace("reverse: true", "reverse: maybe"),
+        "item 'a2' has reverse 'maybe', not true or false",
+    ),
+    "scale items not a list": (
+        GOOD.replace("items: [a1, a2]}", "items: a1}"),
+        "scale 'a' must list its items",
+    ),
+    "empty item id": (
+        GOOD.replace("{id: a2, text", "{id: null, text"),
+        "item number 2 has no 'id'",
+    ),
+    "a key written twice (YAML keeps only the last)": (
+        GOOD.replace("id: mini\n", "id: mini\nid: other\n"),
+        "the key 'id' is written twice in one mapping at line 2",
+    ),
 }
 
 
@@ -367,3 +413,19 @@ def test_bad_yaml_error_gives_the_line(tmp_path):
     path = write(tmp_path, "id: mini\nitems:\n  - {id: a1\n  - {id: a2}\n")
     with pytest.raises(InstrumentError, match=r"not valid YAML at line \d+"):
         load_instrument(path)
+
+
+def test_a_directory_is_not_an_instrument(tmp_path):
+    with pytest.raises(InstrumentError, match=r"is a directory, not an instrument YAML file\.$"):
+        load_instrument(tmp_path)
+
+
+def test_broken_instrument_at_the_cli_is_one_sentence(tmp_path, capsys):
+    from crm_research.cli import main
+
+    bad = write(tmp_path, BAD_CASES["labels given as a list"][0])
+    data = tmp_path / "d.csv"
+    data.write_text("a1,a2\n1,2\n3,4\n", encoding="utf-8")
+    assert main(["validate", str(data), "--instrument", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"crm-research: {bad}: labels of response scale") and err.count("\n") == 1

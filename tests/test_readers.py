@@ -299,6 +299,79 @@ def test_duplicated_column_names(tmp_path, mini):
         read_responses(path, mini)
 
 
+def test_item_headers_differing_only_in_case_are_the_same_item(tmp_path, mini):
+    # regression: 'a2' and 'A2' both name item a2; the second was silently kept as a
+    # background column, whatever it held
+    df = mini_frame()[ITEMS]
+    path = tmp_path / "case.csv"
+    pd.concat([df, df[["a2"]].rename(columns={"a2": " A2 "})], axis=1).to_csv(path, index=False)
+    resp = read_unchanged(path, mini)
+    pd.testing.assert_frame_equal(resp.items, expected_items())
+    assert [(p["column"], p["rule"]) for p in resp.quality.to_records()] == [
+        ("A2", "duplicate_column")
+    ]
+    assert "A2" not in resp.meta.columns
+    differ = pd.concat([df, (6 - df[["a2"]]).rename(columns={"a2": "A2"})], axis=1)
+    differ.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"item column 'a2' appears twice \(as 'a2' in column B "
+                                         r"and 'A2' in column G\) with different answers"):  # fmt: skip
+        read_unchanged(path, mini)
+
+
+def test_utf16_without_bom_and_big5_read_the_same(tmp_path, mini):
+    df = mini_frame()
+    df["group"] = ["學校", "醫院", "學校", "政府機關", "學校"]  # Traditional Chinese text
+    df["note"] = "繁體中文的備註，滿意"
+    df["contact"] = ["張三", "李四", "王五", "趙六", "錢七"]
+    for name, encoding, sep in (("le.txt", "utf-16-le", "\t"), ("be.txt", "utf-16-be", "\t"),
+                                ("big5.csv", "big5", ",")):  # fmt: skip
+        path = tmp_path / name
+        df.to_csv(path, index=False, encoding=encoding, sep=sep)
+        resp = read_unchanged(path, mini)
+        pd.testing.assert_frame_equal(resp.items, expected_items())
+        assert resp.meta["group"].tolist() == df["group"].tolist(), name
+        assert resp.meta["note"].iloc[0] == "繁體中文的備註，滿意", name
+
+
+def test_json_is_not_a_table(tmp_path, mini):
+    df = mini_frame()
+    for name, text in (("a.json", df.to_json(orient="records", force_ascii=False)),
+                       ("b.json", df.to_json(orient="records", lines=True, force_ascii=False)),
+                       ("c.txt", df.to_json(orient="records", indent=2))):  # fmt: skip
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match=rf"{name}: is JSON, not a table; export the survey"):
+            read_unchanged(path, mini)
+
+
+def test_first_sheet_not_the_survey_names_the_sheet_that_is(tmp_path, mini):
+    path = tmp_path / "two.xlsx"
+    with pd.ExcelWriter(path) as xw:
+        pd.DataFrame({"note": ["cover sheet"]}).to_excel(xw, sheet_name="说明", index=False)
+        pd.DataFrame({"x": [1, 2], "y": [3, 4]}).to_excel(xw, sheet_name="汇总", index=False)
+        mini_frame().to_excel(xw, sheet_name="数据", index=False)
+    with pytest.raises(InputError, match=r"two\.xlsx: the answers are on sheet '数据', not on the "
+                                         r"first sheet '说明'; choose it with --sheet 数据\.$"):  # fmt: skip
+        read_unchanged(path, mini)
+    pd.testing.assert_frame_equal(read_unchanged(path, mini, sheet="数据").items, expected_items())
+    one = tmp_path / "one.xlsx"
+    pd.DataFrame({"note": ["cover sheet"]}).to_excel(one, index=False)
+    with pytest.raises(InputError, match=r"one\.xlsx: is not a table of answers \(its sheet has "
+                                         r"only one column\)\.$"):  # fmt: skip
+        read_unchanged(one, mini)
+
+
+def test_zip_without_a_workbook_is_said_in_words(tmp_path, mini):
+    import zipfile
+
+    path = tmp_path / "report.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("word/document.xml", "<w:document/>")  # e.g. a .docx renamed
+    with pytest.raises(InputError, match=r"report\.xlsx: is not a readable Excel workbook "
+                                         r"\(a zip archive without a workbook inside\)\.$"):  # fmt: skip
+        read_unchanged(path, mini)
+
+
 def test_blank_rows_between_and_after_data(tmp_path, mini):
     path = tmp_path / "gaps.csv"
     lines = [",".join(ITEMS)] + [",".join(map(str, ANSWERS[0])), ",,,,,"]

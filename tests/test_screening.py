@@ -137,6 +137,18 @@ def test_meta_columns_typed_and_reported():
     assert [(p.row, p.rule, p.action) for p in probs] == [(3, "unknown_level", "flagged, kept")]
 
 
+def test_blank_categorical_cells_are_missing_not_unknown_levels():
+    # regression: under pandas 3 a blank cell became NaN (not None) and was reported as
+    # unknown_level with the value 'nan'
+    levels = {"学校": "school"}.get
+    vals, probs = parse_meta_column(
+        cells("学校", "", "NA", "(空)", "火星"), "sector", "categorical", level_for=levels
+    )
+    assert vals.tolist()[0] == "school" and vals.tolist()[-1] == "火星"
+    assert all(v is None or pd.isna(v) for v in vals.tolist()[1:4])
+    assert [(p.row, p.rule, p.value) for p in probs] == [(6, "unknown_level", "火星")]
+
+
 # --------------------------------------------------------------------------------------
 # Respondent rules
 # --------------------------------------------------------------------------------------
@@ -246,14 +258,16 @@ def test_zero_variance_items():
     "name",
     ["姓名", "联系人", "手机", "电话", "手机号", "邮箱", "email", "E-mail", "来自IP", "IP", "IPAddress",
      "IP address", "RecipientEmail", "RecipientFirstName", "phone", "name", "5、您的手机号码",
-     "联系电话", "contact_name", "LocationLatitude"],
+     "联系电话", "contact_name", "LocationLatitude", "客户姓名", "联系人手机", "负责人电话",
+     "单位负责人", "12、联系人姓名", "填表人"],
 )  # fmt: skip
 def test_pii_names_recognised(name):
     assert is_pii_name(name)
 
 
 @pytest.mark.parametrize(
-    "name", ["city", "sector", "3、D公司的电话回访及时", "company type", "idn1", "来源"]
+    "name", ["city", "sector", "3、D公司的电话回访及时", "company type", "idn1", "来源",
+             "负责人数量", "联系频率", "姓名拼音"],
 )
 def test_non_pii_names(name):
     assert not is_pii_name(name)
