@@ -32,6 +32,8 @@ them after sorting.
 from __future__ import annotations
 
 import math
+import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -56,6 +58,7 @@ __all__ = [
     "kmo_label",
     "parallel_analysis",
     "rotate_loadings",
+    "undeclared_missing_codes",
 ]
 
 # --- thresholds and algorithm constants ------------------------------------------------------
@@ -107,6 +110,93 @@ _OBLIQUE = {"oblimin", "promax"}
 
 # --- input handling --------------------------------------------------------------------------
 
+# |value| of the integer codes survey exports write for "no answer" (9, 99, 999, 97/98 and
+# 997/998 "don't know"/"refused"; negative ones too), as crm_research.screening reads them.
+_CODE_DIGITS = re.compile(r"9+[789]?")
+# A candidate code is treated as missing only if at least this many distinct other answers
+# exist and it lies beyond their range by more than the range's width plus this margin
+# (-99 or 99 next to answers 1..10; not 97 next to 93..96, nor 9 on a 1..8 scale).
+_CODE_MIN_DISTINCT = 3
+_CODE_MARGIN = 2.0
+
+
+def _looks_like_code(value: float) -> bool:
+    return (
+        float(value).is_integer()
+        and abs(value) >= 9
+        and _CODE_DIGITS.fullmatch(str(abs(int(value)))) is not None
+    )
+
+
+def undeclared_missing_codes(items: pd.DataFrame) -> dict[str, list[float]]:
+    """Values of each numeric column that look like undeclared missing-value codes.
+
+    DESIGN §5: declared codes become NaN when a file is read, and undeclared out-of-range
+    values are never used as numbers.  A table handed straight to an analysis function has
+    not been through the reader, so each column's extreme values are checked: an integer
+    such as -99, -9, 99, 999 or 998 that lies far outside the column's other answers (by
+    more than their range + 2, with at least three distinct other answers) is a code.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        Item columns.
+
+    Returns
+    -------
+    dict
+        {column: [codes]} for the columns holding such values (empty when there are none).
+
+    Examples
+    --------
+    >>> undeclared_missing_codes(pd.DataFrame({"a": [1, 2, 3, 4, -99], "b": [1, 2, 3, 4, 5]}))
+    {'a': [-99.0]}
+    """
+    found: dict[str, list[float]] = {}
+    for name in items.columns:
+        col = items[name]
+        if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        low, high = col.min(), col.max()
+        if not (pd.notna(low) and (_looks_like_code(low) or _looks_like_code(high))):
+            continue
+        values = np.sort(pd.unique(col.dropna()).astype(float))
+        plain = values[[not _looks_like_code(v) for v in values]]
+        if plain.size < _CODE_MIN_DISTINCT:
+            continue
+        lo, hi = float(plain.min()), float(plain.max())
+        reach = hi - lo + _CODE_MARGIN
+        codes = [
+            float(v) for v in values if _looks_like_code(v) and (v < lo - reach or v > hi + reach)
+        ]
+        if codes:
+            found[str(name)] = codes
+    return found
+
+
+def drop_undeclared_codes(items: pd.DataFrame, stacklevel: int = 3) -> tuple[pd.DataFrame, str]:
+    """``items`` with undeclared missing-value codes set to NaN, and a sentence ("" if none).
+
+    The sentence is also issued as a :class:`UserWarning`, so that such values are flagged,
+    never used as numbers (see :func:`undeclared_missing_codes`).
+    """
+    found = undeclared_missing_codes(items)
+    if not found:
+        return items, ""
+    out = items.copy()
+    for name, codes in found.items():
+        column = next(c for c in out.columns if str(c) == name)
+        out[column] = out[column].where(~out[column].isin(codes))
+    listed = ", ".join(f"{n} ({', '.join(f'{v:g}' for v in c)})" for n, c in found.items())
+    every = sorted({v for c in found.values() for v in c})
+    sentence = (
+        f"Item column(s) {listed} hold values that look like undeclared missing-value codes, "
+        "far outside the other answers; they were treated as missing (declare them when "
+        f"reading, e.g. read_responses(path, missing_values=[{', '.join(f'{v:g}' for v in every)}]))."
+    )
+    warnings.warn(sentence, UserWarning, stacklevel=stacklevel)
+    return out, sentence
+
 
 def _item_frame(items: Any, *, min_items: int = 2) -> pd.DataFrame:
     """Validate an item table: numeric columns, none empty, none constant."""
@@ -121,6 +211,7 @@ def _item_frame(items: Any, *, min_items: int = 2) -> pd.DataFrame:
     if items.columns.duplicated().any():
         dup = items.columns[items.columns.duplicated()][0]
         raise InputError(f"column {dup!r} appears more than once in the items.")
+    items, _ = drop_undeclared_codes(items, stacklevel=5)
     if all(pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in items.dtypes):
         numeric = items.astype("float64")  # all numeric: one conversion, no per-column loop
         empty = numeric.isna().all()
@@ -574,7 +665,10 @@ def _extract(r: np.ndarray, nf: int, method: str, *, smc_start: bool = True) -> 
         if smc_start and nf <= k:
             np.fill_diagonal(rm, _smc(r))
         comm = float(np.trace(rm))
-        err, i = comm, 1
+        # psych starts with err = sum of the SMCs and never iterates when they are all 0
+        # (a singular matrix, e.g. n <= k), failing with "object 'eigens' not found"; one
+        # iteration at least gives the principal-axis solution instead of zero loadings
+        err, i = max(comm, 2 * PA_MIN_ERR), 1
         converged = True
         load = np.zeros((k, nf))
         while err > PA_MIN_ERR:
@@ -980,6 +1074,13 @@ def efa(
     if n_factors >= k:
         raise InputError(f"n_factors ({n_factors}) must be smaller than the number of items ({k}).")
     notes: list[str] = []
+    model_df = ((k - n_factors) ** 2 - (k + n_factors)) // 2
+    if method != "pca" and model_df < 0:
+        notes.append(
+            f"a {n_factors}-factor model of {k} items has {model_df} degrees of freedom (more "
+            "parameters than correlations), so it is not identified: the loadings are one of "
+            "many equally good solutions; extract fewer factors."
+        )
     singular = _is_singular(r)
     if singular:
         notes.append(
@@ -1023,7 +1124,14 @@ def efa(
             + ", ".join(
                 f"{n!r} = {c:.3f}" for n, c in zip(names, communality, strict=True) if n in heywood
             )
-            + " is at or above 1 (uniqueness at or below 0); interpret those loadings with care."
+            + " is at or above 1 (uniqueness at or below 0)"
+            + (
+                f", or its uniqueness stopped at the lower bound {PSYCH_UNIQUENESS_LOWER_BOUND}"
+                " of the fit (psych's bound, communality 0.995)"
+                if np.any(at_bound & (uniq > HEYWOOD_UNIQUENESS))
+                else ""
+            )
+            + "; interpret those loadings with care."
         )
     if phi is None:
         vx = (load**2).sum(axis=0)
@@ -1428,6 +1536,11 @@ def parallel_analysis(
     if not 1 <= nfactors < k:
         raise InputError(
             f"nfactors ({nfactors}) must be between 1 and the number of items minus 1 ({k - 1})."
+        )
+    if n_obs <= k:
+        raise InputError(
+            f"parallel analysis needs more respondents than items: with {n_obs} respondents "
+            f"for {k} items the observed and the simulated correlation matrices are singular."
         )
     with single_blas_thread():
         pc_values = np.linalg.eigvalsh(r)[::-1]

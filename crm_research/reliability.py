@@ -7,9 +7,14 @@ lambda 6, ordinal alpha, composite reliability and AVE, and a one-row-per-scale 
 Conventions (DESIGN §5)
 -----------------------
 * ``items`` is a DataFrame of already reverse-keyed numeric item columns; NaN is missing.
+  Values that look like undeclared missing-value codes (-99, 999, ... far outside a column's
+  other answers; :func:`crm_research.factor.undeclared_missing_codes`) are set to NaN with a
+  warning, never used as numbers (DESIGN §5).
 * ``missing="listwise"`` (default) keeps the rows answering every item of the analysed set,
   as SPSS RELIABILITY does; ``missing="pairwise"`` uses pairwise-complete covariances and all
-  rows for n, as R ``psych::alpha`` does.
+  rows for n (psych's ``nsub = nrow(x)``), as R ``psych::alpha`` does.  Correlation-based
+  models fitted to raw data (``mcdonald_omega``) use pairwise-complete Pearson correlations
+  there, as psych ``omega``/``fa`` (``cor(x, use = "pairwise")``) do.
 * Means and covariances are accumulated over row chunks from the raw array (``X^T X`` with a
   shift), so a million-row int8 table is never copied whole into float64.
 * Every value follows R psych 2.2.9 (Revelle 2022) where psych has it; where a value is
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations, islice
 from math import comb
 from typing import Any
 
@@ -29,7 +35,12 @@ from scipy.stats import f as f_dist
 
 from crm_research._blas import single_blas_thread as _single_blas_thread
 from crm_research.errors import InputError
-from crm_research.factor import PSYCH_UNIQUENESS_LOWER_BOUND, _fa_correlation, rotate_loadings
+from crm_research.factor import (
+    PSYCH_UNIQUENESS_LOWER_BOUND,
+    _fa_correlation,
+    drop_undeclared_codes,
+    rotate_loadings,
+)
 
 # --- cited thresholds ----------------------------------------------------------------------
 #: Alpha bands of George, D., & Mallery, P. (2003). SPSS for Windows step by step: A simple
@@ -70,6 +81,7 @@ def _validate_items(items: pd.DataFrame | np.ndarray, min_items: int = 2) -> pd.
     if items.columns.duplicated().any():
         dup = sorted({str(c) for c in items.columns[items.columns.duplicated()]})
         raise InputError(f"Item column(s) {', '.join(dup)} appear more than once.")
+    items, _ = drop_undeclared_codes(items, stacklevel=4)  # -99 etc.: flagged, set to NaN
     dtypes = items.dtypes
     bad = [
         str(c)
@@ -116,7 +128,7 @@ def _item_array(items: pd.DataFrame) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Moments:
-    n: int  # rows used (listwise: complete rows; pairwise: rows with any answer)
+    n: int  # rows used (listwise: complete rows; pairwise: every row, as psych's nsub)
     n_item: np.ndarray  # answered rows per item
     mean: np.ndarray
     cov: np.ndarray  # n - 1 denominators (pairwise: per pair)
@@ -163,13 +175,11 @@ def _moments_unthreaded(items: pd.DataFrame, missing: str) -> _Moments:
     count = np.zeros((k, k))
     sums = np.zeros((k, k))  # sums[i, j] = sum of x_i over rows answering i and j
     cross = np.zeros((k, k))
-    any_answer = 0
     shift = np.round(np.nanmean(np.asarray(array[:CHUNK_ROWS], dtype=float), axis=0))
     shift = np.where(np.isnan(shift), 0.0, shift)
     for start in range(0, array.shape[0], CHUNK_ROWS):
         block = np.asarray(array[start : start + CHUNK_ROWS], dtype=float) - shift
         present = ~np.isnan(block)
-        any_answer += int(present.any(axis=1).sum())
         m = present.astype(float)
         x = np.where(present, block, 0.0)
         count += m.T @ m
@@ -178,7 +188,9 @@ def _moments_unthreaded(items: pd.DataFrame, missing: str) -> _Moments:
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = (cross - sums * sums.T / count) / (count - 1)
         mean = np.diag(sums) / np.diag(count) + shift
-    return _Moments(n=any_answer, n_item=np.diag(count).astype(int), mean=mean, cov=cov)
+    # psych::alpha uses nsub = nrow(x) (every row, even one with no answer) for its Feldt
+    # interval; so does the pairwise bootstrap, which resamples all rows
+    return _Moments(n=int(array.shape[0]), n_item=np.diag(count).astype(int), mean=mean, cov=cov)
 
 
 def _shifted_block(
@@ -316,7 +328,8 @@ class AlphaResult:
     ci : tuple of float
         (lower, upper) confidence limits of raw alpha.
     n : int
-        Respondents used (listwise: complete rows; pairwise: rows answering any item).
+        Respondents used (listwise: complete rows; pairwise: all rows, psych's ``nrow(x)``,
+        which is also the n of the Feldt interval).
     k : int
         Items.
     average_r : float
@@ -400,7 +413,7 @@ def cronbach_alpha(
     Raw alpha is ``k/(k-1) (1 - tr(C)/sum(C))`` for the item covariance matrix ``C``;
     standardized alpha uses the correlation matrix. ``missing="listwise"`` (SPSS RELIABILITY)
     keeps complete rows; ``missing="pairwise"`` uses pairwise-complete covariances as R
-    ``psych::alpha`` does (its Feldt interval then uses the rows answering any item).
+    ``psych::alpha`` does (its Feldt interval then uses every row, ``nrow(x)``, as psych).
 
     Parameters
     ----------
@@ -747,7 +760,8 @@ class OmegaResult:
     total : float
         Omega total (NaN when undefined; see ``notes``).
     hierarchical : float or None
-        Omega hierarchical (Schmid-Leiman general factor) when ``n_factors >= 3``, else None.
+        Omega hierarchical (Schmid-Leiman general factor) when ``n_factors >= 2``, else None
+        (two group factors: psych's ``option = "equal"``, see :func:`mcdonald_omega`).
     n_factors : int
         Factors extracted.
     fm : str
@@ -806,7 +820,7 @@ def mcdonald_omega(
     missing: str = "listwise",
     total_variance: str | None = None,
 ) -> OmegaResult:
-    """McDonald's omega total (and omega hierarchical with ``n_factors >= 3``).
+    """McDonald's omega total (and omega hierarchical with ``n_factors >= 2``).
 
     One factor (default): a maximum-likelihood factor analysis of the correlation matrix
     gives loadings ``l`` and uniquenesses ``u = 1 - l**2``; omega total is
@@ -817,14 +831,21 @@ def mcdonald_omega(
     Several factors (psych ``omega`` defaults): a minres solution rotated by oblimin, a
     one-factor solution of the factor correlations, then the Schmid-Leiman transformation;
     omega hierarchical is ``(sum(g))**2 / sum(R)`` and omega total ``1 - sum(u)/sum(R)``.
+    With two group factors the general factor is not identified; as psych ``schmid``
+    (``option = "equal"``) both group factors then load ``sqrt(|phi_12|)`` on it (a note
+    says so).  A model needs non-negative degrees of freedom,
+    ``((k - m)**2 - (k + m)) / 2 >= 0`` (k >= 3 items for one factor, 5 for two, 6 for three),
+    else the result is NaN with a note.  With ``missing="pairwise"`` the correlations are
+    pairwise-complete Pearson correlations, ``cor(x, use = "pairwise")`` as psych ``omega``
+    and ``fa`` compute them from raw data.
 
     Parameters
     ----------
     items : pandas.DataFrame
         Reverse-keyed numeric items; NaN is missing.
     n_factors : int, default 1
-        1 for omega total only; 3 or more for omega hierarchical (2 is under-identified:
-        ``hierarchical`` is None).
+        1 for omega total only; 2 or more for omega hierarchical (2: psych's equal
+        general-factor loadings of the two group factors).
     fm : {"ml", "minres"}, optional
         Factoring method; default "ml" for one factor, "minres" for several (psych omega).
     missing : {"listwise", "pairwise"}, default "listwise"
@@ -869,20 +890,29 @@ def mcdonald_omega(
     names = [str(c) for c in items.columns]
     k = len(names)
     mom = _moments(items, missing)
-    r = _cov2cor(mom.cov)
+    if missing == "pairwise":
+        # psych omega / fa on raw data: cor(x, use = "pairwise"), each correlation from the
+        # rows answering both items (means and SDs over those rows), not cov2cor(cov)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = items.astype(float).corr(method="pearson", min_periods=2).to_numpy(copy=True)
+        r[~np.isfinite(r)] = np.nan
+        np.fill_diagonal(r, np.where(np.diag(mom.cov) > 0, 1.0, np.nan))
+    else:
+        r = _cov2cor(mom.cov)
     nan_loadings = pd.Series(np.nan, index=names, name="loading")
 
     def undefined(note: str) -> OmegaResult:
-        hier = None if n_factors < 3 else float("nan")
+        hier = None if n_factors < 2 else float("nan")
         return OmegaResult(float("nan"), hier, n_factors, fm, nan_loadings, mom.n, k, (note,))
 
     if np.isnan(r).any():
         return undefined(
             "an item has zero variance or a pair is never answered together, so the correlation matrix is undefined"
         )
-    if k < max(3, 3 * n_factors):
+    min_k = _min_items_for(n_factors)
+    if k < min_k:
         return undefined(
-            f"{k} items are too few to identify a {n_factors}-factor model (at least {max(3, 3 * n_factors)} are needed)"
+            f"{k} items are too few to identify a {n_factors}-factor model (at least {min_k} are needed for non-negative degrees of freedom)"
         )
     min_eig = np.linalg.eigvalsh(r).min()
     if fm == "ml" and min_eig < _SINGULAR_EIGENVALUE:
@@ -895,12 +925,19 @@ def mcdonald_omega(
         return undefined(f"the factor model could not be fitted ({type(exc).__name__}: {exc})")
 
 
+def _min_items_for(n_factors: int) -> int:
+    """Fewest items k giving an exploratory m-factor model ``((k-m)**2 - (k+m))/2 >= 0`` df."""
+    k = max(3, n_factors + 1)
+    while (k - n_factors) ** 2 < k + n_factors:
+        k += 1
+    return k
+
+
 def _omega_fit(
     r: np.ndarray, names: list[str], n_factors: int, fm: str, total_variance: str, n: int
 ) -> OmegaResult:
     """Fit the factor model(s) of :func:`mcdonald_omega` to a valid correlation matrix."""
     k = len(names)
-    nan_loadings = pd.Series(np.nan, index=names, name="loading")
     if n_factors == 1:
         lam = _fa_correlation(r, 1, fm)[0][:, 0]
         if lam.sum() < 0:
@@ -921,21 +958,20 @@ def _omega_fit(
     u2 = 1.0 - h2
     vt = r.sum()
     total = float((vt - u2.sum()) / vt)
-    if n_factors == 2:
-        return OmegaResult(
-            total,
-            None,
-            2,
-            fm,
-            nan_loadings,
-            n,
-            k,
-            (
-                "omega hierarchical needs at least three group factors to identify the general factor",
-            ),
-        )
     pattern, phi, _ = rotate_loadings(orth, "oblimin")  # GPArotation::oblimin, as psych schmid
-    gload = _fa_correlation(phi, 1, fm)[0][:, 0]
+    notes: tuple[str, ...] = ()
+    if n_factors == 2:
+        # psych schmid(option = "equal"): the general factor is not identified by two group
+        # factors, so both load sqrt(|phi_12|) on it (the second with phi_12's sign)
+        root = float(np.sqrt(abs(phi[0, 1])))
+        gload = np.array([root, np.sign(phi[0, 1]) * root])
+        notes = (
+            "two group factors do not identify the general factor: their general-factor "
+            "loadings are set equal (psych schmid option 'equal'); use three or more factors "
+            "where possible",
+        )
+    else:
+        gload = _fa_correlation(phi, 1, fm)[0][:, 0]
     general = pattern @ gload
     key = np.where(general < 0, -1.0, 1.0)
     if key.sum() < k:  # psych omega flips items loading negatively on g
@@ -952,6 +988,7 @@ def _omega_fit(
         pd.Series(general, index=names, name="g_loading"),
         n,
         k,
+        notes,
     )
 
 
@@ -1040,6 +1077,18 @@ def _enumerate_splits(k: int, chunk: int = 1 << 21) -> Iterable[np.ndarray]:
         yield ind
 
 
+def _psych_splits(k: int, count: int, chunk: int = 1 << 16) -> Iterable[np.ndarray]:
+    """Indicator rows of the first ``count`` lexicographic ``floor(k/2)``-subsets (psych), in chunks."""
+    combos = islice(combinations(range(k), k // 2), count)
+    while True:
+        block = np.array(list(islice(combos, chunk)), dtype=np.intp)
+        if block.size == 0:
+            return
+        ind = np.zeros((block.shape[0], k))
+        np.put_along_axis(ind, block, 1.0, axis=1)
+        yield ind
+
+
 def split_half(
     items: pd.DataFrame,
     n_sample: int = SPLIT_HALF_SAMPLES,
@@ -1047,6 +1096,7 @@ def split_half(
     seed: int | np.random.Generator | None = None,
     check_keys: bool = True,
     missing: str = "listwise",
+    splits: str = "psych",
 ) -> SplitHalfResult:
     """Split-half reliabilities over all (or a random sample of) splits, as psych splitHalf.
 
@@ -1054,8 +1104,13 @@ def split_half(
     standardized split-half coefficient ``4 r_AB / sum(R)``, with ``r_AB`` the sum of the
     correlations between the halves. All splits are evaluated when there are at most
     ``n_sample`` of them (every split for k <= 16), otherwise ``n_sample`` random splits.
-    psych enumerates, for odd k, only the first half of the lexicographic combinations; here
-    every split is used, so for odd k the max/min/mean can differ from psych's.
+    For odd k, psych enumerates only the first ``ceil(C/2)`` of the ``C = choose(k, floor(k/2))``
+    lexicographic combinations; ``splits="psych"`` (default) evaluates the same splits, so max
+    and min equal psych's, ``splits="all"`` evaluates every split (the true maximum/minimum
+    split-half coefficients; for even k both are the same).  The mean is the mean of the
+    splits evaluated; psych divides their sum by ``C/2`` instead, which for odd ``C``
+    (k = 3, 7, 15) is not a mean (for k = 3 it exceeds the maximum), so there the mean
+    differs from psych's ``meanr`` by the factor ``ceil(C/2) / (C/2)``.
 
     Parameters
     ----------
@@ -1072,6 +1127,8 @@ def split_half(
         Reverse items with a negative loading on the first principal component (psych).
     missing : {"listwise", "pairwise"}, default "listwise"
         Missing-data handling for the correlation matrix.
+    splits : {"psych", "all"}, default "psych"
+        Which splits an exhaustive run evaluates for odd k (see above).
 
     Returns
     -------
@@ -1110,8 +1167,13 @@ def split_half(
         keys = np.where(first < 0, -1.0, 1.0)
     r = r * np.outer(keys, keys)
     m = k // 2
+    if splits not in ("psych", "all"):
+        raise InputError(f"splits must be 'psych' or 'all', not {splits!r}.")
+    psych_odd = splits == "psych" and k % 2 == 1
     n_total = comb(k, m) // (2 if k % 2 == 0 else 1)
-    exhaustive = (n_total <= n_sample) if brute is None else bool(brute)
+    if psych_odd:
+        n_total = -(-comb(k, m) // 2)  # psych: the first ceil(C/2) combinations
+    exhaustive = (comb(k, m) / 2 <= n_sample) if brute is None else bool(brute)
     if exhaustive and k > 30:
         raise InputError(
             f"Enumerating all {n_total} splits of {k} items is not feasible; use brute=False."
@@ -1119,7 +1181,10 @@ def split_half(
     if exhaustive:
         count, total, hi, lo = 0, 0.0, -np.inf, np.inf
         with _single_blas_thread():
-            blocks = [_split_coefficients(r, block) for block in _enumerate_splits(k)]
+            if psych_odd:
+                blocks = [_split_coefficients(r, block) for block in _psych_splits(k, n_total)]
+            else:
+                blocks = [_split_coefficients(r, block) for block in _enumerate_splits(k)]
         for coef in blocks:
             count += coef.size
             total += coef.sum()
@@ -1371,7 +1436,8 @@ def reverse_items(
     absent = [c for c in reverse if c not in items.columns]
     if absent:
         raise InputError(f"Reverse-keyed column(s) {', '.join(absent)} are not in the data.")
-    out = items.copy()
+    out, _ = drop_undeclared_codes(items, stacklevel=3)  # -99 would set the observed range
+    out = out.copy()
     for col in reverse:
         low = high = None
         if instrument is not None:
@@ -1451,6 +1517,9 @@ def scale_reliability(
         )
     reverse = [str(c) for c in reverse or ()]
     data = items[list(dict.fromkeys(wanted + [c for c in reverse if c in items.columns]))]
+    # undeclared codes (-99, ...) must go before reversing, or low + high - x turns them into
+    # ordinary-looking numbers
+    data, _ = drop_undeclared_codes(data, stacklevel=3)
     if reverse:
         data = reverse_items(data, reverse, instrument)
     rows = []

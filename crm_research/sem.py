@@ -163,10 +163,18 @@ class _Spec:
     fixed_loadings: tuple[tuple[int, int], ...]  # fixed to 1 (markers)
     free_phi: tuple[tuple[int, int], ...]  # (f, g) with f >= g
     fixed_phi_diag: bool  # std_lv: factor variances fixed to 1
+    #: items whose residual variance is fixed at 0: the single indicator of a factor
+    #: (lavaan's ``auto.fix.single = TRUE``)
+    fixed_psi: tuple[int, ...] = ()
+
+    @property
+    def free_psi(self) -> np.ndarray:
+        """Indices of the items whose residual variance is estimated."""
+        return np.array([j for j in range(self.n_items) if j not in self.fixed_psi], dtype=int)
 
     @property
     def n_free(self) -> int:
-        return len(self.free_loadings) + len(self.free_phi) + self.n_items
+        return len(self.free_loadings) + len(self.free_phi) + len(self.free_psi)
 
     def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         lam = np.zeros((self.n_items, self.n_factors))
@@ -180,7 +188,8 @@ class _Spec:
         for f, g in self.free_phi:
             phi[f, g] = phi[g, f] = theta[k]
             k += 1
-        psi = np.asarray(theta[k : k + self.n_items], dtype=float)
+        psi = np.zeros(self.n_items)
+        psi[self.free_psi] = theta[k : k + len(self.free_psi)]
         return lam, phi, psi
 
     def sigma(self, theta: np.ndarray) -> np.ndarray:
@@ -200,7 +209,7 @@ class _Spec:
         for f, g in self.free_phi:
             d = np.outer(lam[:, f], lam[:, g])
             columns.append((d if f == g else d + d.T).ravel())
-        for j in range(p):
+        for j in self.free_psi:
             columns.append(np.outer(eye[j], eye[j]).ravel())
         if not columns:
             return np.zeros((p * p, 0))
@@ -221,6 +230,14 @@ def _build_spec(factors: dict[str, list[str]], items: list[str], std_lv: bool) -
             else:
                 free_loadings.append((index[item], f))
     free_phi = [(f, g) for f in range(n_factors) for g in range(f + 1) if not (std_lv and f == g)]
+    # lavaan auto.fix.single: the residual variance of a factor's only indicator is fixed at 0
+    # (unless the item also indicates another factor)
+    counts = {item: sum(item in members for members in factors.values()) for item in items}
+    fixed_psi = tuple(
+        index[members[0]]
+        for members in factors.values()
+        if len(members) == 1 and counts[members[0]] == 1
+    )
     # lavaan orders free parameters loadings, residual variances, latent (co)variances; the
     # order here is internal only.
     return _Spec(
@@ -231,6 +248,7 @@ def _build_spec(factors: dict[str, list[str]], items: list[str], std_lv: bool) -
         fixed_loadings=tuple(fixed_loadings),
         free_phi=tuple(free_phi),
         fixed_phi_diag=std_lv,
+        fixed_psi=fixed_psi,
     )
 
 
@@ -293,7 +311,7 @@ def _start_values(spec: _Spec, sample_cov: np.ndarray) -> np.ndarray:
             loadings[rows, f] = vector
     theta = [loadings[j, f] for j, f in spec.free_loadings]
     theta += [factor_var[f] if f == g else 0.0 for f, g in spec.free_phi]
-    theta += list(0.5 * np.diag(sample_cov))
+    theta += list(0.5 * np.diag(sample_cov)[spec.free_psi])
     return np.asarray(theta, dtype=float)
 
 
@@ -305,13 +323,45 @@ class _Estimate:
     iterations: int
 
 
+def _simple_start_values(spec: _Spec, sample_cov: np.ndarray) -> np.ndarray:
+    """lavaan's ``start = "simple"``: loadings 1, latent variances 0.05, covariances 0.
+
+    Residual variances start at half the observed variances, as in `_start_values`.
+    """
+    theta = [1.0] * len(spec.free_loadings)
+    theta += [0.05 if f == g else 0.0 for f, g in spec.free_phi]
+    theta += list(0.5 * np.diag(sample_cov)[spec.free_psi])
+    return np.asarray(theta, dtype=float)
+
+
 def _estimate(spec: _Spec, sample_cov: np.ndarray) -> _Estimate:
+    """Minimise F from the default start; if that fails to converge, also from lavaan's
+    "simple" start, and keep the better (converged first, then lower F) solution.
+
+    The eigenvector start can put a marker loading near 0 (e.g. an item set whose first
+    principal axis is another item), sending the other loadings to a ridge where Σ is nearly
+    singular; lavaan still converges there (possibly to a negative latent variance), and so
+    does the simple start.
+    """
+    first = _estimate_from(spec, sample_cov, _start_values(spec, sample_cov))
+    if first.converged:
+        return first
+    second = _estimate_from(spec, sample_cov, _simple_start_values(spec, sample_cov))
+    best = min((first, second), key=lambda e: (not e.converged, e.fmin))
+    return _Estimate(
+        theta=best.theta,
+        fmin=best.fmin,
+        converged=best.converged,
+        iterations=first.iterations + second.iterations,
+    )
+
+
+def _estimate_from(spec: _Spec, sample_cov: np.ndarray, theta: np.ndarray) -> _Estimate:
     """Minimise F by Fisher scoring with step halving; quasi-Newton polish if needed."""
     logdet_s = float(np.linalg.slogdet(sample_cov)[1])
-    theta = _start_values(spec, sample_cov)
     value = _ml_discrepancy(spec.sigma(theta), sample_cov, logdet_s)
     if not np.isfinite(value):
-        theta[len(spec.free_loadings) + len(spec.free_phi) :] = np.diag(sample_cov)
+        theta[len(spec.free_loadings) + len(spec.free_phi) :] = np.diag(sample_cov)[spec.free_psi]
         value = _ml_discrepancy(spec.sigma(theta), sample_cov, logdet_s)
     converged = False
     iteration = 0
@@ -582,7 +632,8 @@ def _htmt_from_correlation(
     names = list(factors)
     rows = {name: [index[item] for item in factors[name]] for name in names}
     monotrait = [average(values[np.ix_(rows[name], rows[name])]) for name in names]
-    table = np.eye(len(names))
+    # semTools: a factor without within-factor correlations (one indicator) has NA throughout
+    table = np.diag([1.0 if np.isfinite(m) else math.nan for m in monotrait])
     for a in range(len(names)):
         for b in range(a):
             hetero = average(values[np.ix_(rows[names[a]], rows[names[b]])])
@@ -773,6 +824,9 @@ def _numeric_items(data: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     ]
     if non_numeric:
         raise InputError(f"Item column(s) {non_numeric} are not numeric; recode them before CFA.")
+    from crm_research.factor import drop_undeclared_codes  # noqa: PLC0415  (no import cycle)
+
+    frame, _ = drop_undeclared_codes(frame, stacklevel=6)  # -99 etc.: flagged, set to NaN
     return frame.astype(float)
 
 
@@ -815,9 +869,10 @@ def cfa(
     Raises
     ------
     InputError
-        Data not a DataFrame, items missing or non-numeric, a factor with a single
-        indicator, a model with negative degrees of freedom, too few complete rows, or a
-        singular sample covariance matrix (e.g. a constant item).
+        Data not a DataFrame, items missing or non-numeric, a model with negative degrees of
+        freedom, too few complete rows, or a singular sample covariance matrix (e.g. a
+        constant item).  A factor with a single indicator is fitted as lavaan does
+        (``auto.fix.single``: that item's residual variance is fixed at 0), with a warning.
 
     Notes
     -----
@@ -874,12 +929,6 @@ def _fit_cfa(
     if missing != "listwise":
         raise InputError(f"missing={missing!r} is not supported; only 'listwise' is available.")
     factors = parse_measurement_model(model)
-    single = [name for name, items in factors.items() if len(items) < 2]
-    if single:
-        raise InputError(
-            f"Factor(s) {single} have a single indicator; a factor needs at least two "
-            "indicators to be identified in a CFA."
-        )
     items = _unique_items(factors)
     frame = _numeric_items(data, items)
     complete = frame.dropna()
@@ -1015,6 +1064,8 @@ def _fit_cfa(
     for k, (f, g) in enumerate(spec.free_phi):
         free_se[("lv", min(f, g), max(f, g))] = se[len(spec.free_loadings) + k]
     offset = len(spec.free_loadings) + len(spec.free_phi)
+    psi_se = np.full(p, math.nan)  # fixed residual variances (single indicators) have no SE
+    psi_se[spec.free_psi] = se[offset:]
     std_pattern = np.full_like(lam, math.nan)
     std_pattern[spec.pattern] = std[:n_loadings]
     std_se_pattern = np.full_like(lam, math.nan)
@@ -1030,7 +1081,7 @@ def _fit_cfa(
             )
     for j, item in enumerate(items):
         parameter_rows.append(
-            (item, "~~", item, psi[j], se[offset + j], std_residual[j], std_se[n_loadings + j])
+            (item, "~~", item, psi[j], psi_se[j], std_residual[j], std_se[n_loadings + j])
         )
     for k, (f, g) in enumerate(factor_pairs):
         parameter_rows.append(
@@ -1060,7 +1111,7 @@ def _fit_cfa(
         .reset_index(drop=True)
     )
     residual_variances = pd.DataFrame(
-        {"estimate": psi, "se": se[offset:], "std_all": std_residual},
+        {"estimate": psi, "se": psi_se, "std_all": std_residual},
         index=pd.Index(items, name="item"),
     )
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -1081,17 +1132,18 @@ def _fit_cfa(
         common = lam_f.sum() ** 2 * phi[f, f]
         lam_std = std_pattern[rows, f]
         theta_std = std_residual[rows]
-        validity_rows.append(
-            {
-                "factor": name,
-                "cr": common / sample_cov[np.ix_(rows, rows)].sum(),
-                "ave": float(
-                    np.sum(lam_f**2) * phi[f, f] / np.trace(sample_cov[np.ix_(rows, rows)])
-                ),
-                "cr_standardized": lam_std.sum() ** 2 / (lam_std.sum() ** 2 + theta_std.sum()),
-                "ave_standardized": float(np.mean(lam_std**2)),
-            }
-        )
+        row = {
+            "factor": name,
+            "cr": common / sample_cov[np.ix_(rows, rows)].sum(),
+            "ave": float(np.sum(lam_f**2) * phi[f, f] / np.trace(sample_cov[np.ix_(rows, rows)])),
+            "cr_standardized": lam_std.sum() ** 2 / (lam_std.sum() ** 2 + theta_std.sum()),
+            "ave_standardized": float(np.mean(lam_std**2)),
+        }
+        if len(rows) == 1:  # semTools leaves single-indicator factors out of CR and AVE
+            row.update(
+                cr=math.nan, ave=math.nan, cr_standardized=math.nan, ave_standardized=math.nan
+            )
+        validity_rows.append(row)
     validity = pd.DataFrame(validity_rows).set_index("factor")
     with np.errstate(invalid="ignore"):
         validity["sqrt_ave"] = np.sqrt(validity["ave"])
@@ -1249,6 +1301,13 @@ def _diagnose(
         sentences.append(
             f"Standardized loading(s) exceed 1 in absolute value ({', '.join(pairs)}): "
             "a Heywood case."
+        )
+    single = [name for name, its in factors.items() if len(its) == 1]
+    if single:
+        sentences.append(
+            f"Factor(s) {single} have a single indicator: as lavaan does (auto.fix.single), "
+            "that item's residual variance is fixed at 0, so the factor is the item itself, "
+            "measured without error; composite reliability, AVE and HTMT are not defined for it."
         )
     two_indicator = [name for name, its in factors.items() if len(its) == 2]
     if two_indicator:

@@ -109,3 +109,25 @@ def test_constant_column_exit_2(tmp_path, capsys):
     )
     assert main(["efa", str(path), "--items", "a,b,c", "--factors", "1"]) == 2
     assert "'c' has zero variance" in capsys.readouterr().err
+
+
+def test_undeclared_code_is_noted_and_blank_column_named(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    f = rng.normal(size=(150, 1))
+    x = np.clip(np.round(3.5 + 1.2 * (0.8 * f + 0.6 * rng.normal(size=(150, 4)))), 1, 6)
+    data = pd.DataFrame(x.astype(int), columns=["q1", "q2", "q3", "q4"])
+    data.iloc[:4, 2] = -99
+    data["empty"] = np.nan
+    path = tmp_path / "survey.csv"
+    data.to_csv(path, index=False)
+    assert main(["efa", str(path), "--items", "q1,q2,q3,q4", "--factors", "1"]) == 0
+    out = capsys.readouterr()
+    assert "note:" in out.err and "q3 (-99)" in out.err and "--missing-values -99" in out.err
+    from crm_research import read_responses
+
+    items = read_responses(path, missing_values=[-99]).items[["q1", "q2", "q3", "q4"]]
+    expected = factor.efa(items, 1)
+    assert f"n = {expected.n_obs}" in out.out
+    assert main(["efa", str(path), "--items", "q1,q2,empty", "--factors", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "'empty' has no answers (every cell is blank)" in err and "Traceback" not in err

@@ -185,3 +185,49 @@ def test_instrument_supplies_scales_and_reverse_keys(
             hand_alpha(keyed.to_numpy(dtype=float)), abs=1e-12
         )
         assert records[name]["flag"] in ("acceptable", "good", "excellent")
+
+
+# --- the R-referenced simulated survey (tests/reference/likert_audit_reference.R) -------------
+LIKERT = Path(__file__).parent / "fixtures" / "likert_missing_codes.csv"
+LIKERT_REF = json.loads((LIKERT.parent / "likert_audit_reference.json").read_text())
+LIKERT_ARGS = (
+    "--scale", "A=A1,A2,A3,A4,A5,A6", "--scale", "B=B1,B2,B3,B4,B5",
+    "--scale", "C=C1,C2,C3,C4,C5,C6,C7", "--reverse", "B5", "--json",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_likert_file_with_minus_99_matches_psych(
+    capsys: pytest.CaptureFixture[str], declared: bool
+) -> None:
+    """-99 declared or not: never used as a number (alpha equals psych's on the data with
+    -99 set to NA); undeclared, a note on stderr says which columns held it."""
+    extra = ("--missing-values", "-99") if declared else ()
+    code, out, err = run(capsys, "reliability", str(LIKERT), *LIKERT_ARGS, *extra)
+    assert code == 0
+    records = {r["scale"]: r for r in json.loads(out)}
+    for scale in "ABC":
+        ref = LIKERT_REF[scale]["listwise"]
+        rec = records[scale]
+        assert rec["n"] == LIKERT_REF[scale]["n_listwise"]
+        assert rec["alpha"] == pytest.approx(ref["alpha"], abs=1e-9)
+        assert (rec["ci_low"], rec["ci_high"]) == pytest.approx(
+            (ref["feldt_lower"], ref["feldt_upper"]), abs=1e-9
+        )
+        assert rec["omega"] == pytest.approx(ref["omega_ml"], abs=1e-5)
+    if declared:
+        assert "-99" not in err
+    else:
+        assert "note:" in err and "(-99)" in err and "--missing-values -99" in err
+        assert "treated as missing" in err
+    # the three rows with no answer are left out by the reader (and said so)
+    assert "3 respondent(s) were excluded" in err and "--max-missing" in err
+
+
+def test_blank_column_is_named_as_blank(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "blank.csv"
+    pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 2, 4, 5], "c": [None] * 4}).to_csv(path, index=False)
+    code, out, err = run(capsys, "reliability", str(path), "--scale", "s=a,b,c")
+    assert code == 2 and out == ""
+    assert "c have no answers (every cell is blank)" in err
+    assert "Traceback" not in err

@@ -496,3 +496,50 @@ def test_cfa_delegates_to_sem(monkeypatch):
         and calls["model"] == {"f": ["a"]}
         and calls["kwargs"] == {"std_lv": True}
     )
+
+
+# --- edge cases found by the psychometrics audit ---------------------------------------------
+
+
+def test_principal_axis_starts_even_when_every_smc_is_zero():
+    """Two respondents: every correlation is 1 and the pseudo-inverse SMCs are all 0, so
+    psych's loop (err = sum of SMCs = 0) never ran and psych fails ("object 'eigens' not
+    found"); the package returned zero loadings.  One iteration at least gives the
+    principal-axis solution: all loadings 1 for a matrix of ones."""
+    items = pd.DataFrame({"a": [1.0, 4.0], "b": [2.0, 5.0], "c": [1.0, 3.0]})
+    res = factor.efa(items, 1, method="pa")
+    np.testing.assert_allclose(res.loadings["PA1"].to_numpy(), 1.0, atol=1e-3)
+    assert any("singular" in w for w in res.warnings)
+
+
+def test_parallel_analysis_with_fewer_respondents_than_items_is_one_sentence():
+    rng = np.random.default_rng(3)
+    items = pd.DataFrame(rng.integers(1, 6, size=(4, 6)).astype(float), columns=list("abcdef"))
+    with pytest.raises(InputError, match="more respondents than items"):
+        factor.parallel_analysis(items, n_iter=5, seed=1)
+
+
+def test_efa_with_negative_degrees_of_freedom_warns_and_still_returns_numbers():
+    rng = np.random.default_rng(4)
+    f = rng.normal(size=(200, 1))
+    items = pd.DataFrame(f + rng.normal(size=(200, 4)), columns=list("abcd"))
+    res = factor.efa(items, 3)
+    assert res.loadings.shape == (4, 3)
+    assert any("-3 degrees of freedom" in w for w in res.warnings)
+    assert not any("degrees of freedom" in w for w in factor.efa(items, 1).warnings)
+
+
+def test_undeclared_missing_codes_are_set_to_missing_with_a_warning():
+    raw = pd.read_csv(FIXTURES / "likert_missing_codes.csv")
+    items = [f"A{i}" for i in range(1, 7)]
+    clean = raw[items].replace(-99, np.nan)
+    with pytest.warns(UserWarning, match=r"\(-99\).*treated as missing"):
+        got = factor.kmo(raw[items])
+    assert got.overall == pytest.approx(factor.kmo(clean).overall, abs=1e-12)
+    with pytest.warns(UserWarning):
+        res = factor.efa(raw[items], 2)
+    np.testing.assert_allclose(res.loadings, factor.efa(clean, 2).loadings, atol=1e-12)
+    codes = factor.undeclared_missing_codes(
+        pd.DataFrame({"a": [1, 2, 3, -99], "b": [93, 94, 95, 99], "c": [1, 2, 3, 999]})
+    )
+    assert codes == {"a": [-99.0], "c": [999.0]}

@@ -144,13 +144,14 @@ def test_omega_hierarchical_three_scales(complete: pd.DataFrame) -> None:
     assert res.total == pytest.approx(ref["omega_total"], abs=1e-4)
 
 
-def test_omega_two_factors_has_no_hierarchical(complete: pd.DataFrame) -> None:
+def test_omega_two_factors_uses_psych_equal_loadings(complete: pd.DataFrame) -> None:
+    """Two group factors: psych schmid(option = "equal") sets both g loadings to sqrt(phi12);
+    the value is checked against psych on the simulated survey in test_likert_* below."""
     res = rel.mcdonald_omega(
         complete[scale_items("neuroticism") + scale_items("openness")], n_factors=2
     )
-    assert res.hierarchical is None
-    assert np.isfinite(res.total)
-    assert "three group factors" in res.notes[0]
+    assert res.hierarchical is not None and 0 < res.hierarchical < res.total
+    assert "set equal" in res.notes[0]
 
 
 # --- split-half ---------------------------------------------------------------------------------
@@ -178,7 +179,7 @@ def test_split_half_25_items_brackets_psych_sample(complete: pd.DataFrame) -> No
     (check.keys reverses the neuroticism items); the exhaustive max/min must bracket the
     sampled ones and the means agree to sampling error."""
     ref = REF["split_half_25_keyed"]
-    res = rel.split_half(complete, brute=True)
+    res = rel.split_half(complete, brute=True, splits="all")
     assert res.exhaustive and res.n_splits == math.comb(25, 12)
     # psych principal() loadings on the first component are negative for N1..N5 and O4
     assert list(res.keys[res.keys < 0].index) == [*scale_items("neuroticism"), "O4"]
@@ -200,7 +201,7 @@ def test_split_half_odd_k_against_hand_enumeration(complete: pd.DataFrame) -> No
     for half in itertools.combinations(range(5), 2):
         other = [i for i in range(5) if i not in half]
         coefs.append(4 * r[np.ix_(half, other)].sum() / r.sum())
-    res = rel.split_half(x)
+    res = rel.split_half(x, splits="all")
     assert res.n_splits == 10
     assert res.max == pytest.approx(max(coefs), abs=TIGHT)
     assert res.min == pytest.approx(min(coefs), abs=TIGHT)
@@ -559,3 +560,129 @@ def test_scale_reliability_with_an_instrument() -> None:
     assert table.loc[reversed_item.scale, "alpha"] == pytest.approx(
         hand_alpha(by_hand.to_numpy()), abs=1e-12
     )
+
+
+# --- a simulated survey that is not bfi: 1-10 and 1-6 scales, blanks, -99 codes ------------------
+# tests/fixtures/likert_missing_codes.csv and likert_audit_reference.json, both made by
+# tests/reference/likert_audit_reference.R (psych 2.2.9). Scale A has 6 items (1-10), B 5
+# items (1-6, B5 reverse-worded), C 7 items (1-6); three rows answer nothing.
+LIKERT_REF = json.loads((FIXTURES / "likert_audit_reference.json").read_text())
+LIKERT_SCALES = {"A": [f"A{i}" for i in range(1, 7)], "B": [f"B{i}" for i in range(1, 6)],
+                 "C": [f"C{i}" for i in range(1, 8)]}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def likert() -> pd.DataFrame:
+    data = pd.read_csv(FIXTURES / "likert_missing_codes.csv").drop(columns="resp_id")
+    data = data.replace(-99, np.nan)
+    data["B5"] = 7 - data["B5"]
+    return data
+
+
+@pytest.mark.parametrize("scale", list(LIKERT_SCALES))
+def test_likert_pairwise_alpha_and_feldt_use_every_row_as_psych(
+    likert: pd.DataFrame, scale: str
+) -> None:
+    """psych alpha's Feldt interval uses nsub = nrow(x), rows with no answer included
+    (before the fix: the rows answering any item, 237 of 240, so the CI was off by 1e-4)."""
+    ref = LIKERT_REF[scale]["pairwise"]
+    res = rel.cronbach_alpha(likert[LIKERT_SCALES[scale]], missing="pairwise")
+    assert res.n == LIKERT_REF[scale]["nrow"] == 240
+    assert res.alpha == pytest.approx(ref["alpha"], abs=TIGHT)
+    assert res.std_alpha == pytest.approx(ref["std_alpha"], abs=TIGHT)
+    assert res.ci[0] == pytest.approx(ref["feldt_lower"], abs=TIGHT)
+    assert res.ci[1] == pytest.approx(ref["feldt_upper"], abs=TIGHT)
+    listwise = rel.cronbach_alpha(likert[LIKERT_SCALES[scale]])
+    ref = LIKERT_REF[scale]["listwise"]
+    assert listwise.n == LIKERT_REF[scale]["n_listwise"]
+    assert listwise.alpha == pytest.approx(ref["alpha"], abs=TIGHT)
+    assert listwise.ci == pytest.approx((ref["feldt_lower"], ref["feldt_upper"]), abs=TIGHT)
+
+
+@pytest.mark.parametrize("scale", list(LIKERT_SCALES))
+@pytest.mark.parametrize("missing", ["listwise", "pairwise"])
+def test_likert_omega_matches_psych(likert: pd.DataFrame, scale: str, missing: str) -> None:
+    """Omega from raw data with NAs uses cor(x, use = "pairwise") as psych omega/fa do
+    (before: cov2cor of the pairwise covariances, up to 9e-3 off); two group factors use
+    psych's equal g loadings (before: None); three factors of 6 items are identified
+    (df = 0; before: NaN)."""
+    ref = LIKERT_REF[scale][missing]
+    items = likert[LIKERT_SCALES[scale]]
+    one = rel.mcdonald_omega(items, missing=missing)
+    assert one.total == pytest.approx(ref["omega_ml"], abs=1e-5)
+    two = rel.mcdonald_omega(items, n_factors=2, missing=missing)
+    assert two.hierarchical == pytest.approx(ref["omega2"]["omega_h"], abs=1e-4)
+    assert two.total == pytest.approx(ref["omega2"]["omega_total"], abs=1e-4)
+    if "omega3" in ref:
+        # three factors of C (pairwise) is a near-Heywood fit (C5 communality .996) whose flat
+        # minres objective makes R's and scipy's L-BFGS-B stop 3e-4 apart: issue tolerance 2e-3
+        three = rel.mcdonald_omega(items, n_factors=3, missing=missing)
+        assert three.hierarchical == pytest.approx(ref["omega3"]["omega_h"], abs=2e-3)
+        assert three.total == pytest.approx(ref["omega3"]["omega_total"], abs=2e-3)
+
+
+def test_omega_needs_nonnegative_degrees_of_freedom(likert: pd.DataFrame) -> None:
+    res = rel.mcdonald_omega(likert[LIKERT_SCALES["B"]], n_factors=3)  # 5 items, df = -2
+    assert np.isnan(res.total) and np.isnan(res.hierarchical)
+    assert "at least 6" in res.notes[0]
+
+
+@pytest.mark.parametrize("scale", ["A", "B", "C"])
+def test_likert_split_half_matches_psych(likert: pd.DataFrame, scale: str) -> None:
+    """psych splitHalf evaluates, for odd k, the first ceil(C/2) lexicographic splits;
+    the default reproduces its max and min (before: every split, 9e-2 off for k = 5).
+    The mean is the mean of those splits: psych's meanr divides by C/2, which for k = 7
+    (C = 35) differs by the factor 18/17.5."""
+    ref = LIKERT_REF[scale]["listwise"]["split_half"]
+    items = likert[LIKERT_SCALES[scale]].dropna()
+    res = rel.split_half(items)
+    k = len(LIKERT_SCALES[scale])
+    c = math.comb(k, k // 2)
+    assert res.n_splits == math.ceil(c / 2)
+    assert res.max == pytest.approx(ref["max"], abs=TIGHT)
+    assert res.min == pytest.approx(ref["min"], abs=TIGHT)
+    assert res.mean * res.n_splits / (c / 2) == pytest.approx(ref["meanr"], abs=TIGHT)
+    everything = rel.split_half(items, splits="all")
+    assert everything.max >= res.max and everything.min <= res.min
+    assert everything.n_splits == (c // 2 if k % 2 == 0 else c)
+
+
+def test_split_half_mean_stays_within_its_range_for_three_items(small: pd.DataFrame) -> None:
+    res = rel.split_half(small[["q1", "q2", "q3"]])
+    assert res.n_splits == 2
+    assert res.min <= res.mean <= res.max
+    with pytest.raises(InputError, match="splits"):
+        rel.split_half(small, splits="some")
+
+
+def test_undeclared_minus_99_is_never_used_as_a_number(likert: pd.DataFrame) -> None:
+    """A table read with plain pandas keeps -99; before the fix it entered alpha as an answer
+    (scale A: alpha .26 instead of psych's .83).  Now it is set to NaN with a warning."""
+    raw = pd.read_csv(FIXTURES / "likert_missing_codes.csv")
+    assert (raw[LIKERT_SCALES["A"]] == -99).any().all()
+    with pytest.warns(UserWarning, match=r"A1 \(-99\).*treated as missing"):
+        res = rel.cronbach_alpha(raw[LIKERT_SCALES["A"]])
+    assert res.alpha == pytest.approx(LIKERT_REF["A"]["listwise"]["alpha"], abs=TIGHT)
+    assert res.n == LIKERT_REF["A"]["n_listwise"]
+    with pytest.warns(UserWarning, match="missing-value codes"):
+        table = rel.scale_reliability(raw, {"A": LIKERT_SCALES["A"]}, missing="pairwise")
+    assert table.loc[0, "alpha"] == pytest.approx(LIKERT_REF["A"]["pairwise"]["alpha"], abs=TIGHT)
+    # codes next to the other answers are answers: 1..7 shifted by -100 keeps -99 .. -93
+    shifted = likert[LIKERT_SCALES["B"]].dropna() - 100
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert rel.cronbach_alpha(shifted).alpha == pytest.approx(
+            LIKERT_REF["B"]["listwise"]["alpha"], abs=TIGHT
+        )
+
+
+def test_undeclared_codes_are_removed_before_reversing() -> None:
+    """reverse_items used the observed range, so -99 made B5 reversed as -99 + 6 - x."""
+    raw = pd.read_csv(FIXTURES / "likert_missing_codes.csv")
+    with pytest.warns(UserWarning, match="missing-value codes"):
+        table = rel.scale_reliability(raw, {"B": LIKERT_SCALES["B"]}, reverse=["B5"])
+    assert table.loc[0, "alpha"] == pytest.approx(LIKERT_REF["B"]["listwise"]["alpha"], abs=TIGHT)
+    with pytest.warns(UserWarning):
+        assert rel.reverse_items(raw[["B5"]], ["B5"])["B5"].max() <= 6

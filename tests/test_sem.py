@@ -447,9 +447,10 @@ def test_non_numeric_items_are_named(hs):
         sem.cfa(hs, {"f": ["x1", "x2", "school"]})
 
 
-def test_single_indicator_factor_raises(hs):
-    with pytest.raises(InputError, match="single indicator"):
-        sem.cfa(hs, {"visual": ["x1", "x2", "x3"], "lonely": ["x4"]})
+def test_single_indicator_factor_is_fitted_with_a_warning(hs):
+    res = sem.cfa(hs, {"visual": ["x1", "x2", "x3"], "lonely": ["x4"]})
+    assert res.fit["df"] == 2 and res.residual_variances.loc["x4", "estimate"] == 0
+    assert any("single indicator" in w for w in res.warnings)
 
 
 def test_underidentified_model_raises(hs):
@@ -510,3 +511,82 @@ def test_result_interface(hs_ml, hs_mlr):
     assert "scaled chi-square = 87.13" in text and "CFI = 0.931" in text
     assert repr(hs_ml).startswith("CFAResult(estimator='ML', n=301")
     assert "chisq=85.306" in repr(hs_ml)
+
+
+def test_negative_latent_variance_converges_as_lavaan():
+    """One factor whose marker has a near-zero loading on the first principal axis of the
+    items: from the eigenvector start, Fisher scoring ran to a ridge (loadings ~1e4, latent
+    variance ~0) and reported non-convergence with chi-square 1.55 instead of 0.136.  lavaan
+    converges to a negative latent variance; the retry from lavaan's "simple" start does too.
+    Data and reference: tests/reference/likert_audit_reference.R."""
+    ref = json.loads((FIXTURES / "likert_audit_reference.json").read_text())
+    ref = ref["cfa_negative_lv_variance"]
+    data = pd.read_csv(FIXTURES / "cfa_negative_lv_variance.csv")
+    res = sem.cfa(data, "W =~ w1 + w2 + w3 + w4")
+    assert ref["converged"] and res.converged
+    for lavaan_name, key in LAVAAN_NAMES.items():
+        expected = ref["fit"][lavaan_name]
+        if key in ("chisq", "aic", "bic"):
+            assert res.fit[key] == pytest.approx(expected, rel=TOL_RELATIVE), key
+        else:
+            assert res.fit[key] == pytest.approx(expected, abs=TOL_INDEX), key
+    params = res.parameters.set_index(["lhs", "op", "rhs"])["estimate"]
+    for row in ref["estimates"]:
+        assert params[(row["lhs"], row["op"], row["rhs"])] == pytest.approx(
+            row["est"], abs=TOL_PARAMETER
+        ), row
+    assert params[("W", "~~", "W")] < 0
+    assert any("latent variances are negative" in w for w in res.warnings)
+    assert not any("did not converge" in w for w in res.warnings)
+
+
+def test_cfa_sets_undeclared_minus_99_to_missing():
+    raw = pd.read_csv(FIXTURES / "likert_missing_codes.csv")
+    model = {"A": [f"A{i}" for i in range(1, 7)], "C": [f"C{i}" for i in range(1, 8)]}
+    items = model["A"] + model["C"]
+    with pytest.warns(UserWarning, match="missing-value codes"):
+        res = sem.cfa(raw[items], model)
+    clean = sem.cfa(raw[items].replace(-99, np.nan), model)
+    assert res.n == clean.n < len(raw)
+    assert res.fit["chisq"] == pytest.approx(clean.fit["chisq"], rel=1e-12)
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_single_indicator_factor_is_fitted_as_lavaan(estimator):
+    """lavaan's auto.fix.single fixes the residual variance of a factor's only indicator at 0;
+    the package used to refuse the model (InputError).  semTools leaves the factor out of
+    CR / AVE and gives NA HTMT for it.  Reference: tests/reference/likert_audit_reference.R."""
+    ref = json.loads((FIXTURES / "likert_audit_reference.json").read_text())
+    ref = ref[f"cfa_single_indicator_{estimator}"]
+    hs = pd.read_csv(FIXTURES / "holzinger_swineford_1939.csv")
+    model = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7"
+    res = sem.cfa(hs, model, estimator=estimator)
+    names = dict(LAVAAN_NAMES, **(LAVAAN_ROBUST_NAMES if estimator == "MLR" else {}))
+    for lavaan_name, key in names.items():
+        expected = ref["fit"].get(lavaan_name)
+        if expected is None or key not in res.fit:
+            continue
+        if key in ("chisq", "aic", "bic", "logl", "unrestricted_logl", "baseline_chisq"):
+            assert res.fit[key] == pytest.approx(expected, rel=TOL_RELATIVE), key
+        elif "scal" in key:
+            assert res.fit[key] == pytest.approx(expected, rel=TOL_SCALED_RELATIVE), key
+        else:
+            assert res.fit[key] == pytest.approx(expected, abs=TOL_INDEX), key
+    assert res.fit["df"] == 12
+    params = res.parameters.set_index(["lhs", "op", "rhs"])
+    for row in ref["estimates"]:
+        key = (row["lhs"], row["op"], row["rhs"])
+        assert params.loc[key, "estimate"] == pytest.approx(row["est"], abs=TOL_PARAMETER), key
+        assert params.loc[key, "std_all"] == pytest.approx(row["std_all"], abs=TOL_INDEX), key
+        if row["se"] > 0:
+            assert params.loc[key, "se"] == pytest.approx(row["se"], abs=TOL_PARAMETER), key
+    assert params.loc[("x7", "~~", "x7"), "estimate"] == 0 and np.isnan(
+        params.loc[("x7", "~~", "x7"), "se"]
+    )
+    for f in ("visual", "textual"):
+        assert res.composite_reliability[f] == pytest.approx(ref["cr"][f], abs=TOL_INDEX)
+        assert res.ave[f] == pytest.approx(ref["ave"][f], abs=TOL_INDEX)
+    assert np.isnan(res.composite_reliability["speed"]) and np.isnan(res.ave["speed"])
+    expected_htmt = np.array(ref["htmt"], dtype=float)
+    np.testing.assert_allclose(res.htmt.to_numpy(), expected_htmt, atol=1e-10)
+    assert any("single indicator" in w for w in res.warnings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 
 from crm_research.commands.validate import add_reading_options, read_from_args
 from crm_research.errors import InputError
@@ -76,12 +77,23 @@ def run(args: argparse.Namespace) -> int:
     table = resp.items
     missing = [n for n in names if n not in table.columns]
     if missing:
+        from crm_research.commands.reliability import blank_columns
+
+        blank = blank_columns(resp, missing)
+        if blank:
+            raise InputError(
+                f"{args.file}: column {blank[0]!r} has no answers (every cell is blank)."
+            )
         extra = resp.meta.columns if hasattr(resp, "meta") else []
         where = "is not a numeric item column" if missing[0] in extra else "is not in the file"
         raise InputError(
             f"{args.file}: column {missing[0]!r} {where} (item columns: {', '.join(map(str, table.columns[:12]))}"
             f"{', ...' if len(table.columns) > 12 else ''})."
         )
+    from crm_research.commands.reliability import quality_notes
+
+    for note in quality_notes(resp, names, args.file):
+        print(f"note: {note}", file=sys.stderr)
     rotation = None if args.rotation == "none" else args.rotation
     res = efa(
         table[names],

@@ -17,6 +17,14 @@ import pandas as pd
 from crm_research.errors import InputError
 
 OUTPUT_COLUMNS = ("scale", "k", "n", "alpha", "ci_low", "ci_high", "omega", "flag")
+#: Quality-report rules that change an analysed answer (set it to missing); the commands say
+#: so on stderr, so that an undeclared code such as -99 is never silently dropped or used.
+NOTED_RULES = {
+    "undeclared_code": "look like missing-value codes that were not declared",
+    "out_of_range": "lie outside the item's response scale",
+    "non_numeric": "are not numbers",
+    "not_a_scale_point": "are not points of the response scale",
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -79,11 +87,67 @@ def parse_scales(specs: list[str]) -> dict[str, list[str]]:
 
 def read_table(args: argparse.Namespace) -> tuple[pd.DataFrame, set[str], Any]:
     """The numeric item table, the names of non-numeric columns, and the instrument."""
+    resp = _read(args)
+    non_numeric = {str(c) for c in resp.meta.columns} | {str(c) for c in resp.dropped_pii}
+    return resp.items, non_numeric, resp.instrument
+
+
+def _read(args: argparse.Namespace) -> Any:
     from crm_research.commands.validate import read_from_args
 
     resp = read_from_args(args)
-    non_numeric = {str(c) for c in resp.meta.columns} | {str(c) for c in resp.dropped_pii}
-    return resp.items, non_numeric, resp.instrument
+    args._responses = resp  # kept for quality_notes()
+    return resp
+
+
+def blank_columns(resp: Any, columns: list[str]) -> list[str]:
+    """Those of ``columns`` that the reader kept as non-item columns because every cell is blank."""
+    meta = getattr(resp, "meta", None)
+    if meta is None:
+        return []
+    return [c for c in columns if c in meta.columns and meta[c].isna().all()]
+
+
+def quality_notes(resp: Any, columns: list[str], file: Any) -> list[str]:
+    """One sentence per quality rule that set answers of ``columns`` to missing.
+
+    For example ``data.csv: 6 answers in q1, q2 (-99) look like missing-value codes that were
+    not declared; they were treated as missing (declare them with --missing-values -99).``
+    """
+    quality = getattr(resp, "quality", None)
+    if quality is None:
+        return []
+    frame = quality.to_frame() if hasattr(quality, "to_frame") else pd.DataFrame(quality)
+    if frame.empty or not {"column", "rule", "value"} <= set(frame.columns):
+        return []
+    notes = []
+    if "action" in frame.columns:
+        # respondents the reader left out (e.g. --max-missing): they change n against a tool
+        # run on the raw file, so say so once per reason
+        excluded = frame[frame["action"].astype(str).str.startswith("row excluded")]
+        for action, group in excluded.groupby("action", sort=False):
+            reason = str(action).removeprefix("row excluded").strip(" ()")
+            reason = reason or str(group["rule"].iloc[0])
+            notes.append(
+                f"{file}: {group['row'].nunique()} respondent(s) were excluded before the "
+                f"analysis ({reason}; see --max-missing, --exclude-straightliners, "
+                "--exclude-speeders)."
+            )
+    wanted = {str(c) for c in columns}
+    frame = frame[frame["column"].astype(str).isin(wanted) & frame["rule"].isin(NOTED_RULES)]
+    for rule, group in frame.groupby("rule", sort=False):
+        cols = list(dict.fromkeys(group["column"].astype(str)))
+        values = list(dict.fromkeys(group["value"].astype(str)))
+        shown = ", ".join(values[:5]) + (", ..." if len(values) > 5 else "")
+        where = ", ".join(cols[:8]) + (", ..." if len(cols) > 8 else "")
+        text = (
+            f"{file}: {len(group)} answer(s) in {where} ({shown}) {NOTED_RULES[rule]}; "
+            "they were treated as missing"
+        )
+        if rule == "undeclared_code":
+            text += f" (declare them with --missing-values {','.join(values[:5])})"
+        notes.append(text + ".")
+    return notes
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -140,6 +204,11 @@ def run(args: argparse.Namespace) -> int:
         reverse = [i.id for i in instrument.items if i.reverse and i.id in items.columns]
     wanted = list(dict.fromkeys(c for members in scales.values() for c in members + reverse))
     not_numeric = [c for c in wanted if c not in items.columns and c in non_numeric]
+    blank = blank_columns(getattr(args, "_responses", None), not_numeric)
+    if blank:
+        raise InputError(
+            f"{args.file}: column(s) {', '.join(blank)} have no answers (every cell is blank)."
+        )
     if not_numeric:
         raise InputError(
             f"{args.file}: column(s) {', '.join(not_numeric)} are not numeric item answers."
@@ -150,6 +219,8 @@ def run(args: argparse.Namespace) -> int:
     table = scale_reliability(
         items, scales, ci=args.ci, missing=args.missing, reverse=reverse, instrument=instrument
     )
+    for note in quality_notes(getattr(args, "_responses", None), wanted, args.file):
+        print(f"note: {note}", file=sys.stderr)
     records = _records(table)
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=2), file=sys.stdout)
