@@ -206,10 +206,10 @@ def sha256_file(path: str | Path) -> str:
 
 
 def slugify(name: str) -> str:
-    """Turn a run name into a folder name: lower case, word characters and ``-`` only.
+    """Turn a run name into a folder name (:func:`crm_research.paths.slugify`).
 
-    Chinese characters are kept (they are word characters); everything else that is not a
-    letter, digit or underscore becomes ``-``.
+    Lower case, letters of every script (Chinese included), digits, ``_`` and ``-`` only;
+    never empty, never a Windows device name (``CON``), never ``.``/``..``.
 
     Parameters
     ----------
@@ -218,19 +218,18 @@ def slugify(name: str) -> str:
     Returns
     -------
     str
-        Never empty (``"run"`` when nothing is left).
+        Never empty (``"unnamed"`` when nothing is left).
 
     Examples
     --------
     >>> slugify("Client A / 2019 (Hebei)")
     'client-a-2019-hebei'
-    >>> slugify("石家庄 客户")
-    '石家庄-客户'
+    >>> slugify("石家庄 客户"), slugify("CON")
+    ('石家庄-客户', 'con-')
     """
-    text = unicodedata.normalize("NFKC", str(name)).casefold()
-    text = re.sub(r"[^\w]+", "-", text).strip("-_")
-    text = re.sub(r"-{2,}", "-", text)
-    return text[:80] or "run"
+    from crm_research.paths import slugify as safe_slug
+
+    return safe_slug(name)
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -496,12 +495,53 @@ def is_report_dir(path: str | Path) -> bool:
         return False
 
 
-def check_output_dir(out_dir: str | Path) -> Path:
-    """Refuse an output folder that exists, is not empty and is not a previous report.
+#: Files a reader's tools leave in a report folder; replacing the report may remove them.
+_TOOL_LEFTOVERS = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+#: Folders a reader's tools (JupyterLab, a notebook rerun) leave in a report folder.
+_TOOL_FOLDERS = frozenset({".ipynb_checkpoints", WORK_DIR_NAME})
+
+
+def _foreign_files(out: Path) -> list[str]:
+    """Files in a previous report that its manifest does not list (somebody else's work).
+
+    A report older than the ``outputs`` list of the manifest has no such files by definition.
+    """
+    try:
+        manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    listed = manifest.get("outputs") if isinstance(manifest, dict) else None
+    if not isinstance(listed, list):
+        return []
+    # findings.md: what ``crm-research report --no-html`` adds when rerun into a report
+    known = {str(name).replace("\\", "/") for name in listed} | {"findings.md"}
+    foreign = []
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out)
+        if path.is_dir() and not path.is_symlink():
+            continue
+        if set(rel.parts) & _TOOL_FOLDERS or rel.name in _TOOL_LEFTOVERS:
+            continue
+        if rel.as_posix() not in known:
+            foreign.append(rel.as_posix())
+    return foreign
+
+
+def check_output_dir(out_dir: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+    """Refuse an output folder that a new report may not replace (before any work).
+
+    Accepted: a new path, an empty folder, or a previous report of this module (its
+    ``manifest.json`` says so) holding only the files its manifest lists (and what
+    JupyterLab leaves: ``.ipynb_checkpoints``).  Refused with one sentence: a file, a
+    symbolic link, a non-empty folder without a report manifest, a previous report holding
+    files of somebody else, and a folder holding one of the input files (a new report
+    replaces the folder, and an input is never deleted).
 
     Parameters
     ----------
     out_dir : str or Path
+    inputs : sequence of path, optional
+        The input files of the report.
 
     Returns
     -------
@@ -511,22 +551,51 @@ def check_output_dir(out_dir: str | Path) -> Path:
     Raises
     ------
     InputError
-        When the path is a file, or a non-empty folder without a report manifest.
+        When the folder may not be written.
     """
-    out = Path(out_dir).expanduser().absolute()
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: the output path is a file, not a folder.")
-    if out.is_dir() and any(out.iterdir()) and not is_report_dir(out):
-        raise InputError(
-            f"{out}: the output folder is not empty and holds no previous report "
-            f"({MANIFEST_NAME}); choose an empty or new folder."
-        )
+    from crm_research.paths import safe_output_dir
+
+    out = safe_output_dir(out_dir, marker=MANIFEST_NAME)
+    if out.is_dir() and any(out.iterdir()):
+        if not is_report_dir(out):
+            raise InputError(
+                f"{out}: the output folder is not empty and holds no previous report "
+                f"({MANIFEST_NAME}); choose an empty or new folder."
+            )
+        foreign = _foreign_files(out)
+        if foreign:
+            raise InputError(
+                f"{out}: the previous report holds '{foreign[0]}', which the report did not "
+                "write and a new report would delete; move it elsewhere or choose another folder."
+            )
+    resolved_out = out.resolve()
+    for item in inputs:
+        path = Path(item).expanduser().absolute()
+        if resolved_out in path.resolve().parents or path.resolve() == resolved_out:
+            raise InputError(
+                f"{path}: the input file lies inside the output folder {out}, which the new "
+                "report replaces; the input is never deleted, so choose another folder."
+            )
     return out
+
+
+#: Longest file name in bytes (ext4, APFS, NTFS: 255).
+_NAME_MAX_BYTES = 255
+
+
+def _sibling_name(name: str, prefix: str, suffix: str) -> str:
+    """``prefix + name + suffix``, ``name`` shortened so the whole stays a legal file name."""
+    room = _NAME_MAX_BYTES - len((prefix + suffix).encode("utf-8"))
+    while len(name.encode("utf-8")) > room:
+        name = name[:-1]
+    return prefix + name + suffix
 
 
 def _new_build_dir(out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    # mkdtemp adds 8 characters; a long (CJK) report name must still fit in 255 bytes
+    prefix = _sibling_name(out.name, ".", ".building-" + "x" * 8)[:-8]
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=out.parent))
 
 
 def _move_into_place(build: Path, out: Path) -> None:
@@ -539,7 +608,9 @@ def _move_into_place(build: Path, out: Path) -> None:
                     f"{out}: the output folder was filled during the run and holds no "
                     f"previous report; the new report is left in {build}."
                 )
-            previous = out.with_name(f".{out.name}.previous-{uuid.uuid4().hex[:8]}")
+            previous = out.with_name(
+                _sibling_name(out.name, ".", f".previous-{uuid.uuid4().hex[:8]}")
+            )
             os.replace(out, previous)
         else:
             out.rmdir()
@@ -550,11 +621,14 @@ def _move_into_place(build: Path, out: Path) -> None:
 
 def _keep_failed(build: Path, out: Path, failure: NotebookFailed) -> Path:
     """Rename the build folder to ``DIR.failed`` (replacing only an earlier failed build)."""
-    target = out.with_name(out.name + ".failed")
+    target = out.with_name(_sibling_name(out.name, "", ".failed"))
     n = 1
     while target.exists() and not (target / FAILED_MARKER).is_file():
         n += 1
-        target = out.with_name(f"{out.name}.failed-{n}")
+        target = out.with_name(_sibling_name(out.name, "", f".failed-{n}"))
+    # the study cache holds the screened responses (free-text background columns included);
+    # only the executed notebooks and the tables are kept for inspection
+    shutil.rmtree(build / WORK_DIR_NAME, ignore_errors=True)
     (build / FAILED_MARKER).write_text(
         json.dumps(
             {"notebook": failure.notebook, "error": failure.error, "time_utc": _utc_now()},
@@ -630,7 +704,35 @@ def write_tables_xlsx(tables: Mapping[str, Any], path: str | Path) -> dict[str, 
             frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
             has_index = not isinstance(frame.index, pd.RangeIndex)
             frame.to_excel(writer, sheet_name=sheets[name], index=has_index)
+    _normalise_xlsx(Path(path))
     return sheets
+
+
+#: Time stamp written into every workbook (its document properties and zip entries), so
+#: the same tables give the same bytes.
+_XLSX_TIMESTAMP = "2000-01-01T00:00:00Z"
+
+
+def _normalise_xlsx(path: Path) -> None:
+    """Rewrite a workbook with fixed time stamps (openpyxl writes the current time)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info.filename)) for info in source.infolist()]
+    partial = path.with_name(path.name + ".partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info, data in members:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + _XLSX_TIMESTAMP.encode() + rb"\g<2>",
+                    data,
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, data)
+    os.replace(partial, path)
 
 
 def read_tables(folder: str | Path) -> dict[str, Any]:
@@ -874,7 +976,9 @@ def build_report(
             }
         combined.cells.extend(_report_cells(nb))
     if appendix:
-        combined.cells.append(nbformat.v4.new_markdown_cell(appendix))
+        cell = nbformat.v4.new_markdown_cell(appendix)
+        cell.id = "methods-appendix"  # a fixed id: the same report gives the same HTML
+        combined.cells.append(cell)
     # alternative text of each image output, in document order (figures carry their title)
     alts = [
         (out.get("metadata", {}).get("image/png") or {}).get("alt")
@@ -1458,6 +1562,12 @@ class ReportContext:
     def figures_dir(self) -> Path:
         return self.output_dir / "figures"
 
+    @property
+    def random_seed(self) -> int:
+        """Seed of the random parts of a chapter (parallel analysis): the report's seed, or
+        :data:`DEFAULT_SEED` for real data, so the same inputs give the same report."""
+        return DEFAULT_SEED if self.bundle.seed is None else int(self.bundle.seed)
+
     def say(self, key: str, **values: object) -> Prose:
         """Show the package's prose ``key`` in the report language (see :func:`prose`)."""
         return prose(key, self.lang, **values)
@@ -1739,7 +1849,7 @@ class ReportContext:
             return None
         log = pd.concat(parts, ignore_index=True)
         first = ["input"] + [c for c in log.columns if c != "input"]
-        return self.show_frame(log[first], max_rows=max_rows)
+        return self.show_frame(quality_log_frame(log[first], self.lang), max_rows=max_rows)
 
     def findings_overview(self) -> Any:
         """One row per finding: area, severity, problem headline, framework ('current state')."""
@@ -1945,6 +2055,111 @@ PERCENT_COLUMNS = frozenset(
 )
 _COUNT_EVIDENCE = frozenset({"n", "customers", "cities", "a_customers", "mercenary_n"})
 _SEVERITY_ORDER = {"major": 0, "moderate": 1, "minor": 2, "info": 3}
+
+
+#: Screening rules whose ``value`` is the cell as typed in the export (the other rules write
+#: a value of their own: "20 of 28 items missing", "column G", ...).
+_CELL_TEXT_RULES = frozenset(
+    {
+        "non_numeric",
+        "not_a_scale_point",
+        "out_of_range",
+        "undeclared_code",
+        "declared_missing",
+        "wjx_skip",
+        "bad_date",
+        "unknown_level",
+        "duplicate_respondent",
+    }
+)
+#: A cell the quality log repeats as typed: a short number (a code such as -99, 9 or 3.5).
+_SHORT_NUMBER = re.compile(r"[+-]?\d{1,6}(?:\.\d{1,4})?")
+#: Signs of personal data in a cell: an e-mail address, a long digit run (phone, ID-card or
+#: QQ number, also with separators), an IPv4 address, a WeChat id.
+_PERSONAL_DATA = re.compile(
+    r"@|\d[\d\s\-()]{5,}\d|\d{1,3}(?:\.\d{1,3}){3}|wxid|https?://", re.IGNORECASE
+)
+#: A respondent id or unknown category the quality log repeats: a short code of ASCII
+#: letters, digits, ``_`` and ``-`` (``C004``, ``R_5xyz``); a name in Chinese characters or
+#: with a space (``张伟``, ``Oliver Smith``) is not repeated.
+_CODE_LIKE = re.compile(r"[A-Za-z0-9_\-]{1,20}")
+
+
+def quality_value(rule: str, value: Any, lang: str) -> str:
+    """The ``value`` of a screening problem as the report shows it (never personal data).
+
+    The report repeats a cell only when it cannot hold personal data: short numbers (codes
+    such as ``-99`` or ``9``), Wenjuanxing skip marks, and unknown categories or repeated
+    respondent ids that are short ASCII codes (``C004``) without a long digit run.
+    Free text typed into an answer (``non_numeric``, ``bad_date``) is never repeated;
+    ``pii`` problems have no value.  ``crm-research validate`` still lists every cell.
+
+    Parameters
+    ----------
+    rule : str
+        Screening rule (:data:`crm_research.screening.RULES`).
+    value : object
+        The problem's value as screening wrote it.
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> quality_value("out_of_range", "9", "en"), quality_value("out_of_range", "13812345678", "en")
+    ('9', '(text not shown)')
+    >>> quality_value("non_numeric", "abc", "zh"), quality_value("too_many_missing", "20 of 28 items missing", "zh")
+    ('(文本,不予显示)', '28 个题项中缺失 20 个')
+    """
+    from crm_research.report_text import QUALITY_VALUE_HIDDEN, quality_text
+
+    text = "" if value is None or value != value else str(value).strip()
+    if not text or rule == "pii":
+        return ""
+    if rule not in _CELL_TEXT_RULES:
+        return quality_text(text, lang)
+    if _SHORT_NUMBER.fullmatch(text):
+        return text
+    if rule == "wjx_skip" and len(text) <= 8 and not _PERSONAL_DATA.search(text):
+        return text
+    if rule == "duplicate_respondent" and re.fullmatch(r"row \d+", text):
+        return quality_text(text, lang)
+    if (
+        rule in ("unknown_level", "duplicate_respondent")
+        and _CODE_LIKE.fullmatch(text)
+        and not _PERSONAL_DATA.search(text)
+    ):
+        return text
+    return QUALITY_VALUE_HIDDEN[lang]
+
+
+def quality_log_frame(log: Any, lang: str) -> Any:
+    """The screening log as the report shows it: rules and actions in words, no personal data.
+
+    Parameters
+    ----------
+    log : DataFrame
+        Columns ``row, column, rule, value, action`` (and optionally ``input``).
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    DataFrame
+        The same columns; ``value`` through :func:`quality_value`, ``rule`` and ``action``
+        in the report language.
+    """
+    from crm_research.report_text import QUALITY_RULE_LABELS, quality_text
+
+    out = log.copy()
+    rules = [str(r) for r in log["rule"].tolist()]
+    out["value"] = [
+        quality_value(r, v, lang) for r, v in zip(rules, log["value"].tolist(), strict=True)
+    ]
+    out["action"] = [quality_text(str(a), lang) for a in log["action"].tolist()]
+    out["rule"] = [QUALITY_RULE_LABELS.get(r, {}).get(lang, r) for r in rules]
+    return out
 
 
 def format_p(value: Any) -> str:
@@ -2270,8 +2485,8 @@ def run_pipeline(
     started = _utc_now()
     t0 = time.perf_counter()
     _check_lang(lang)
-    out = check_output_dir(out_dir)
     paths = resolve_inputs(customers, employees, ledger, scorecard)
+    out = check_output_dir(out_dir, list(paths.values()))
     roles = _instrument_roles(instruments)
     nb_paths = _notebook_paths(notebooks)
     for nb in nb_paths:
@@ -2401,7 +2616,7 @@ def run_pipeline(
                 "packages": package_versions(),
                 "platform": platform.platform(),
                 "outputs": sorted(
-                    str(p.relative_to(build)) for p in build.rglob("*") if p.is_file()
+                    p.relative_to(build).as_posix() for p in build.rglob("*") if p.is_file()
                 )
                 + [MANIFEST_NAME],
             }
@@ -2844,7 +3059,7 @@ def run_batch(
                     )
                 outcomes[run.slug] = outcome
                 bar.update(1)
-                bar.set_postfix_str(f"{run.name}: {outcome.status}", refresh=True)
+                bar.set_postfix_str(f"{_one_line(run.name, 40)}: {outcome.status}", refresh=True)
     return BatchResult(
         out_dir=out,
         outcomes=tuple(outcomes[run.slug] for run in runs),

@@ -523,3 +523,89 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "communality": {"zh": "共同度", "en": "Communality"},
     "uniqueness": {"zh": "独特性", "en": "Uniqueness"},
 }
+
+#: Screening rules (:data:`crm_research.screening.RULES`) as the report's quality log shows them.
+QUALITY_RULE_LABELS: dict[str, dict[str, str]] = {
+    "pii": {"zh": "个人信息", "en": "personal data"},
+    "duplicate_column": {"zh": "重复列", "en": "duplicate column"},
+    "extra_header_row": {"zh": "多余表头行", "en": "extra header row"},
+    "non_numeric": {"zh": "非数值", "en": "not a number"},
+    "not_a_scale_point": {"zh": "非量表刻度", "en": "not a scale point"},
+    "out_of_range": {"zh": "超出范围", "en": "out of range"},
+    "undeclared_code": {"zh": "未声明的缺失代码", "en": "undeclared missing code"},
+    "declared_missing": {"zh": "声明的缺失代码", "en": "declared missing code"},
+    "wjx_skip": {"zh": "问卷星跳题", "en": "skipped (Wenjuanxing)"},
+    "bad_date": {"zh": "日期无法识别", "en": "unreadable date"},
+    "unknown_level": {"zh": "未知类别", "en": "unknown category"},
+    "duplicate_respondent": {"zh": "重复作答", "en": "duplicate respondent"},
+    "too_many_missing": {"zh": "缺失过多", "en": "too many missing"},
+    "straight_lining": {"zh": "直线作答", "en": "straight-lining"},
+    "speeder": {"zh": "作答过快", "en": "speeder"},
+    "zero_variance": {"zh": "零方差", "en": "zero variance"},
+}
+
+#: Placeholder of the quality log for a cell text the report does not repeat (it may hold
+#: personal data typed into an answer: a name, a phone number, an e-mail address).
+QUALITY_VALUE_HIDDEN: dict[str, str] = {"zh": "(文本,不予显示)", "en": "(text not shown)"}
+
+#: Actions and generated values of the screening log in Chinese: (regular expression on the
+#: English text, Chinese template with the groups).  The English text is shown as is.
+QUALITY_TEXT_ZH: tuple[tuple[str, str], ...] = (
+    (r"set to missing", "设为缺失"),
+    (r"treated as missing", "视为缺失"),
+    (r"flagged, kept", "标记,保留"),
+    (
+        r"column dropped \(personal data, values not read into the results\)",
+        "删除该列(个人信息,取值未读入结果)",
+    ),
+    (r"column dropped \(identical copy of column (\w+)\)", "删除该列(与 {0} 列完全相同)"),
+    (r"kept as '(.*)' \(differs from column (\w+)\)", "保留为“{0}”(与 {1} 列不同)"),
+    (r"row skipped \(a second header row\)", "跳过该行(第二个表头行)"),
+    (
+        r"row excluded \(same answers and background as row (\d+)\)",
+        "剔除该行(与第 {0} 行的答案和背景相同)",
+    ),
+    (r"row excluded \(same (.+) as row (\d+)\)", "剔除该行(与第 {1} 行的 {0} 相同)"),
+    (r"row excluded \(more than (\S+) of items missing\)", "剔除该行(缺失题项超过 {0})"),
+    (r"row excluded \(straight-lining\)", "剔除该行(直线作答)"),
+    (r"row excluded \(speeder\)", "剔除该行(作答过快)"),
+    (r"row excluded", "剔除该行"),
+    (r"(\d+) of (\d+) items missing", "{1} 个题项中缺失 {0} 个"),
+    (r"all (\d+) answers = (.+)", "{0} 个回答均为 {1}"),
+    (r"(\S+) s \(median (\S+) s\)", "{0} 秒(中位数 {1} 秒)"),
+    (r"column (\w+)", "{0} 列"),
+    (r"row (\d+)", "第 {0} 行"),
+)
+
+
+def quality_text(text: str, lang: str) -> str:
+    """An action or generated value of the screening log in the report language.
+
+    Parameters
+    ----------
+    text : str
+        As :mod:`crm_research.screening` writes it (English).
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+        The Chinese wording for ``zh`` (the text unchanged when no pattern matches), the
+        text itself for ``en``.
+
+    Examples
+    --------
+    >>> quality_text("row excluded (same customer_id as row 5)", "zh")
+    '剔除该行(与第 5 行的 customer_id 相同)'
+    >>> quality_text("20 of 28 items missing", "zh")
+    '28 个题项中缺失 20 个'
+    """
+    import re
+
+    if lang != "zh":
+        return text
+    for pattern, template in QUALITY_TEXT_ZH:
+        match = re.fullmatch(pattern, text.strip())
+        if match:
+            return template.format(*match.groups())
+    return text

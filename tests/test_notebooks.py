@@ -85,6 +85,32 @@ def test_stored_notebook_is_parameterised_clean_and_only_calls_the_package(path)
                 assert node.id in ALLOWED_NAMES | {"None", "True", "False"}, node.id
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_random_steps_are_seeded_even_for_real_data(path):
+    """``crm-research report`` passes ``seed=None`` (real data): a random step seeded with
+    the ``seed`` parameter would then differ from run to run (the scree figure did)."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            for kw in node.keywords:
+                if kw.arg == "seed" and name != "open_study":
+                    assert ast.unparse(kw.value) == "report.random_seed", ast.unparse(node)
+            if name == "parallel_analysis":
+                assert any(kw.arg == "seed" for kw in node.keywords), ast.unparse(node)
+
+
+def test_report_context_random_seed_is_never_none():
+    bundle = pipeline.StudyBundle(None, (), {}, {}, {}, False, None, 0.0)
+    assert pipeline.ReportContext(bundle, "zh", Path(".")).random_seed == pipeline.DEFAULT_SEED
+    bundle = pipeline.StudyBundle(None, (), {}, {}, {}, True, 5, 0.0)
+    assert pipeline.ReportContext(bundle, "zh", Path(".")).random_seed == 5
+
+
 # --------------------------------------------------------------------------------------------
 # reproduce d-company: every notebook through papermill, the report's content
 # --------------------------------------------------------------------------------------------
@@ -221,6 +247,8 @@ def test_a_failing_notebook_exits_1_and_keeps_the_failed_build(tmp_path, capsys)
     failed = tmp_path / "out.failed"
     assert (failed / "failed.json").is_file()
     assert info.value.kept == failed / "notebooks" / "99_broken.ipynb"
+    # the study cache (screened responses, free-text columns included) is not kept
+    assert not (failed / pipeline.WORK_DIR_NAME).exists()
     assert not [p for p in tmp_path.iterdir() if ".building-" in p.name]
 
 

@@ -365,3 +365,95 @@ def test_batch_names_from_the_config_cannot_leave_the_batch_folder(tmp_path, cas
         assert report.parent == out  # one level below the batch folder, nowhere else
         assert SLUG.match(report.name) and report.name not in ("..", ".")
     assert not (tmp_path / "evil").exists() and not (work.parent / "evil").exists()
+
+
+# --- the report pipeline's own folder checks (crm_research.pipeline) ----------------------
+
+
+def fake_report(folder: Path, outputs: list[str]) -> Path:
+    """A previous report of the pipeline: its manifest lists the files it wrote."""
+    from crm_research import pipeline
+
+    folder.mkdir(parents=True)
+    for name in outputs:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("report file", encoding="utf-8")
+    manifest = {"kind": pipeline.MANIFEST_KIND, "outputs": [*outputs, REPORT_MARKER]}
+    (folder / REPORT_MARKER).write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def test_pipeline_refuses_a_previous_report_holding_files_it_did_not_write(tmp_path):
+    from crm_research import pipeline
+
+    out = fake_report(tmp_path / "report", ["report.html", "tables/a.csv"])
+    pipeline.check_output_dir(out)  # a clean previous report may be replaced
+    (out / "notebooks" / ".ipynb_checkpoints").mkdir(parents=True)
+    (out / "notebooks" / ".ipynb_checkpoints" / "x-checkpoint.ipynb").write_text("{}")
+    pipeline.check_output_dir(out)  # what JupyterLab leaves is not somebody's work
+    (out / "tables" / "my_notes.docx").write_text("the user's own notes")
+    before = tree_snapshot(out)
+    with pytest.raises(InputError, match="tables/my_notes.docx"):
+        pipeline.check_output_dir(out)
+    assert tree_snapshot(out) == before
+
+
+def test_pipeline_refuses_an_output_folder_holding_an_input_file(tmp_path):
+    from crm_research import pipeline
+
+    out = fake_report(tmp_path / "report", ["report.html", "inputs/customers.csv"])
+    with pytest.raises(InputError, match="input file lies inside the output folder"):
+        pipeline.check_output_dir(out, [out / "inputs" / "customers.csv"])
+    pipeline.check_output_dir(out, [tmp_path / "elsewhere.csv"])
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
+def test_pipeline_refuses_a_symlinked_output_folder(tmp_path):
+    from crm_research import pipeline
+
+    target = fake_report(tmp_path / "real", ["report.html"])
+    link = tmp_path / "link"
+    link.symlink_to(target, target_is_directory=True)
+    with pytest.raises(InputError, match="symbolic link"):
+        pipeline.check_output_dir(link)
+
+
+def test_long_report_names_still_give_legal_build_and_failed_folder_names(tmp_path):
+    """An 80-character Chinese slug is 240 bytes: the pipeline's work folders beside it
+    (``.NAME.building-*``, ``.NAME.previous-*``, ``NAME.failed``) must stay within 255."""
+    from crm_research import pipeline
+
+    name = slugify("客户" * 100)
+    assert len(name.encode("utf-8")) == 240
+    out = tmp_path / name
+    build = pipeline._new_build_dir(out)
+    assert build.parent == tmp_path and len(build.name.encode("utf-8")) <= 255
+    (build / "report.html").write_text("new")
+    pipeline._move_into_place(build, out)  # a new report
+    (out / REPORT_MARKER).write_text(json.dumps({"kind": pipeline.MANIFEST_KIND}))
+    build = pipeline._new_build_dir(out)
+    pipeline._move_into_place(build, out)  # replaces the previous one through .previous-*
+    build = pipeline._new_build_dir(out)
+    (build / "notebooks").mkdir()
+    kept = pipeline._keep_failed(build, out, pipeline.NotebookFailed("01_x", "ValueError: x"))
+    assert kept.parent == tmp_path and (kept / "failed.json").is_file()
+    assert all(len(p.name.encode("utf-8")) <= 255 for p in tmp_path.iterdir())
+
+
+def test_batch_run_names_become_the_same_safe_slugs_as_everywhere(tmp_path):
+    from crm_research import pipeline
+
+    for role in ("customers", "employees", "ledger"):
+        (tmp_path / f"{role}.csv").write_text("x\n1\n", encoding="utf-8")
+    names = ["CON", "../x", "a/b", "客户" * 100, "nul.txt"]
+    lines = ["runs:"]
+    for name in names:
+        lines += [f"  - name: {json.dumps(name, ensure_ascii=False)}",
+                  "    customers: customers.csv", "    employees: employees.csv",
+                  "    ledger: ledger.csv"]  # fmt: skip
+    config = tmp_path / "batch.yaml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    runs = pipeline.load_batch_config(config)
+    assert [r.slug for r in runs] == [slugify(n) for n in names]
+    assert runs[0].slug == "con-" and runs[1].slug == "x"
+    assert all(r.slug.casefold() not in WINDOWS_RESERVED for r in runs)

@@ -40,7 +40,9 @@ def _notebook(path, *cells, parameters="lang = 'en'\noutput_dir = '.'"):
     ("name", "slug"),
     [
         ("Client A / 2019 (Hebei)", "client-a-2019-hebei"),
-        ("  ---  ", "run"),
+        ("  ---  ", "unnamed"),
+        ("CON", "con-"),  # a Windows device name never becomes a folder name
+        ("../../evil", "evil"),
         ("石家庄 客户", "石家庄-客户"),
         ("Ａｂｃ", "abc"),  # full-width letters (NFKC)
     ],
@@ -70,6 +72,20 @@ def test_tables_xlsx_has_one_sheet_per_table_with_the_values(tmp_path):
     sheet = book[sheets["customer_scale_scores_summary_long_name"]]
     assert [c.value for c in sheet[1]] == ["scale", "mean"]
     assert [c.value for c in sheet[3]] == ["b", 2.25]
+
+
+def test_tables_xlsx_bytes_do_not_depend_on_the_clock(tmp_path):
+    import zipfile
+
+    tables = {"abc": pd.DataFrame({"customer_id": ["c1", "c2"], "revenue": [10.0, 2.5]})}
+    pipeline.write_tables_xlsx(tables, tmp_path / "a.xlsx")
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as book:
+        assert {info.date_time for info in book.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+        core = book.read("docProps/core.xml").decode("utf-8")
+    assert core.count(pipeline._XLSX_TIMESTAMP) == 2  # created and modified
+    assert openpyxl.load_workbook(tmp_path / "a.xlsx")["abc"]["B3"].value == 2.5
+    pipeline.write_tables_xlsx(tables, tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
 
 
 def test_sha256_file_matches_hashlib(tmp_path):
@@ -299,3 +315,45 @@ def test_batch_config_resolves_paths_and_refuses_duplicates(tmp_path):
     assert run.slug == "bé" and run.lang == "en"
     assert run.customers == str(tmp_path / "c.csv")
     assert dict(run.instruments) == pipeline.DEFAULT_INSTRUMENTS
+
+
+# --------------------------------------------------------------------------------------------
+# The quality log as the report shows it
+# --------------------------------------------------------------------------------------------
+
+
+def _quality_log() -> pd.DataFrame:
+    rows = [
+        (2, "contact_name", "pii", "", "column dropped (personal data, values not read into the results)"),
+        (4, "idn1", "out_of_range", "9", "set to missing"),
+        (5, "sat1", "non_numeric", "abc", "set to missing"),
+        (6, "loy3", "declared_missing", "-99", "treated as missing"),
+        (7, "city", "unknown_level", "北京", "flagged, kept"),
+        (26, "customer_id", "duplicate_respondent", "C004", "row excluded (same customer_id as row 5)"),
+        (30, "", "duplicate_respondent", "row 12", "row excluded (same answers and background as row 12)"),
+        (31, "", "too_many_missing", "20 of 28 items missing", "row excluded (more than 50% of items missing)"),
+        (32, "", "straight_lining", "all 28 answers = 5", "flagged, kept"),
+        (33, "duration_seconds", "speeder", "40 s (median 300 s)", "flagged, kept"),
+        (None, "phone (2)", "duplicate_column", "column G", "column dropped (identical copy of column B)"),
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["row", "column", "rule", "value", "action"])
+
+
+def test_quality_log_is_in_the_report_language():
+    zh = pipeline.quality_log_frame(_quality_log(), "zh")
+    text = " ".join(zh[["rule", "value", "action"]].astype(str).to_numpy().ravel())
+    # no English words of the screening log in a Chinese report (ids such as C004 stay)
+    assert not re.search(r"[a-z]{3,}", text.replace("C004", "").replace("customer_id", "")), text
+    assert zh["action"].iloc[0] == "删除该列(个人信息,取值未读入结果)"
+    assert zh["value"].iloc[7] == "28 个题项中缺失 20 个"
+    assert zh["rule"].iloc[1] == "超出范围"
+    en = pipeline.quality_log_frame(_quality_log(), "en")
+    assert en["action"].tolist() == _quality_log()["action"].tolist()
+    assert en["rule"].iloc[2] == "not a number"
+    assert en["value"].tolist()[1:4] == ["9", "(text not shown)", "-99"]
+    # typed text is never repeated: a name in a category column, a phone number as id
+    assert en["value"].iloc[4] == "(text not shown)" and en["value"].iloc[5] == "C004"
+    for rule, cell in [("unknown_level", "李秀兰"), ("duplicate_respondent", "13612345678"),
+                       ("unknown_level", "Oliver Smith"), ("bad_date", "ip 61.182.33.44"),
+                       ("undeclared_code", "130102199001011234")]:  # fmt: skip
+        assert pipeline.quality_value(rule, cell, "zh") == "(文本,不予显示)"

@@ -319,3 +319,88 @@ def test_no_personal_data_in_the_inputs_copied_to_the_report(pipeline_report):
     out, _, _ = pipeline_report
     assert not (out / "inputs").exists()  # inputs are copied only for the simulated case
     assert all(p.parent.name == "tables" for p in out.rglob("*.csv"))
+
+
+# --------------------------------------------------------------------------------------
+# Personal data in cells the readers keep: answers typed into item cells, free-text
+# background columns under headers no rule recognises, a phone number as respondent id
+# --------------------------------------------------------------------------------------
+
+
+def plant_cells(customers: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    df = customers.copy().astype(object)
+    values = {
+        ("sat1", 2): "wang.planted@example.com",  # non_numeric: the cell is free text
+        ("nps", 3): phone(901),  # out_of_range: 11 digits
+        ("idn1", 4): "130102199001011234",  # out_of_range: an ID-card number
+        ("loy1", 5): "我的电话 " + phone(902, "135"),
+        ("submitted_at", 6): "ip 203.0.113.77",  # bad_date
+    }
+    for (column, row), value in values.items():
+        df.loc[row, column] = value
+    df.loc[8, "customer_id"] = df.loc[9, "customer_id"] = phone(903, "136")  # duplicate id
+    comments = [
+        f"请联系 {zh_name(i)}先生 {phone(i, '133')} 或 k{i}@mail-planted.cn" for i in range(len(df))
+    ]
+    df["意见建议"] = comments  # free text kept as background: never shown
+    df["客户单位全称"] = [f"保定市{zh_name(i)}教育咨询有限公司" for i in range(len(df))]
+    planted = [*values.values(), phone(903, "136"), *comments, *df["客户单位全称"]]
+    planted += [phone(i, "133") for i in range(len(df))] + [
+        f"k{i}@mail-planted.cn" for i in range(len(df))
+    ]
+    return df, planted
+
+
+@pytest.fixture(scope="module")
+def cell_inputs(case, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pii_cells")
+    customers, values = plant_cells(case.customers)
+    paths = {role: folder / f"{role}.csv" for role in ("customers", "employees", "ledger")}
+    customers.to_csv(paths["customers"], index=False)
+    case.employees.to_csv(paths["employees"], index=False)
+    case.ledger.to_csv(paths["ledger"], index=False)
+    assert not leaks({"ledger": paths["ledger"].read_text(encoding="utf-8")}, values)
+    return folder, paths, values
+
+
+def test_quality_log_of_the_report_repeats_no_personal_cell(cell_inputs, tmp_path):
+    pipeline = pytest.importorskip("crm_research.pipeline")
+    import nbformat
+
+    _, paths, values = cell_inputs
+    out = tmp_path / "report"
+    source = nbformat.read(pipeline.NOTEBOOKS_DIR / "01_data_quality.ipynb", as_version=4)
+    nb = tmp_path / "01_data_quality.ipynb"
+    nbformat.write(source, nb)
+    result = pipeline.run_pipeline(
+        paths["customers"], paths["employees"], paths["ledger"], out_dir=out, lang="zh",
+        notebooks=[nb],
+    )  # fmt: skip
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "sat1" in html and "(文本,不予显示)" in html  # the problem is listed, its text not
+    found = leaks(output_texts(out), values)
+    assert not found, sorted(set(found))[:10]
+    assert result.n_findings >= 0
+
+
+def test_a_failed_build_keeps_no_personal_data(cell_inputs, tmp_path):
+    """The build kept for inspection (``DIR.failed``) holds no study cache of responses."""
+    pipeline = pytest.importorskip("crm_research.pipeline")
+    import nbformat
+
+    _, paths, values = cell_inputs
+    nb = nbformat.read(pipeline.NOTEBOOKS_DIR / "01_data_quality.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("report.table('no_such_table')"))
+    bad = tmp_path / "01_broken.ipynb"
+    nbformat.write(nb, bad)
+    out = tmp_path / "report"
+    with pytest.raises(pipeline.NotebookFailed):
+        pipeline.run_pipeline(
+            paths["customers"], paths["employees"], paths["ledger"], out_dir=out,
+            notebooks=[bad],
+        )  # fmt: skip
+    failed = tmp_path / "report.failed"
+    assert (failed / "notebooks" / "01_broken.ipynb").is_file()
+    assert not list(failed.rglob("*.pkl"))
+    found = leaks(output_texts(failed), values)
+    assert not found, sorted(set(found))[:10]

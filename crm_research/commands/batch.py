@@ -75,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
     )
     table = result.to_frame()
+    for column in ("name", "folder"):  # a long run name must not stretch every row
+        table[column] = [_shorten(str(v)) for v in table[column]]
     print(table.to_string(index=False))
     failed = len(result.failed)
     print(
@@ -83,3 +85,13 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr if failed else sys.stdout,
     )
     return 1 if failed else 0
+
+
+#: Characters of a run name shown in the summary table.
+SUMMARY_NAME_CHARS = 40
+
+
+def _shorten(text: str, limit: int = SUMMARY_NAME_CHARS) -> str:
+    """``text`` cut to ``limit`` characters (with an ellipsis) for the summary table."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
