@@ -18,7 +18,9 @@ undeclared_code         an undeclared missing-data code (-99, -9, 99, 999 ...)  
 declared_missing        a declared missing code (instrument or ``missing_values``)    treated as missing
 wjx_skip                Wenjuanxing skip codes -3 (skipped) and -2 (not shown)        treated as missing
 bad_date                unreadable date in a date column                              set to missing
-unknown_level           a categorical value that is none of the declared levels       flagged, kept
+unknown_level           a categorical value that is none of the declared levels       flagged, kept (set to
+                                                                                      missing if it looks
+                                                                                      like personal data)
 duplicate_respondent    same respondent id, or same answers and background            row excluded
 too_many_missing        more than half of the items missing                           row excluded
 straight_lining         the same answer to every item of a long or mixed battery      flagged, kept
@@ -103,6 +105,37 @@ ACTION_FLAGGED = "flagged, kept"
 #: them would bias every statistic.  Same bar as the straight-lining rule (Kim et al. 2019).
 DUPLICATE_MIN_ANSWERS = 10
 ACTION_PII_DROPPED = "column dropped (personal data, values not read into the results)"
+ACTION_PII_VALUE = "set to missing (looks like personal data)"
+#: What the report shows instead of a cell that looks like personal data.
+PERSONAL_DATA_SHOWN_AS = "(personal data, not shown)"
+#: A cell that looks like personal data typed where an answer belongs: an e-mail address, a
+#: Chinese mobile or landline number, any run of 9+ digits (phone, ID-card number, QQ), an
+#: IPv4 address, a WeChat id.  Dates, codes like -99 and answers like 10 do not match.
+_PERSONAL_DATA_VALUE = re.compile(
+    r"[^@\s]+@[^@\s]+\.[^@\s]+"
+    r"|(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)"
+    r"|(?<!\d)0\d{2,3}[\s-]\d{7,8}(?!\d)"
+    r"|\d{9,}"
+    r"|(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])"
+    r"|wxid_",
+    re.IGNORECASE,
+)
+
+
+def looks_like_personal_data(text: Any) -> bool:
+    """Whether a cell's text looks like personal data (e-mail, phone, ID number, IP address).
+
+    Examples
+    --------
+    >>> looks_like_personal_data("li.na@example.cn"), looks_like_personal_data("138-1234-5678")
+    (True, True)
+    >>> looks_like_personal_data("2019-06-01"), looks_like_personal_data("-99")
+    (False, False)
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return False
+    return _PERSONAL_DATA_VALUE.search(unicodedata.normalize("NFKC", str(text))) is not None
+
 
 COLUMNS = ("row", "column", "rule", "value", "action")
 
@@ -124,6 +157,12 @@ PII_NAMES = frozenset(
         "mobilephone", "telephone", "tel", "cellphone", "ipaddress", "address",
         "streetaddress", "recipientemail", "recipientfirstname", "recipientlastname",
         "locationlatitude", "locationlongitude", "wechat", "idcard",
+        "company", "companyname", "organisation", "organization", "organisationname",
+        "organizationname", "employer", "nickname", "username", "userid", "idnumber", "ssn",
+        "ipv4", "ipv6", "ipaddr", "wechatid", "weixin", "mobilenumber", "mobileno",
+        "telephoneno", "phoneno", "telno", "昵称", "用户名", "公司", "公司名称", "单位",
+        "单位名称", "工作单位", "客户名称", "机构名称", "学校名称", "医院名称", "微信id",
+        "qq号码", "微信号码", "身份证号码",
     }
 )  # fmt: skip
 #: Leading words of a question asking for personal data ("您的姓名", "请填写手机号").
@@ -133,14 +172,20 @@ _PII_SUFFIXES = ("email", "phone", "phonenumber", "ipaddress", "emailaddress")
 #: 联系人手机, 负责人电话, 家庭住址...).
 _PII_SUFFIXES_ZH = (
     "姓名", "手机", "手机号", "手机号码", "电话", "电话号码", "邮箱", "电子邮箱", "身份证号",
-    "身份证号码", "微信号", "住址", "负责人", "联系人",
+    "身份证号码", "微信号", "住址", "负责人", "联系人", "地址", "邮件", "邮件地址", "qq号",
+    "qq号码", "微信号码",
 )  # fmt: skip
+#: Words that make a header personal data wherever they stand ("E-mail地址", "电子邮件地址").
+_PII_ANYWHERE = ("e-mail", "email地址", "emailaddress", "邮箱", "电子邮件", "身份证", "ip地址")
+#: A renamed duplicate header ("姓名 (2)", "Name.1", "name_2") is still that header, and a
+#: trailing remark in brackets ("地址(省市区)", "Name (optional)") does not change what it asks.
+_DUPLICATE_SUFFIX = re.compile(r"(?:\s*[(（][^()（）]*[)）]|\.\d+|_\d+)\s*$")
 _QUESTION_NUMBER = re.compile(r"^\s*(?:q|第)?\s*\d+\s*(?:题)?\s*[、.．:：)）]\s*", re.IGNORECASE)
 
 
 def _squash(name: str) -> str:
     text = unicodedata.normalize("NFKC", str(name)).casefold()
-    return re.sub(r"[\s_\-:：?？*]+", "", text)
+    return re.sub(r"[\s_\-:：?？*.。()（）]+", "", text)
 
 
 def is_pii_name(column: str) -> bool:
@@ -160,7 +205,12 @@ def is_pii_name(column: str) -> bool:
     >>> is_pii_name("来自IP"), is_pii_name("5、您的手机号"), is_pii_name("city")
     (True, True, False)
     """
-    key = _squash(_QUESTION_NUMBER.sub("", str(column)))
+    raw = _QUESTION_NUMBER.sub("", str(column))
+    if _squash(raw) in PII_NAMES:  # "Tel." / "ID number" before the duplicate-suffix rule
+        return True
+    key = _squash(_DUPLICATE_SUFFIX.sub("", unicodedata.normalize("NFKC", raw)))
+    if any(word in _squash(raw) or word in raw.casefold() for word in _PII_ANYWHERE):
+        return True
     for prefix in _PII_PREFIXES:
         if key.startswith(prefix) and key != prefix:
             key = key[len(prefix) :]
@@ -215,7 +265,17 @@ class QualityReport:
                 "row": pd.array([p.row for p in rows], dtype="Int64"),
                 "column": pd.Series([p.column for p in rows], dtype=object),
                 "rule": pd.Series([p.rule for p in rows], dtype=object),
-                "value": pd.Series([p.value for p in rows], dtype=object),
+                # the report never repeats personal data typed into a cell (DESIGN: personal
+                # data never reaches a report); the row and column still locate it
+                "value": pd.Series(
+                    [
+                        PERSONAL_DATA_SHOWN_AS
+                        if p.rule != "pii" and looks_like_personal_data(p.value)
+                        else p.value
+                        for p in rows
+                    ],
+                    dtype=object,
+                ),
                 "action": pd.Series([p.action for p in rows], dtype=object),
             }
         )
@@ -520,7 +580,12 @@ def parse_meta_column(
                 mapped.append(None)
                 continue
             level = level_for(text)
-            if level is None:
+            if level is None and looks_like_personal_data(text):
+                # a phone number or e-mail typed into a category would become a group label
+                # in every table
+                problems.append(Problem(int(row), column, "unknown_level", text, ACTION_PII_VALUE))
+                mapped.append(None)
+            elif level is None:
                 problems.append(Problem(int(row), column, "unknown_level", text, ACTION_FLAGGED))
                 mapped.append(text)
             else:

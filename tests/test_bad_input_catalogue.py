@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -404,6 +405,65 @@ def out_is_file(tmp_path, capsys):
     assert target.read_text(encoding="utf-8") == "keep"
 
 
+def _previous_report(folder: Path, outputs: list[str]) -> Path:
+    """A previous report as the pipeline leaves it: its manifest lists what it wrote."""
+    from crm_research import pipeline
+
+    folder.mkdir(parents=True)
+    for name in outputs:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("report file", encoding="utf-8")
+    manifest = {"kind": pipeline.MANIFEST_KIND, "outputs": [*outputs, pipeline.MANIFEST_NAME]}
+    (folder / pipeline.MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def out_previous_report_with_foreign_file(tmp_path, capsys):
+    out = _previous_report(tmp_path / "report", ["report.html", "tables/a.csv"])
+    (out / "tables" / "my_notes.docx").write_text("mine", encoding="utf-8")
+    before = _tree(out)
+    message = (r"the previous report holds 'tables/my_notes\.docx', which the report did not "
+               r"write and a new report would delete")  # fmt: skip
+    assert_exit2(capsys, ["reproduce", "d-company", "--out", out], message)
+    assert_exit2(capsys, ["report", *_inputs(tmp_path), "--out", out], message)
+    assert _tree(out) == before
+
+
+def out_input_inside_out(tmp_path, capsys):
+    out = _previous_report(tmp_path / "report", ["report.html"])
+    data = tmp_path / "data"
+    simulate(2, n_customers=30, n_employees=8).write(data)
+    (out / "inputs").mkdir()
+    inside = out / "inputs" / "customers.csv"
+    inside.write_bytes((data / "customers.csv").read_bytes())
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest["outputs"].append("inputs/customers.csv")  # a copy the earlier report wrote
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    before = inside.read_bytes()
+    args = ["report", "--customers", inside, "--employees", data / "employees.csv",
+            "--ledger", data / "ledger.csv", "--out", out]  # fmt: skip
+    assert_exit2(capsys, args, r"the input file lies inside the output folder")
+    assert inside.read_bytes() == before
+
+
+def out_symlink(tmp_path, capsys):
+    if not hasattr(os, "symlink"):
+        pytest.skip("no symbolic links here")
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    assert_exit2(capsys, ["reproduce", "d-company", "--out", link],
+                 r"the output folder is a symbolic link")  # fmt: skip
+    assert_exit2(capsys, ["report", *_inputs(tmp_path), "--no-html", "--out", link],
+                 r"the output folder is a symbolic link")  # fmt: skip
+    assert list(real.iterdir()) == []
+
+
 def out_batch_names(tmp_path, capsys):
     from crm_research.pipeline import load_batch_config
 
@@ -453,6 +513,9 @@ OUT_CASES: dict[str, Callable] = {
     "`report --html` or `reproduce --out` a non-empty folder without a report `manifest.json`": out_html_foreign,
     "`batch --out` a folder holding anything but the reports of a previous batch": out_batch_foreign,
     "`--out` names a file": out_is_file,
+    "`report --html` or `reproduce --out` a previous report that also holds a file the report did not write": out_previous_report_with_foreign_file,
+    "`report --html --out` the folder that holds one of the input files": out_input_inside_out,
+    "`--out` is a symbolic link": out_symlink,
     "a batch run name with path characters (`../../evil`, `/etc/passwd`, `CON`)": out_batch_names,
     "the output is piped into a program that stops reading (`crm-research validate f.csv \\| head`)": out_closed_pipe,
 }  # fmt: skip
@@ -605,6 +668,9 @@ RULE_CASES: dict[str, Callable] = {
     "`bad_date`": rule_cell("submitted_at", "昨天下午", "bad_date", "昨天下午", "set to missing"),
     "`unknown_level`": rule_cell("customer_type", "外星客户", "unknown_level", "外星客户",
                                  "flagged, kept"),
+    "`unknown_level` #2": rule_cell("city", "139 1234 5678", "unknown_level",
+                                    "(personal data, not shown)",
+                                    "set to missing (looks like personal data)"),
     "`duplicate_respondent`": rule_duplicate,
     "`too_many_missing`": rule_too_many_missing,
     "`straight_lining`": rule_straight_lining,

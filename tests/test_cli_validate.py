@@ -20,6 +20,7 @@ import yaml
 
 from crm_research.cli import main
 from crm_research.instrument import SURVEYS_DIR, load_instrument
+from crm_research.readers import read_responses
 
 INSTRUMENT = "d_company_customer"
 
@@ -380,3 +381,29 @@ def test_score_refuses_to_overwrite_the_input(tmp_path, inst, capsys):
                             "--out", str(tmp_path / "s.csv")], capsys)  # fmt: skip
     assert code == 2
     assert_one_sentence(err, "no such file")
+
+
+def test_personal_data_typed_into_cells_is_located_but_not_repeated(tmp_path, inst, capsys):
+    """An e-mail in an item, a phone number as a city: the cell is listed, its text is not."""
+    df = customers(inst)
+    df.loc[1, "sat1"] = "li.na@example.cn"  # spreadsheet row 3
+    df.loc[4, "city"] = "138-1234-5678"  # row 6
+    df.loc[6, "idn2"] = "110105199003071234"  # row 8: an ID-card number
+    path = tmp_path / "customers.csv"
+    df.to_csv(path, index=False)
+    before = snapshot(path)
+    code, out, err = run_cli(["validate", str(path), "--instrument", INSTRUMENT, "--json"], capsys)
+    assert code == 0 and err == ""
+    cells = {
+        (p["row"], p["column"], p["rule"], p["value"], p["action"])
+        for p in json.loads(out)["problems"]
+    }
+    shown = "(personal data, not shown)"
+    assert (3, "sat1", "non_numeric", shown, "set to missing") in cells
+    assert (6, "city", "unknown_level", shown, "set to missing (looks like personal data)") in cells
+    assert (8, "idn2", "out_of_range", shown, "set to missing") in cells
+    for planted_text in ("li.na@example.cn", "138-1234-5678", "110105199003071234"):
+        assert planted_text not in out
+    resp = read_responses(path, instrument=inst)
+    assert pd.isna(resp.meta.loc[6, "city"]) and pd.isna(resp.items.loc[3, "sat1"])
+    assert snapshot(path) == before

@@ -259,7 +259,12 @@ def test_zero_variance_items():
     ["姓名", "联系人", "手机", "电话", "手机号", "邮箱", "email", "E-mail", "来自IP", "IP", "IPAddress",
      "IP address", "RecipientEmail", "RecipientFirstName", "phone", "name", "5、您的手机号码",
      "联系电话", "contact_name", "LocationLatitude", "客户姓名", "联系人手机", "负责人电话",
-     "单位负责人", "12、联系人姓名", "填表人"],
+     "单位负责人", "12、联系人姓名", "填表人",
+     # found by the pipeline audit: company names, addresses, messaging ids, renamed copies
+     "公司名称", "单位名称", "客户名称", "Company", "Company name", "收货地址", "通讯地址",
+     "联系地址", "地址(省市区)", "E-mail地址", "电子邮件地址", "QQ号码", "微信号码", "微信ID",
+     "WeChat ID", "Mobile number", "Telephone No.", "Tel.", "ID number", "ip_addr", "IPv4",
+     "昵称", "用户名", "nickname", "username", "姓名 (2)", "Name.1", "name_2", "联系人 (2)"],
 )  # fmt: skip
 def test_pii_names_recognised(name):
     assert is_pii_name(name)
@@ -267,7 +272,8 @@ def test_pii_names_recognised(name):
 
 @pytest.mark.parametrize(
     "name", ["city", "sector", "3、D公司的电话回访及时", "company type", "idn1", "来源",
-             "负责人数量", "联系频率", "姓名拼音"],
+             "负责人数量", "联系频率", "姓名拼音", "customer_type", "years_cooperation", "nps",
+             "地址类型数量", "idn2", "sat_1", "Q3.1", "revenue", "phase", "email_opt_in_rate"],
 )
 def test_non_pii_names(name):
     assert not is_pii_name(name)
