@@ -43,6 +43,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from typing import Any
 
@@ -51,6 +52,7 @@ import pandas as pd
 
 from crm_research.errors import InputError, InstrumentError
 from crm_research.instrument import Instrument, load_instrument
+from crm_research.study import TABLE_DECIMALS
 
 __all__ = [
     "Finding",
@@ -58,6 +60,7 @@ __all__ = [
     "evidence_ref",
     "effect_severity",
     "hhi_severity",
+    "spread_severity",
     "kappa_severity",
     "alpha_severity",
     "derive_findings",
@@ -87,6 +90,13 @@ D_LARGE = 0.8
 ETA2_SMALL = 0.01
 ETA2_MEDIUM = 0.06
 ETA2_LARGE = 0.14
+
+#: Cohen (1988), ch. 7: benchmarks for the effect size w of a distribution against a reference
+#: distribution (here: an even spread of customers over the cities): small .1, medium .3,
+#: large .5.
+W_SMALL = 0.1
+W_MEDIUM = 0.3
+W_LARGE = 0.5
 
 #: US DOJ & FTC (2010), Horizontal Merger Guidelines §5.3: HHI below 1500 (0.15)
 #: unconcentrated, 1500-2500 moderately concentrated, above 2500 (0.25) highly concentrated.
@@ -361,6 +371,29 @@ def hhi_severity(hhi: float, ci_low: float) -> str:
     return "info"
 
 
+def spread_severity(w: float, ci_low: float) -> str:
+    """Severity of an uneven spread over categories from Cohen's w against an even spread.
+
+    ``major`` when the whole CI lies beyond a medium effect (``ci_low > 0.3``); ``moderate``
+    when the estimate is at least medium and the CI excludes 0; ``minor`` when it is at least
+    small (0.1) and the CI excludes 0; else ``info`` (Cohen 1988 benchmarks for w).
+
+    Examples
+    --------
+    >>> spread_severity(1.2, 0.9), spread_severity(0.35, 0.05), spread_severity(0.15, 0.0)
+    ('major', 'moderate', 'info')
+    """
+    if w is None or ci_low is None or not np.all(np.isfinite([w, ci_low])):
+        return "info"
+    if ci_low > W_MEDIUM:
+        return "major"
+    if w >= W_MEDIUM and ci_low > 0:
+        return "moderate"
+    if w >= W_SMALL and ci_low > 0:
+        return "minor"
+    return "info"
+
+
 def kappa_severity(kappa: float, ci_high: float) -> str:
     """Severity of poor agreement between assigned tiers and value classes (Landis & Koch).
 
@@ -414,16 +447,36 @@ def _mildest(*severities: str) -> str:
 # ---------------------------------------------------------------------------------------
 
 
+def _quoted(value: Decimal, digits: int) -> str:
+    """``value`` (a table value as written) to ``digits`` decimals; one more on an exact tie.
+
+    A table holds ``3.925000``: a reader rounding it half up reads 3.93, binary floating point
+    (3.92499999...) gives 3.92.  Quoting ``3.925`` is what the table says under every rounding
+    convention, so a tie keeps the decimal that decides it.
+    """
+    step = Decimal(1).scaleb(-digits)
+    if abs(value - value.quantize(step, rounding=ROUND_HALF_EVEN)) * 2 == step:
+        digits += 1
+    text = f"{value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN):f}"
+    return "0" + text[2:] if text.startswith("-0") and not text.strip("-0.") else text
+
+
 def _f(x: Any, digits: int = 2) -> str:
     if x is None:
         return "n/a"
     if isinstance(x, int | np.integer):
         return str(int(x))
-    return f"{float(x):.{digits}f}"
+    if not np.isfinite(float(x)):
+        return f"{float(x):.{digits}f}"
+    return _quoted(Decimal(f"{float(x):.{TABLE_DECIMALS}f}"), digits)
 
 
 def _pct(x: Any) -> str:
-    return "n/a" if x is None else f"{100 * float(x):.1f}%"
+    if x is None:
+        return "n/a"
+    if not np.isfinite(float(x)):
+        return f"{100 * float(x):.1f}%"
+    return _quoted(Decimal(f"{float(x):.{TABLE_DECIMALS}f}").scaleb(2), 1) + "%"
 
 
 _SEVERITY_ZH = {"info": "信息", "minor": "轻微", "moderate": "中等", "major": "严重"}
@@ -769,12 +822,18 @@ def _rule_classification(study: Any) -> list[Finding]:
                 "客户分类不合理,未体现客户价值:" + base_zh,
             )
             sen, szh = _safeguards("funding", "institutional")
+            # the cut-offs the study used (default 70% / 90%), as written in abc_summary
+            a_cut, b_cut = 0.70, 0.90
+            if "a_cut" in study.tables["abc_summary"].columns:
+                a_cut = ev.add("a_cut", "abc_summary", "a_cut", abc_class="A")
+                b_cut = ev.add("b_cut", "abc_summary", "b_cut", abc_class="A")
+            ap, bp = f"{100 * a_cut:g}%", f"{100 * b_cut:g}%"
             rec = (
                 "Introduce ABC classification (thesis §4.2): set the standard (class A while the "
-                "cumulative revenue share is <= 70%, B up to 90%, C the rest, reviewed each year), "
-                "then roll it out: assign account owners and service levels per class, and move "
-                "customer-relationship resources towards class A." + sen,
-                "实施客户 ABC 分类管理(论文 4.2):先制定分类标准(累计收入占比 70% 以内为 A 类、90% "
+                f"cumulative revenue share is <= {ap}, B up to {bp}, C the rest, reviewed each "
+                "year), then roll it out: assign account owners and service levels per class, and "
+                "move customer-relationship resources towards class A." + sen,
+                f"实施客户 ABC 分类管理(论文 4.2):先制定分类标准(累计收入占比 {ap} 以内为 A 类、{bp} "
                 "以内为 B 类、其余为 C 类,每年复核),再分步实施:按类别指定负责人与服务标准,将客情资源"
                 "向 A 类客户倾斜。" + szh,
             )
@@ -802,7 +861,25 @@ def _rule_classification(study: Any) -> list[Finding]:
         top_share = ev.add("top_city_share", "customer_distribution", "top_share", by="city")
         top2 = ev.add("top2_city_share", "customer_distribution", "top2_share", by="city")
         groups = ev.add("cities", "customer_distribution", "groups", by="city")
-        sev = hhi_severity(hhi, lo)
+        # The HHI bands alone would call any spread over four or fewer cities concentrated
+        # (an even spread has HHI 1/G): the spread must also differ from an even one.
+        w_txt_en = w_txt_zh = ""
+        w_sev = "major"
+        if "cohen_w" in study.tables["customer_distribution"].columns:
+            w = ev.add("city_cohen_w", "customer_distribution", "cohen_w", by="city")
+            wl = ev.add("city_cohen_w_ci_low", "customer_distribution", "cohen_w_ci_low", by="city")
+            wh = ev.add(
+                "city_cohen_w_ci_high", "customer_distribution", "cohen_w_ci_high", by="city"
+            )
+            w_sev = spread_severity(w, wl)
+            w_txt_en = (
+                f"; against an even spread over the cities, Cohen's w = {_f(w)} (95% CI "
+                f"{_f(wl)} to {_f(wh)})"
+            )
+            w_txt_zh = (
+                f";相对于各城市均匀分布,Cohen's w = {_f(w)}(95% 置信区间 {_f(wl)} 至 {_f(wh)})"
+            )
+        sev = _mildest(hhi_severity(hhi, lo), w_sev)
         type_txt_en = type_txt_zh = ""
         if _has_row(study, "customer_distribution", by="customer_type"):
             ttop = ev.add(
@@ -816,12 +893,14 @@ def _rule_classification(study: Any) -> list[Finding]:
         top_en = names.level("city", top, "en")
         top_zh = names.level("city", top, "zh")
         base_en = (
-            f"Customers over {groups} cities: HHI = {_f(hhi, 3)} (95% CI {_f(lo, 3)} to {_f(hi, 3)}); "
+            f"Customers over {groups} cities: HHI = {_f(hhi, 3)} (95% CI {_f(lo, 3)} to {_f(hi, 3)})"
+            f"{w_txt_en}; "
             f"{top_en} alone holds {_pct(top_share)} and the two largest cities {_pct(top2)}."
             + type_txt_en
         )
         base_zh = (
-            f"客户分布于 {groups} 个城市:HHI = {_f(hhi, 3)}(95% 置信区间 {_f(lo, 3)} 至 {_f(hi, 3)});"
+            f"客户分布于 {groups} 个城市:HHI = {_f(hhi, 3)}(95% 置信区间 {_f(lo, 3)} 至 {_f(hi, 3)})"
+            f"{w_txt_zh};"
             f"{top_zh}一地占 {_pct(top_share)},前两个城市合计占 {_pct(top2)}。" + type_txt_zh
         )
         if sev != "info":
@@ -1157,10 +1236,15 @@ def _rule_concentration(study: Any) -> list[Finding]:
     gini = ev.add("gini", "concentration_summary", "gini", by="city")
     n = ev.add("customers", "concentration_summary", "n_customers", by="city")
     sev = "minor" if top is not None and top >= PARETO_TOP_SHARE else "info"
+    lead_en, lead_zh = (
+        ("Revenue is concentrated", "收入集中")
+        if sev != "info"
+        else ("Revenue is less concentrated than the Pareto benchmark", "收入集中度低于帕累托基准")
+    )
     problem = (
-        f"Revenue is concentrated: the top 20% of the {_f(n, 0)} customers bring {_pct(top)} of "
+        f"{lead_en}: the top 20% of the {_f(n, 0)} customers bring {_pct(top)} of "
         f"revenue (Gini = {_f(gini)}).",
-        f"收入集中:前 20% 的客户(共 {_f(n, 0)} 位)贡献了 {_pct(top)} 的收入(基尼系数 {_f(gini)})。",
+        f"{lead_zh}:前 20% 的客户(共 {_f(n, 0)} 位)贡献了 {_pct(top)} 的收入(基尼系数 {_f(gini)})。",
     )
     rec = (
         "Protect the largest accounts (class A) with dedicated owners and service plans, and "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,14 @@ def _require_columns(data: pd.DataFrame, columns: Sequence[str], what: str) -> N
             raise InputError(f"Column {column!r} is not in {what}.")
 
 
+def _exact_sums(keys: Any, values: np.ndarray) -> dict[Any, Decimal]:
+    """Exact decimal sum of ``values`` per key (keys in order of first appearance)."""
+    out: dict[Any, Decimal] = {}
+    for key, value in zip(keys, values, strict=True):
+        out[key] = out.get(key, Decimal(0)) + Decimal(repr(float(value)))
+    return out
+
+
 def _customer_revenue(ledger: pd.DataFrame, customer: str, revenue: str) -> pd.DataFrame:
     """Validated per-customer total revenue (unsorted)."""
     ledger = _require_frame(ledger, "ledger")
@@ -87,20 +96,23 @@ def _customer_revenue(ledger: pd.DataFrame, customer: str, revenue: str) -> pd.D
         row = values.index[bad.to_numpy()][0]
         raise InputError(
             f"Column {revenue!r} of the ledger has a missing or non-numeric value "
-            f"{ledger[revenue][row]!r} at row {row!r}."
+            f"{ledger[revenue][row]} at row {row!r}."
         )
-    negative = values < 0
-    if negative.any():
-        row = values.index[negative.to_numpy()][0]
+    # Totals are exact decimal sums of the rows as written (``repr`` of each float), so that
+    # customers whose rows add up to the same amount tie exactly (0.1 + 0.2 equals 0.3) and
+    # the tie rule (by id) applies; floating sums would order them by rounding noise.
+    # Negative rows are refunds or credit notes, netted into the customer's total (the ABC
+    # rule ranks total revenue over the period); a customer whose refunds exceed its sales
+    # has no meaningful revenue share, so a negative net total is refused.
+    exact = _exact_sums(ids.to_numpy(), values.astype(float).to_numpy())
+    totals = pd.DataFrame({customer: list(exact), revenue: [float(v) for v in exact.values()]})
+    negative = [cid for cid, v in exact.items() if v < 0]
+    if negative:
         raise InputError(
-            f"Column {revenue!r} of the ledger has a negative revenue {values[row]!r} at row {row!r}."
+            f"Column {revenue!r} of the ledger gives customer {negative[0]!r} a negative net "
+            f"revenue ({float(exact[negative[0]]):g}): its refunds exceed its sales over the "
+            "period."
         )
-    totals = (
-        pd.DataFrame({customer: ids.to_numpy(), revenue: values.astype(float).to_numpy()})
-        .groupby(customer, sort=False)[revenue]
-        .sum()
-        .reset_index()
-    )
     if totals[revenue].sum() <= 0:
         raise InputError(f"Column {revenue!r} of the ledger sums to zero; shares are undefined.")
     return totals
@@ -126,7 +138,8 @@ def abc_classification(
     is no A customer at all (and it is B if its share is <= ``b_cut``, else C).  This is kept on
     purpose: it is the rule the thesis states, and such extreme concentration is then visible
     in :func:`abc_summary` rather than hidden.  Customers with zero revenue are C (unless
-    ``b_cut`` is 1).
+    ``b_cut`` is 1).  Negative ledger rows (refunds, credit notes) are netted into their
+    customer's total; a customer whose net total is negative is refused.
 
     Parameters
     ----------
@@ -135,7 +148,8 @@ def abc_classification(
     customer : str
         Customer id column (ids must be mutually sortable for the tie rule).
     revenue : str
-        Non-negative revenue column.
+        Revenue column (negative rows are refunds, netted per customer; net totals must be
+        non-negative).
     a_cut, b_cut : float
         Cut-offs on the cumulative share, ``0 < a_cut <= b_cut <= 1``.
 
@@ -148,7 +162,8 @@ def abc_classification(
     Raises
     ------
     InputError
-        Missing ids, missing / negative / non-numeric revenue, zero total, bad cut-offs.
+        Missing ids, missing / non-numeric revenue, a negative net revenue of a customer,
+        zero total, bad cut-offs.
 
     Examples
     --------
@@ -388,11 +403,19 @@ def concentration(
             row = ledger.index[ledger[column].isna().to_numpy()][0]
             raise InputError(f"Column {column!r} of the ledger has a missing value at row {row!r}.")
     frame = ledger[[customer, *by]].copy()
-    frame["_revenue"] = pd.to_numeric(ledger[revenue]).astype(float)
     grouped = frame.groupby(by, sort=True, observed=True)
-    groups = pd.DataFrame(
-        {"customers": grouped[customer].nunique(), "revenue": grouped["_revenue"].sum()}
-    ).reset_index()
+    groups = grouped[customer].nunique().rename("customers").reset_index()
+    keys = list(zip(*(ledger[c].to_numpy() for c in by), strict=True))
+    exact = _exact_sums(keys, pd.to_numeric(ledger[revenue]).astype(float).to_numpy())
+    group_keys = list(zip(*(groups[c].to_numpy() for c in by), strict=True))
+    groups["revenue"] = [float(exact[k]) for k in group_keys]
+    negative = [k for k in group_keys if exact[k] < 0]
+    if negative:
+        where = ", ".join(f"{c}={v!s}" for c, v in zip(by, negative[0], strict=True))
+        raise InputError(
+            f"Column {revenue!r} of the ledger nets to a negative revenue for the group {where}: "
+            "its refunds exceed its sales."
+        )
     total_revenue = float(totals[revenue].sum())
     n_customers = len(totals)
     groups["percent_customers"] = 100.0 * groups["customers"] / n_customers

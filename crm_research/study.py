@@ -254,7 +254,8 @@ def load_ledger(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     InputError
-        Unreadable file, missing columns, non-numeric or negative revenue (naming the row).
+        Unreadable file, missing columns, non-numeric revenue (naming the row); negative rows
+        are refunds (netted per customer by :func:`crm_research.segmentation.abc_classification`).
 
     Examples
     --------
@@ -287,12 +288,13 @@ def load_ledger(source: str | Path | pd.DataFrame) -> pd.DataFrame:
         raise InputError(f"{where}: the ledger has no rows.")
     frame["customer_id"] = frame["customer_id"].astype(str)
     revenue = pd.to_numeric(frame["revenue"], errors="coerce")
-    bad = revenue.isna() | (revenue < 0)
+    # negative rows are refunds, netted per customer by the ABC classification (which
+    # refuses a customer whose refunds exceed its sales)
+    bad = revenue.isna() | ~np.isfinite(revenue.astype(float))
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"{where}: row {row + 1} has revenue {frame['revenue'].iloc[row]!r}, "
-            "not a non-negative number."
+            f"{where}: row {row + 1} has revenue {frame['revenue'].iloc[row]!r}, not a number."
         )
     frame["revenue"] = revenue.astype(float)
     return frame
@@ -487,7 +489,11 @@ def count_concentration(
     (Hirschman 1964; 0-1 scale).  Its standard error is the delta-method SE for a function of
     multinomial proportions, ``sqrt(4/n * (sum p^3 - (sum p^2)^2))`` (Agresti 2013, §16.1), and
     the CI is ``HHI +- z * se`` clipped to [0, 1].  ``hhi_normalized = (HHI - 1/G)/(1 - 1/G)``
-    for the G observed categories.
+    for the G observed categories.  ``cohen_w = sqrt(G * HHI - 1)`` is Cohen's (1988) effect
+    size w of the shares against an even spread over the G categories
+    (``w^2 = sum (p - 1/G)^2 / (1/G)``); its CI is the HHI CI mapped through the same monotone
+    function (0 where ``G * HHI < 1``).  Unlike the HHI it does not grow merely because there
+    are few categories (three evenly filled cities have HHI 1/3 but w 0).
 
     Parameters
     ----------
@@ -503,8 +509,8 @@ def count_concentration(
     Returns
     -------
     DataFrame
-        One row: ``by, n, groups, hhi, se, ci_low, ci_high, hhi_normalized, top_group,
-        top_share, top2_share``.
+        One row: ``by, n, groups, hhi, se, ci_low, ci_high, hhi_normalized, cohen_w,
+        cohen_w_ci_low, cohen_w_ci_high, top_group, top_share, top2_share``.
 
     Examples
     --------
@@ -533,6 +539,11 @@ def count_concentration(
     se = math.sqrt(max(4.0 / n * (np.sum(p**3) - hhi**2), 0.0))
     z = float(stats.norm.ppf(0.5 + ci / 2))
     g = p.size
+    ci_low, ci_high = max(hhi - z * se, 0.0), min(hhi + z * se, 1.0)
+
+    def cohen_w(h: float) -> float:
+        return math.sqrt(max(g * h - 1.0, 0.0))
+
     return pd.DataFrame(
         [
             {
@@ -541,9 +552,12 @@ def count_concentration(
                 "groups": g,
                 "hhi": hhi,
                 "se": se,
-                "ci_low": max(hhi - z * se, 0.0),
-                "ci_high": min(hhi + z * se, 1.0),
+                "ci_low": ci_low,
+                "ci_high": ci_high,
                 "hhi_normalized": (hhi - 1 / g) / (1 - 1 / g) if g > 1 else np.nan,
+                "cohen_w": cohen_w(hhi),
+                "cohen_w_ci_low": cohen_w(ci_low),
+                "cohen_w_ci_high": cohen_w(ci_high),
                 "top_group": str(counts.index[0]),
                 "top_share": float(p[0]),
                 "top2_share": float(p[:2].sum()),
@@ -629,6 +643,14 @@ def tier_value_agreement(
     )
     long.columns = ["tier_class", "abc_class", "customers"]
     return summary, long
+
+
+#: Columns of a group-comparison table that has no test (every grouping left fewer than two
+#: groups of ``min_group_size``), so that its CSV still has a header.
+_TEST_COLUMNS = (
+    "value", "group", "method", "test", "statistic", "df1", "df2", "p_value", "effect_name",
+    "effect_value", "effect_ci_low", "effect_ci_high", "group_1", "group_2", "groups_compared",
+)  # fmt: skip
 
 
 def group_comparison_table(
@@ -726,7 +748,7 @@ def group_comparison_table(
             tests.append(row)
             if res.posthoc is not None and not res.posthoc.empty:
                 pairs.append(res.posthoc.assign(value=value, group_by=group))
-    test_frame = pd.DataFrame(tests)
+    test_frame = pd.DataFrame(tests, columns=None if tests else list(_TEST_COLUMNS))
     columns = ["value", "group", "level", "n", "mean", "sd", "median", "reference", "d"]
     mean_frame = pd.DataFrame(means, columns=[*columns, "d_ci_low", "d_ci_high"])
     pair_frame = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame()
@@ -950,7 +972,8 @@ def run_study(
         reg = analysis.driver_regression(cus.scores, "satisfaction", drivers, ci=ci)
         t["drivers_satisfaction"] = reg.coefficients.assign(outcome="satisfaction")
         fits.append(("satisfaction", reg))
-        t["ipa"] = analysis.importance_performance(cus.scores, "satisfaction", drivers)
+        if len(drivers) >= 2:  # IPA places attributes relative to each other
+            t["ipa"] = analysis.importance_performance(cus.scores, "satisfaction", drivers)
     if {"loyalty", "satisfaction"} <= set(cus.scores.columns):
         reg = analysis.driver_regression(cus.scores, "loyalty", ["satisfaction", *drivers], ci=ci)
         t["drivers_loyalty"] = reg.coefficients.assign(outcome="loyalty")
@@ -997,7 +1020,11 @@ def run_study(
     abc = segmentation.abc_classification(led, **abc_kwargs)
     first = ["customer_id", "revenue", "cumulative_share", "abc_class"]
     t["abc"] = abc[first + [c for c in abc.columns if c not in first]]
-    t["abc_summary"] = segmentation.abc_summary(abc)
+    # the cut-offs used, next to the classes (findings quote them from this table)
+    t["abc_summary"] = segmentation.abc_summary(abc).assign(
+        a_cut=abc_kwargs.get("a_cut", segmentation.A_CUT),
+        b_cut=abc_kwargs.get("b_cut", segmentation.B_CUT),
+    )
     conc_rows = []
     for by, name in (("city", "city"), ("customer_type", "type"), ("sector", "sector")):
         res = segmentation.concentration(led, by)
@@ -1045,7 +1072,8 @@ def run_study(
         t["scorecard"] = summary.means
         t["scorecard_comparisons"] = summary.comparisons
 
-    tables = {name: _rounded(frame) for name, frame in t.items()}
+    # a table without columns would be an empty file: leave it out (as absent inputs do)
+    tables = {name: _rounded(frame) for name, frame in t.items() if frame.shape[1] > 0}
     params = {
         "customer_instrument": cinst.id,
         "employee_instrument": einst.id,

@@ -569,3 +569,58 @@ def test_constant_groups_give_nan_not_warnings():
         assert res.method == "anova"
         ref = stats.f_oneway(*[df.y[df.g == k] for k in "abc"])
         assert res.test["statistic"] == pytest.approx(ref.statistic, rel=SCIPY_TOL)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_designs_against_pingouin_statsmodels_scipy(seed):
+    # unbalanced designs with unequal variances (issue 4 audit): every statistic of the group
+    # comparisons and of the driver regression against its reference implementation, 1e-9
+    from statsmodels.stats.multicomp import pairwise_tukeyhsd
+    from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+    rng = np.random.default_rng(100 + seed)
+    n1, n2 = rng.integers(5, 60, 2)
+    x, y = rng.normal(3, 1, n1), rng.normal(3.4, 2, n2)
+    two = pd.DataFrame({"y": np.r_[x, y], "g": ["a"] * n1 + ["b"] * n2})
+    res = analysis.compare_groups(two, "y", "g")
+    ref = pg.ttest(x, y, correction=True).iloc[0]
+    assert res.test["statistic"] == pytest.approx(ref["T"], abs=1e-9)
+    assert res.test["df1"] == pytest.approx(ref["dof"], abs=1e-9)
+    assert res.effect_size["value"] == pytest.approx(pg.compute_effsize(x, y), abs=1e-9)
+
+    k = 3 + seed % 3
+    sizes = rng.integers(4, 30, k)
+    values = np.concatenate([rng.normal(3 + 0.3 * i, 1 + 0.4 * i, n) for i, n in enumerate(sizes)])
+    df = pd.DataFrame({"y": values, "g": np.repeat([f"g{i}" for i in range(k)], sizes)})
+    anova = analysis.compare_groups(df, "y", "g", method="anova")
+    ref = pg.anova(data=df, dv="y", between="g", detailed=True).iloc[0]
+    assert anova.test["statistic"] == pytest.approx(ref["F"], abs=1e-9)
+    assert anova.effect_size["value"] == pytest.approx(ref["np2"], abs=1e-9)
+    tukey = pairwise_tukeyhsd(df["y"], df["g"], alpha=0.05)
+    np.testing.assert_allclose(-anova.posthoc["mean_diff"], tukey.meandiffs, atol=1e-9)
+    np.testing.assert_allclose(anova.posthoc["p_value"], tukey.pvalues, atol=1e-9)
+    np.testing.assert_allclose(-anova.posthoc["ci_high"], tukey.confint[:, 0], atol=1e-9)
+    welch = analysis.compare_groups(df, "y", "g", method="welch_anova")
+    ref = pg.welch_anova(data=df, dv="y", between="g").iloc[0]
+    assert welch.test["statistic"] == pytest.approx(ref["F"], abs=1e-9)
+    assert welch.test["df2"] == pytest.approx(ref["ddof2"], abs=1e-9)
+    gh = pg.pairwise_gameshowell(data=df, dv="y", between="g")
+    np.testing.assert_allclose(welch.posthoc["p_value"], gh["pval"], atol=1e-9)
+    kw = analysis.compare_groups(df, "y", "g", method="kruskal", n_boot=20)
+    h = stats.kruskal(*[df.loc[df["g"] == f"g{i}", "y"] for i in range(k)]).statistic
+    n = len(df)
+    assert kw.effect_size["value"] == pytest.approx(h * (n + 1) / (n**2 - 1), abs=1e-12)
+
+    p = 2 + seed % 3
+    X = rng.normal(size=(80, p))
+    X[:, 1] += 0.6 * X[:, 0]
+    data = pd.DataFrame(X, columns=[f"x{i}" for i in range(p)])
+    data["y"] = X @ rng.normal(size=p) + rng.normal(size=80)
+    names = [f"x{i}" for i in range(p)]
+    coef = analysis.driver_regression(data, "y", names).coefficients.set_index("term")
+    z = (data - data.mean()) / data.std(ddof=1)
+    zfit = sm.OLS(z["y"], z[names]).fit()
+    np.testing.assert_allclose(coef.loc[names, "beta"], zfit.params[names], atol=1e-9)
+    design = sm.add_constant(data[names]).to_numpy()
+    vif = [variance_inflation_factor(design, i) for i in range(1, p + 1)]
+    np.testing.assert_allclose(coef.loc[names, "vif"], vif, atol=1e-9)

@@ -113,6 +113,39 @@ def test_every_quoted_number_is_in_the_written_tables(report_dirs):
     assert checked > 50
 
 
+def test_every_number_in_the_sentences_rounds_from_a_table_cell(report_dirs):
+    # a decimal quoted in a problem statement is the half-up rounding of an evidence cell as
+    # written in tables/ (what a reader of the CSV gets) and also Python's round() of it
+    import re
+    from decimal import ROUND_HALF_UP, Decimal
+
+    out, _ = report_dirs
+    number = re.compile(r"(?<![\w.§])-?\d+\.\d+(?![\d.])")
+    checked = 0
+    for rec in json.loads((out / "findings.json").read_text(encoding="utf-8")):
+        cells = []
+        for ref in rec["evidence_refs"].values():
+            table = pd.read_csv(out / "tables" / f"{ref['table']}.csv", dtype=str)
+            mask = np.ones(len(table), dtype=bool)
+            for key, wanted in ref["row"].items():
+                mask &= (table[key].fillna("") == wanted).to_numpy()
+            cell = table.loc[mask, ref["column"]].iloc[0]
+            if re.fullmatch(r"-?\d+(\.\d+)?", str(cell)):
+                cells += [Decimal(cell), Decimal(cell) * 100]
+        for lang in ("en", "zh"):
+            for match in number.finditer(rec["problem"][lang]):
+                text = match.group(0)
+                if text in ("0.70", "0.5"):  # the cited thresholds alpha .70, medium d_z .5
+                    continue
+                digits = len(text.split(".")[1])
+                half_up = {c.quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP) for c in cells}
+                py_round = {round(float(c), digits) for c in cells}
+                assert Decimal(text) in half_up, (rec["id"], lang, text)
+                assert float(text) in py_round, (rec["id"], lang, text)
+                checked += 1
+    assert checked > 100
+
+
 def test_thesis_case_report_flags_the_five_areas(report_dirs):
     out, _ = report_dirs
     records = json.loads((out / "findings.json").read_text(encoding="utf-8"))
@@ -178,3 +211,101 @@ def test_default_writes_the_html_report_with_the_same_findings(case_dir, tmp_pat
         # each problem's headline (the full text with readable ids: test_notebooks)
         headline = f["problem"]["en"].split(":")[0].replace("_", " ")
         assert headline.casefold() in text.casefold()
+
+
+def _client_instrument(tmp_path: Path, name: str, scales: set[str]) -> str:
+    """A client's own instrument: the shipped one cut down to some of its scales."""
+    import yaml
+
+    from crm_research.instrument import load_instrument
+
+    spec = yaml.safe_load(Path(load_instrument(name).source).read_text(encoding="utf-8"))
+    spec["id"] = f"client_{name}"
+    spec["scales"] = [sc for sc in spec["scales"] if sc["id"] in scales]
+    keep = {i for sc in spec["scales"] for i in sc["items"]}
+    spec["items"] = [it for it in spec["items"] if it["id"] in keep]
+    spec.pop("columns", None)
+    out = tmp_path / f"client_{name}.yaml"
+    out.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return str(out)
+
+
+def test_report_on_a_consultants_own_data(tmp_path, capsys):
+    # 40 customers with numeric ids and three of the seven customer scales, spread evenly over
+    # three cities; six employees with two scales; a ledger with a refund row, customers the
+    # survey lacks and a survey customer the ledger lacks
+    rng = np.random.default_rng(3)
+    n = 40
+    items = [f"idn{k}" for k in range(1, 5)] + ["sat1", "sat2", "sat3"]
+    items += [f"loy{k}" for k in range(1, 5)]
+    customers = pd.DataFrame(
+        {
+            "customer_id": range(1, n + 1),
+            "customer_type": rng.choice(["engineering", "end_user"], n),
+            "sector": rng.choice(["school", "hospital"], n),
+            "city": ["shijiazhuang", "baoding", "tangshan", "handan"] * 10,
+            "service_tier": rng.choice(["key", "regular"], n),
+        }
+    ).join(pd.DataFrame(rng.integers(1, 6, (n, len(items))), columns=items))
+    employees = pd.DataFrame(
+        {
+            "employee_id": [f"E{k}" for k in range(6)],
+            "role": [
+                "general_manager",
+                "sales_rep",
+                "sales_rep",
+                "sales_rep",
+                "sales_assistant",
+                "sales_manager",
+            ],
+        }  # fmt: skip
+    ).join(
+        pd.DataFrame(
+            rng.integers(1, 6, (6, 7)),
+            columns=["e_int1", "e_int2", "e_int3", "crm1", "crm2", "crm3", "crm4"],
+        )
+    )
+    rows = [
+        (cid, "baoding", "engineering", "school", year, float(rng.integers(1, 100)) * 100)
+        for cid in range(4, n + 6)
+        for year in (2018, 2019)
+    ]
+    rows.append((5, "baoding", "engineering", "school", 2019, -300.0))  # a refund
+    ledger = pd.DataFrame(rows, columns=["customer_id", "city", "customer_type", "sector",
+                                         "year", "revenue"])  # fmt: skip
+    for name, frame in (("c", customers), ("e", employees), ("l", ledger)):
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    out = tmp_path / "report"
+    args = [
+        "report", "--customers", str(tmp_path / "c.csv"), "--employees", str(tmp_path / "e.csv"),
+        "--ledger", str(tmp_path / "l.csv"), "--out", str(out), "--no-html", "--lang", "en",
+        "--customer-instrument",
+        _client_instrument(tmp_path, "d_company_customer", {"identification", "satisfaction",
+                                                            "loyalty"}),
+        "--employee-instrument",
+        _client_instrument(tmp_path, "d_company_employee", {"interaction", "crm_use"}),
+    ]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    for path in (out / "tables").glob("*.csv"):
+        assert path.read_text(encoding="utf-8").strip(), path.name  # never an empty file
+    records = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    for rec in records:
+        for name, value in rec["evidence"].items():
+            ref = rec["evidence_refs"][name]
+            table = pd.read_csv(out / "tables" / f"{ref['table']}.csv", dtype=str)
+            mask = np.ones(len(table), dtype=bool)
+            for key, wanted in ref["row"].items():
+                mask &= (table[key].fillna("") == wanted).to_numpy()
+            assert mask.sum() == 1, (rec["id"], name)
+            cell = table.loc[mask, ref["column"]].iloc[0]
+            assert cell == value if isinstance(value, str) else float(cell) == pytest.approx(value)
+    found = {r["id"]: r for r in records}
+    # four evenly filled cities: HHI 0.25 but no imbalance (Cohen's w = 0)
+    assert found["classification.distribution_city"]["severity"] == "info"
+    # the refund is netted: customer 5's total is its two years minus 300
+    abc = pd.read_csv(out / "tables" / "abc.csv").set_index("customer_id")
+    five = ledger[ledger["customer_id"] == 5]["revenue"].sum()
+    assert abc.loc[5, "revenue"] == pytest.approx(five)
+    assert len(abc) == 42  # ledger customers 4..45
+    agreement = pd.read_csv(out / "tables" / "classification_agreement.csv").iloc[0]
+    assert agreement["n"] == n - 3 and agreement["n_unmatched"] == 3 + 5

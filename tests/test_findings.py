@@ -7,6 +7,7 @@ import json
 import re
 from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 
 from crm_research.cases.d_company import simulate
@@ -21,6 +22,7 @@ from crm_research.findings import (
     hhi_severity,
     kappa_severity,
     render_findings,
+    spread_severity,
 )
 from crm_research.instrument import load_instrument
 from crm_research.study import run_study
@@ -289,3 +291,99 @@ def test_labels_come_from_the_studys_instruments_then_the_id(studies):
     assert found.evidence["top_city"] == "xiongan"
     assert "xiongan alone holds" in found.problem["en"]
     assert "xiongan一地占" in found.problem["zh"]
+
+
+@pytest.mark.parametrize(
+    ("w", "low", "expected"),
+    [
+        (1.2, 0.9, "major"),  # whole CI beyond a medium w (.3)
+        (0.35, 0.05, "moderate"),
+        (0.35, 0.0, "info"),  # CI reaches an even spread
+        (0.15, 0.02, "minor"),
+        (0.08, 0.01, "info"),
+        (float("nan"), 0.1, "info"),
+    ],
+)
+def test_spread_severity(w, low, expected):
+    assert spread_severity(w, low) == expected
+
+
+def test_even_spread_over_few_cities_is_not_unbalanced(studies):
+    # three evenly filled cities: HHI = 1/3 lies above every Merger-Guidelines band, yet the
+    # customers are spread evenly (Cohen's w = 0); the HHI alone must not call it unbalanced
+    from crm_research.study import count_concentration
+
+    study = studies["healthy"]
+    even = count_concentration(
+        pd.DataFrame(
+            {"customer_id": range(60), "city": ["shijiazhuang", "baoding", "tangshan"] * 20}
+        ),
+        "city",
+    )
+    dist = study.tables["customer_distribution"]
+    tables = dict(study.tables)
+    tables["customer_distribution"] = pd.concat(
+        [even, dist[dist["by"] != "city"]], ignore_index=True
+    )
+    own = SimpleNamespace(
+        tables=tables, customers=study.customers, employees=study.employees, parameters={}
+    )
+    found = {f.id: f for f in derive_findings(own)}["classification.distribution_city"]
+    assert found.evidence["city_hhi"] == pytest.approx(1 / 3)
+    assert found.severity == "info", found.problem["en"]
+    assert "Cohen's w = 0.00" in found.problem["en"] and "Cohen's w = 0.00" in found.problem["zh"]
+    # the thesis case: concentrated in Shijiazhuang by both measures
+    thesis = {f.id: f for f in derive_findings(studies["thesis"])}[
+        "classification.distribution_city"
+    ]
+    assert thesis.severity in SERIOUS and thesis.evidence["city_cohen_w_ci_low"] > 0.3
+
+
+def test_concentration_wording_follows_its_severity(studies):
+    for study in studies.values():
+        f = {f.id: f for f in derive_findings(study)}["concentration.revenue"]
+        concentrated = f.evidence["top20_revenue_share"] >= 0.8
+        assert (f.severity == "minor") == concentrated
+        assert f.problem["en"].startswith(
+            "Revenue is concentrated" if concentrated else "Revenue is less concentrated"
+        )
+
+
+def test_abc_recommendation_quotes_the_cut_offs_the_study_used():
+    case = simulate(1003, "thesis")
+    study = run_study(
+        case.customers, case.employees, case.ledger, posthoc=False, reliability="none",
+        a_cut=0.6, b_cut=0.85,
+    )  # fmt: skip
+    summary = study.tables["abc_summary"]
+    assert summary["a_cut"].tolist() == [0.6] * 3 and summary["b_cut"].tolist() == [0.85] * 3
+    f = {f.id: f for f in derive_findings(study)}["classification.tiers_vs_value"]
+    assert f.evidence["a_cut"] == 0.6 and f.evidence["b_cut"] == 0.85
+    assert "<= 60%, B up to 85%" in f.recommendation["en"]
+    assert "累计收入占比 60% 以内为 A 类、85% 以内为 B 类" in f.recommendation["zh"]
+    assert "70%" not in f.recommendation["en"] + f.recommendation["zh"]
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "text"),
+    [
+        (3.925, 2, "3.925"),  # 3.925000 in tables/: a tie, keeps the deciding decimal
+        (2.675, 2, "2.675"),  # binary 2.67499...: "2.67" would contradict the table's 2.675000
+        (3.9249996, 2, "3.925"),  # written 3.925000 in the table
+        (3.9261, 2, "3.93"),
+        (-0.125, 2, "-0.125"),
+        (-0.001, 2, "0.00"),  # no negative zero
+        (0.698, 3, "0.698"),
+        (150, 0, "150"),
+    ],
+)
+def test_quoted_numbers_agree_with_the_table_under_any_rounding(value, digits, text):
+    from crm_research.findings import _f
+
+    assert _f(value, digits) == text
+
+
+def test_percentages_agree_with_the_table():
+    from crm_research.findings import _pct
+
+    assert _pct(0.5525) == "55.25%" and _pct(0.553333) == "55.3%" and _pct(0.7) == "70.0%"

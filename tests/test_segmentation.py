@@ -6,6 +6,8 @@ statsmodels 1e-10.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -129,7 +131,10 @@ def test_abc_class_is_monotone_in_revenue_and_follows_the_rule(rows, a_cut, gap)
             if revenue[i] > revenue[j]:
                 assert rank[i] <= rank[j]
     # the rule, re-derived independently with exact rational arithmetic where possible
-    totals = ledger.groupby("customer_id")["revenue"].sum()
+    # totals are the exact decimal sums of the rows (so equal sums tie and go by id)
+    totals = ledger.groupby("customer_id")["revenue"].agg(
+        lambda v: float(sum(Decimal(repr(float(x))) for x in v))
+    )
     expected_order = sorted(totals.index, key=lambda c: (-totals[c], c))
     assert abc["customer_id"].tolist() == expected_order
     cum = np.cumsum([totals[c] for c in expected_order]) / totals.sum()
@@ -264,3 +269,85 @@ def test_distribution_wide_single_column_has_total_row():
     wide = seg.distribution(_city_ledger(), ["city"], wide=True)
     assert wide.columns.tolist() == ["customers"]
     assert wide["customers"].to_dict() == {"bd": 2, "hd": 2, "sjz": 3, "ts": 3, "Total": 10}
+
+
+# ------------------------------------------------------------------------------------------
+# ABC against an independent exact (rational) implementation; refunds (issue 4 audit)
+# ------------------------------------------------------------------------------------------
+
+
+def _abc_exact(ledger: pd.DataFrame, a_cut: float, b_cut: float) -> list[tuple[str, str]]:
+    """The rule in exact rational arithmetic: net totals, sort (-total, id), A <= a, B <= b."""
+    from fractions import Fraction
+
+    totals: dict[str, Fraction] = {}
+    for cid, rev in zip(ledger["customer_id"], ledger["revenue"], strict=True):
+        totals[cid] = totals.get(cid, Fraction(0)) + Fraction(str(rev))
+    grand = sum(totals.values())
+    a, b, cum, out = Fraction(str(a_cut)), Fraction(str(b_cut)), Fraction(0), []
+    for cid, value in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])):
+        cum += value
+        share = cum / grand
+        out.append((cid, "A" if share <= a else "B" if share <= b else "C"))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_abc_matches_an_exact_reference_with_ties_zeros_refunds_and_cuts(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 60))
+    ids = [f"C{k:03d}" for k in rng.choice(500, n, replace=False)]
+    kind = seed % 4
+    if kind == 0:  # heavy tail, cents
+        cents = np.round(np.exp(rng.normal(10, 1.5, n)) * 100)
+    elif kind == 1:  # many ties and zeros
+        cents = rng.integers(0, 5, n) * 1000
+    elif kind == 2:  # all equal: shares k/n hit 0.7 and 0.9 exactly when n = 10, 20, ...
+        cents = np.full(n, 100)
+    else:
+        cents = rng.choice([700, 300, 1000, 2000, 0], n)
+    cents[0] = max(cents[0], 1)
+    rows = []
+    for cid, c in zip(ids, cents.astype(int), strict=True):
+        refund = int(rng.integers(0, 2)) * int(c // 4)  # a refund row for some customers
+        first = int(rng.integers(0, c + 1))
+        rows += [(cid, (first + refund) / 100), (cid, (c - first) / 100)]
+        if refund:
+            rows.append((cid, -refund / 100))
+    ledger = _ledger(rows).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    for a_cut, b_cut in ((0.7, 0.9), (0.5, 0.8), (0.6, 0.6), (1.0, 1.0), (0.3, 1.0)):
+        got = seg.abc_classification(ledger, a_cut=a_cut, b_cut=b_cut)
+        expected = _abc_exact(ledger, a_cut, b_cut)
+        assert list(zip(got["customer_id"], got["abc_class"], strict=True)) == expected
+
+
+def test_abc_ties_are_exact_sums_not_floating_noise():
+    # c2's rows sum to 0.30000000000000004 in floating point, c1's to 0.3: equal totals, so
+    # the tie goes by id (c1 first), not by the rounding noise
+    ledger = _ledger([("c2", 0.1), ("c2", 0.2), ("c1", 0.3), ("c3", 0.1)])
+    abc = seg.abc_classification(ledger)
+    assert abc["customer_id"].tolist() == ["c1", "c2", "c3"]
+    assert abc["revenue"].tolist() == [0.3, 0.3, 0.1]
+
+
+def test_abc_exact_boundary_with_ten_equal_customers():
+    ledger = _ledger([(f"c{k}", 0.1) for k in range(10)])  # cumulative 0.1, 0.2, ... in floats
+    assert seg.abc_classification(ledger)["abc_class"].tolist() == list("AAAAAAABBC")
+
+
+def test_abc_nets_refunds_and_refuses_a_negative_net_customer():
+    ledger = _ledger(
+        [("a", 100.0), ("a", -40.0), ("b", 50.0), ("c", 0.3), ("c", -0.1), ("c", -0.2)]
+    )
+    abc = seg.abc_classification(ledger)
+    assert abc["customer_id"].tolist() == ["a", "b", "c"]
+    assert abc["revenue"].tolist() == [60.0, 50.0, 0.0]  # 0.3 - 0.1 - 0.2 is zero, not < 0
+    assert abc["abc_class"].tolist() == ["A", "C", "C"]  # 60/110 = .545, then 1.0
+    with pytest.raises(InputError, match=r"customer 'b' a negative net revenue \(-5\)"):
+        seg.abc_classification(_ledger([("a", 10.0), ("b", 5.0), ("b", -10.0)]))
+    res = seg.concentration(ledger.assign(city=["x", "x", "y", "z", "z", "z"]), "city")
+    assert res.total_revenue == pytest.approx(110.0, abs=1e-12)
+    with pytest.raises(InputError, match="group city=y"):  # refund booked in another city
+        seg.concentration(
+            _ledger([("a", 10.0), ("a", -5.0), ("b", 1.0)]).assign(city=["x", "y", "y"]), "city"
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pingouin
@@ -75,6 +77,82 @@ def test_count_concentration_hand_value_and_delta_method_se():
     assert se == pytest.approx(mc_sd, rel=0.05)
 
 
+def test_count_concentration_cohen_w_matches_scipy_chisquare():
+    # Cohen's w against an even spread: w^2 = chi2 / n of the goodness-of-fit test
+    counts = {"a": 30, "b": 12, "c": 5, "d": 3}
+    frame = pd.DataFrame({"city": np.repeat(list(counts), list(counts.values()))})
+    out = count_concentration(frame, "city").iloc[0]
+    chi2 = stats.chisquare(list(counts.values())).statistic
+    assert out["cohen_w"] == pytest.approx(np.sqrt(chi2 / 50), abs=1e-12)
+    assert out["cohen_w_ci_low"] == pytest.approx(np.sqrt(4 * out["ci_low"] - 1), abs=1e-12)
+    assert out["cohen_w_ci_low"] <= out["cohen_w"] <= out["cohen_w_ci_high"]
+    # an even spread over three cities: HHI 1/3 (above every HHI band) but w = 0
+    even = count_concentration(pd.DataFrame({"city": list("xyz") * 10}), "city").iloc[0]
+    assert even["hhi"] == pytest.approx(1 / 3) and even["cohen_w"] == pytest.approx(0.0, abs=1e-7)
+
+
+def _subset_instrument(tmp_path, name: str, scales: set[str]):
+    import yaml
+
+    from crm_research.instrument import load_instrument
+
+    spec = yaml.safe_load(Path(load_instrument(name).source).read_text(encoding="utf-8"))
+    spec["id"] = f"client_{name}"
+    spec["scales"] = [sc for sc in spec["scales"] if sc["id"] in scales]
+    keep = {i for sc in spec["scales"] for i in sc["items"]}
+    spec["items"] = [it for it in spec["items"] if it["id"] in keep]
+    spec.pop("columns", None)
+    out = tmp_path / f"client_{name}.yaml"
+    out.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return str(out)
+
+
+def test_run_study_on_a_client_with_some_scales_few_customers_and_refunds(tmp_path):
+    # a consultant's own data: 40 customers, three of the seven customer scales (one driver
+    # of satisfaction, so no IPA), two employee scales, roles too small to compare, a ledger
+    # with refunds and customers the survey does not have (and the other way round)
+    case = simulate(5, "thesis", n_customers=40, n_employees=6)
+    cus_inst = _subset_instrument(
+        tmp_path, "d_company_customer", {"identification", "satisfaction", "loyalty"}
+    )
+    emp_inst = _subset_instrument(tmp_path, "d_company_employee", {"interaction", "crm_use"})
+    items = [f"idn{k}" for k in range(1, 5)] + ["sat1", "sat2", "sat3"]
+    items += [f"loy{k}" for k in range(1, 5)]
+    meta = ["customer_id", "customer_type", "sector", "city", "service_tier"]
+    customers = case.customers[meta + items]
+    employees = case.employees[["employee_id", "role", "e_int1", "e_int2", "e_int3"]].join(
+        case.employees[["crm1", "crm2", "crm3", "crm4"]]
+    )
+    employees = employees.assign(role=["general_manager", *["sales_rep"] * 5])
+    ledger = case.ledger[case.ledger["customer_id"] != "C001"]
+    extra = ledger.iloc[[0]].assign(customer_id="X900", revenue=1234.5)
+    refund = ledger.iloc[[0]].assign(revenue=-0.25 * float(ledger["revenue"].iloc[0]))
+    ledger = pd.concat([ledger, extra, refund], ignore_index=True)
+    study = run_study(
+        customers,
+        employees,
+        ledger,
+        customer_instrument=cus_inst,
+        employee_instrument=emp_inst,
+        posthoc=False,
+        reliability="alpha",
+    )
+    assert "ipa" not in study.tables and "drivers_satisfaction" in study.tables
+    assert "perception_gap" not in study.tables  # no matched IDIC dimension
+    # no test (one role of two or more people): the table has its header, not zero columns
+    assert all(frame.shape[1] > 0 for frame in study.tables.values())
+    assert study.tables["employee_group_comparisons"].empty
+    assert "effect_value" in study.tables["employee_group_comparisons"].columns
+    abc = study.tables["abc"].set_index("customer_id")
+    assert "X900" in abc.index and "C001" not in abc.index
+    first = ledger["customer_id"].iloc[0]
+    assert abc.loc[first, "revenue"] == pytest.approx(
+        ledger.loc[ledger["customer_id"] == first, "revenue"].sum(), abs=1e-6
+    )
+    agreement = study.tables["classification_agreement"].iloc[0]
+    assert agreement["n"] == 39 and agreement["n_unmatched"] == 2  # C001 and X900
+
+
 def test_tier_value_agreement_matches_sklearn():
     rng = np.random.default_rng(1)
     ids = [f"C{i:03d}" for i in range(80)]
@@ -106,9 +184,12 @@ def test_load_ledger_errors(tmp_path):
     )
     with pytest.raises(InputError, match="revenue"):
         load_ledger(good.drop(columns="revenue"))
-    bad = good.assign(revenue=[10.0, -1.0])
+    bad = good.assign(revenue=[10.0, "ten"])
     with pytest.raises(InputError, match="row 2"):
         load_ledger(bad)
+    # a negative row is a refund: read as it is, netted per customer by the ABC classification
+    refund = pd.concat([good, good.iloc[[0]].assign(revenue=-4.0)], ignore_index=True)
+    assert load_ledger(refund)["revenue"].tolist() == [10.0, 5.0, -4.0]
     with pytest.raises(InputError, match="no such ledger"):
         load_ledger(tmp_path / "missing.csv")
 
