@@ -16,6 +16,12 @@ The notebooks only call the package: :func:`open_study` loads the shared study (
 it when a notebook runs alone in JupyterLab), :meth:`ReportContext.say` shows the package's
 bilingual prose, and :mod:`crm_research.plots` draws the figures.
 
+A section whose analysis the data cannot support (a table the study left out because a scale
+or column is absent, factor analyses on fewer respondents than items) is still written: the
+notebook guards it with :meth:`ReportContext.has` / :meth:`FactorAnalyses.ran` and shows
+:meth:`ReportContext.left_out` / :meth:`FactorAnalyses.note`, one sentence in the report
+language naming why.  Any other error in a notebook is a bug and still fails the run.
+
 Quiet by default: kernels are launched with CurveZMQ transport encryption (which is what
 ipykernel >= 7 asks for instead of printing "Kernel is running over TCP without
 encryption"), with ``PYTHONWARNINGS=ignore`` and with their stderr discarded; papermill's
@@ -1024,7 +1030,11 @@ def build_report(
 # --------------------------------------------------------------------------------------------
 
 
-def methods_appendix(lang: str = "zh", references: Sequence[str] = ()) -> str:
+def methods_appendix(
+    lang: str = "zh",
+    references: Sequence[str] = (),
+    abc_cuts: Mapping[str, float] | None = None,
+) -> str:
     """Markdown appendix: every method and threshold the report uses, with its citation.
 
     The thresholds are read from the modules' constants (not restated), so the appendix
@@ -1036,6 +1046,9 @@ def methods_appendix(lang: str = "zh", references: Sequence[str] = ()) -> str:
     references : sequence of str
         Further references (those the findings cite); merged with :data:`REFERENCES`,
         one entry per first author and year, sorted.
+    abc_cuts : mapping, optional
+        ``{"a_cut": .., "b_cut": ..}`` the study applied (its ``parameters["abc_cuts"]``);
+        default those of :mod:`crm_research.segmentation`.
 
     Returns
     -------
@@ -1052,6 +1065,8 @@ def methods_appendix(lang: str = "zh", references: Sequence[str] = ()) -> str:
 
     _check_lang(lang)
     zh = lang == "zh"
+    cuts = {"a_cut": segmentation.A_CUT, "b_cut": segmentation.B_CUT, **(abc_cuts or {})}
+    cuts = {key: f"{float(value) * 100:.4g}%" for key, value in cuts.items()}
     kmo_bands = ", ".join(
         f"≥ {lo:g} {ID_LABELS.get(label, {}).get(lang, label)}"
         for lo, label in factor.KMO_LABELS
@@ -1113,7 +1128,7 @@ def methods_appendix(lang: str = "zh", references: Sequence[str] = ()) -> str:
         ("NPS", "0–6 / 7–8 / 9–10", "Reichheld (2003)"),
         (
             "ABC 客户分类" if zh else "ABC customer classification",
-            f"A ≤ {segmentation.A_CUT:.0%}, B ≤ {segmentation.B_CUT:.0%}"
+            f"A ≤ {cuts['a_cut']}, B ≤ {cuts['b_cut']}"
             + (" 累计销售额" if zh else " of cumulative revenue"),
             "Dickie (1951)",
         ),
@@ -1534,6 +1549,171 @@ def prose(key: str, lang: str, **values: object) -> Prose:
     return Prose(text.format(**values) if values else text)
 
 
+class NothingToShow:
+    """What a notebook displays when a section has nothing to add: no output at all.
+
+    (``display(None)`` would print ``None``.)  It is false in an ``if``.
+    """
+
+    def _ipython_display_(self) -> None:
+        return None
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return ""
+
+
+NOTHING = NothingToShow()
+
+
+def _section_heading(key: str, lang: str) -> str:
+    """The Markdown heading that opens the prose ``key`` (``""`` when it has none)."""
+    from crm_research.report_text import NOTEBOOK_TEXT
+
+    first = NOTEBOOK_TEXT[key][lang].split("\n", 1)[0]
+    return first if first.startswith("#") else ""
+
+
+def left_out_note(reason: str, lang: str, section: str | None = None) -> Prose:
+    """A section that is left out: its heading (from the prose ``section``) and ``reason``.
+
+    Parameters
+    ----------
+    reason : str
+        One sentence in ``lang`` naming why the section cannot run on these data.
+    lang : {"zh", "en"}
+    section : str, optional
+        Key of the section's prose (:data:`~crm_research.report_text.NOTEBOOK_TEXT`); its
+        heading line is shown above the reason.
+
+    Returns
+    -------
+    Prose
+
+    Examples
+    --------
+    >>> print(left_out_note("It is left out.", "en", "cs.ipa").markdown)
+    ## 3.3 Importance–performance analysis
+    <BLANKLINE>
+    It is left out.
+    """
+    heading = _section_heading(section, _check_lang(lang)) if section else ""
+    return Prose(f"{heading}\n\n{reason}" if heading else reason)
+
+
+#: Steps of :meth:`ReportContext.factor_analyses`, in report order, with their prose section.
+FACTOR_STEPS = {
+    "adequacy": "rv.adequacy",
+    "parallel": "rv.parallel",
+    "efa": "rv.efa",
+    "cfa": "rv.cfa",
+}
+#: Fewest items a factor analysis can use (a correlation needs two variables).
+FACTOR_MIN_ITEMS = 2
+
+
+@dataclass(frozen=True, eq=False)
+class FactorAnalyses:
+    """The factor analyses of one questionnaire, or for each step left out, why.
+
+    Made by :meth:`ReportContext.factor_analyses`.  A step that cannot run on the data
+    (fewer respondents than items, an item everybody answered alike, a singular correlation
+    matrix, an unidentified model) has ``None`` as its result and a one-sentence reason in
+    the report language; an error of any other kind is raised as usual.
+
+    Attributes
+    ----------
+    survey : str
+        ``"customer"`` or ``"employee"``.
+    lang : str
+        Language of the reasons.
+    n, k : int
+        Complete respondents and items used.
+    kmo, bartlett, parallel, efa, cfa
+        Results of :func:`crm_research.factor.kmo`, :func:`~crm_research.factor.bartlett_sphericity`,
+        :func:`~crm_research.factor.parallel_analysis`, :func:`~crm_research.factor.efa`
+        (minres, oblimin, the number of factors parallel analysis retains) and
+        :func:`~crm_research.factor.cfa` (the instrument's scales), or ``None``.
+    reasons : dict
+        Step (:data:`FACTOR_STEPS`) -> why it is left out.
+    """
+
+    survey: str
+    lang: str
+    n: int
+    k: int
+    kmo: Any = None
+    bartlett: Any = None
+    parallel: Any = None
+    efa: Any = None
+    cfa: Any = None
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def ran(self, step: str) -> bool:
+        """Whether ``step`` (``adequacy``, ``parallel``, ``efa``, ``cfa``) has a result."""
+        if step not in FACTOR_STEPS:
+            raise InputError(
+                f"Unknown factor-analysis step '{step}': use {', '.join(FACTOR_STEPS)}."
+            )
+        return step not in self.reasons
+
+    def note(self, step: str) -> Prose | NothingToShow:
+        """The section of a step left out: its heading and the reason (nothing otherwise).
+
+        A reason already given for an earlier step (fewer respondents than items stops all
+        four) is not repeated.
+        """
+        if self.ran(step):
+            return NOTHING
+        order = list(FACTOR_STEPS)
+        earlier = {self.reasons.get(s) for s in order[: order.index(step)]}
+        if self.reasons[step] in earlier:
+            return NOTHING
+        return left_out_note(self.reasons[step], self.lang, FACTOR_STEPS[step])
+
+    def to_frame(self) -> Any:
+        """One row per step: ``step, ran, reason``."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {"step": s, "ran": self.ran(s), "reason": self.reasons.get(s, "")}
+                for s in FACTOR_STEPS
+            ]
+        )
+
+    def __repr__(self) -> str:
+        done = [s for s in FACTOR_STEPS if self.ran(s)]
+        return (
+            f"FactorAnalyses({self.survey}: n={self.n}, k={self.k}, ran "
+            f"{', '.join(done) or 'nothing'}; {len(self.reasons)} left out)"
+        )
+
+
+def _factor_reason(step: str, error: InputError, lang: str) -> tuple[str, bool]:
+    """Why a factor-analysis step failed, in ``lang``; and whether it stops every later step.
+
+    Causes in the data (an item without variance, a singular correlation matrix) make every
+    step impossible; others (an unidentified CFA model) only the one step.
+    """
+    from crm_research.report_text import FACTOR_STEP_LABELS, NOTEBOOK_TEXT
+
+    message = str(error)
+    what = FACTOR_STEP_LABELS[step][lang]
+    if "zero variance" in message:
+        named = re.search(r"'([^']+)'", message)
+        item = named.group(1) if named else "?"
+        return NOTEBOOK_TEXT["rv.fa_constant"][lang].format(item=item), True
+    if "singular" in message:
+        return NOTEBOOK_TEXT["rv.fa_singular"][lang], True
+    if "not identified" in message:
+        return NOTEBOOK_TEXT["rv.fa_not_identified"][lang].format(what=what), False
+    text = NOTEBOOK_TEXT["rv.fa_failed"][lang]
+    return text.format(what=what, message=_one_line(message, 200).rstrip(".")), False
+
+
 @dataclass(frozen=True, eq=False)
 class ReportContext:
     """What a notebook works with: the shared study, the language and the output folder.
@@ -1586,8 +1766,162 @@ class ReportContext:
         return self.study.table(name)
 
     def has(self, *names: str) -> bool:
-        """Whether the study has every table in ``names`` (some need optional inputs)."""
+        """Whether the study has every table in ``names`` (some need optional inputs).
+
+        A notebook guards a section with it and shows :meth:`left_out` otherwise.
+        """
         return all(n in self.study.tables for n in names)
+
+    def left_out(self, name: str, section: str | None = None) -> Prose:
+        """Why the table ``name`` is absent, one sentence in the report language.
+
+        The study leaves a table out when the data cannot support it (a scale the
+        questionnaire lacks, a background column that is absent, an optional input not given);
+        this names the cause from what the data hold.
+
+        Parameters
+        ----------
+        name : str
+            Table name (:data:`crm_research.study.TABLE_NAMES`).
+        section : str, optional
+            Prose key of the section (its heading is shown above the sentence).
+
+        Returns
+        -------
+        Prose
+        """
+        from crm_research.report_text import NOTEBOOK_TEXT, SKIPPED_TEXT
+
+        key, values = self._absent_cause(name)
+        text = (NOTEBOOK_TEXT[key] if key in NOTEBOOK_TEXT else SKIPPED_TEXT[key])[self.lang]
+        return left_out_note(text.format(**values), self.lang, section)
+
+    def _absent_cause(self, name: str) -> tuple[str, dict[str, object]]:
+        """Text key and values of :meth:`left_out` for table ``name``."""
+        from crm_research.report_text import COLUMN_LABELS, SCALE_WORDS
+        from crm_research.study import IDIC_DIMENSIONS
+
+        customers, employees = self.study.customers, self.study.employees
+        scales = set(customers.scores.columns)
+        drivers = [d for d in (*IDIC_DIMENSIONS, "quality") if d in scales]
+        if name in ("drivers_satisfaction", "driver_fit", "ipa"):
+            if "satisfaction" not in scales:
+                return ("ipa_no_satisfaction" if name == "ipa" else "no_satisfaction"), {}
+            if not drivers:
+                return "no_drivers", {}
+            if name == "ipa":
+                sep = "、" if self.lang == "zh" else ", "
+                names = sep.join(self._labels.get(d, d) for d in drivers)
+                return "ipa", {"n": len(drivers), "scales": names}
+        if name in ("satisfaction_loyalty", "satisfaction_vs_loyalty", "drivers_loyalty"):
+            lacking = [
+                SCALE_WORDS[s][self.lang] for s in ("satisfaction", "loyalty") if s not in scales
+            ]
+            if lacking:
+                return "satloy", {"scales": SCALE_WORDS["and"][self.lang].join(lacking)}
+        if name == "nps" and not any(s.kind == "nps" for s in customers.instrument.scales):
+            return "nps", {}
+        if name in ("group_comparisons", "group_means", "group_posthoc") and not (
+            {"customer_type", "sector"} & set(customers.meta.columns)
+        ):
+            return "groups", {}
+        if name.startswith("distribution_"):
+            by = name.removeprefix("distribution_")
+            column = "customer_type" if by == "type" else by
+            label = COLUMN_LABELS.get(column, {}).get(self.lang, column)
+            return "distribution", {"column": label}
+        if name == "perception_gap":
+            return "gap", {}
+        if name == "crm_use_by_role":
+            if "role" not in employees.meta.columns:
+                return "no_role", {}
+            if "crm_use" not in employees.scores.columns:
+                return "no_crm_use", {}
+        if name in ("scorecard", "scorecard_comparisons"):
+            return "es.scorecard_missing", {}
+        if name in ("classification_agreement", "classification_crosstab"):
+            if "customer_id" not in customers.meta.columns:
+                return "no_customer_id", {}
+            return "cv.agreement_missing", {}
+        return "table", {"name": name}
+
+    def factor_analyses(self, survey: str = "customer", n_iter: int = 100) -> FactorAnalyses:
+        """KMO, Bartlett, parallel analysis, EFA and CFA of a questionnaire's Likert items.
+
+        The items are reverse-keyed, complete cases (:meth:`keyed_items`).  Each step that
+        cannot run on these data is left out with one sentence naming why (see
+        :class:`FactorAnalyses`); the EFA extracts the number of factors parallel analysis
+        retains (at least one) with minres and oblimin; the CFA fits the instrument's scales
+        (:meth:`measurement_model`).
+
+        Parameters
+        ----------
+        survey : {"customer", "employee"}
+        n_iter : int
+            Random data sets of the parallel analysis (seeded with :attr:`random_seed`).
+
+        Returns
+        -------
+        FactorAnalyses
+        """
+        from crm_research import factor
+        from crm_research.report_text import NOTEBOOK_TEXT
+
+        items = self.keyed_items(survey)
+        n, k = (int(v) for v in items.shape)
+        reasons: dict[str, str] = {}
+        results: dict[str, Any] = {}
+        stop: str | None = None
+        if k < FACTOR_MIN_ITEMS:
+            stop = NOTEBOOK_TEXT["rv.fa_too_few_items"][self.lang].format(k=k)
+        elif n <= k:
+            stop = NOTEBOOK_TEXT["rv.fa_too_few"][self.lang].format(n=n, k=k)
+
+        def attempt(step: str, compute: Any) -> Any:
+            nonlocal stop
+            if stop is not None:
+                reasons[step] = stop
+                return None
+            try:
+                return compute()
+            except InputError as exc:  # the data cannot support this step (one sentence)
+                reasons[step], every = _factor_reason(step, exc, self.lang)
+                if every:
+                    stop = reasons[step]
+                return None
+
+        adequacy = attempt(
+            "adequacy", lambda: (factor.kmo(items), factor.bartlett_sphericity(items))
+        )
+        if adequacy is not None:
+            results["kmo"], results["bartlett"] = adequacy
+        results["parallel"] = attempt(
+            "parallel",
+            lambda: factor.parallel_analysis(items, n_iter=n_iter, seed=self.random_seed),
+        )
+        parallel = results["parallel"]
+        if parallel is None and stop is None:  # the EFA takes its number of factors from it
+            reasons["efa"] = reasons["parallel"]
+        else:
+            results["efa"] = attempt(
+                "efa",
+                lambda: factor.efa(
+                    items, max(parallel.n_factors, 1), method="minres", rotation="oblimin"
+                ),
+            )
+        results["cfa"] = attempt("cfa", lambda: factor.cfa(items, self.measurement_model(survey)))
+        return FactorAnalyses(survey, self.lang, n, k, reasons=reasons, **results)
+
+    def abc_cuts(self) -> dict[str, str]:
+        """The ABC cut-offs the study applied (``abc_summary``), as percentages to quote.
+
+        Returns
+        -------
+        dict
+            ``{"a_cut": "70%", "b_cut": "90%"}`` for the default cut-offs.
+        """
+        summary = self.table("abc_summary")
+        return {key: f"{float(summary[key].iloc[0]) * 100:.4g}%" for key in ("a_cut", "b_cut")}
 
     @cached_property
     def _labels(self) -> dict[str, str]:
@@ -2569,7 +2903,11 @@ def run_pipeline(
                 subtitle=report_text("subtitle", lang),
                 simulated_note=note,
                 facts=facts,
-                appendix=methods_appendix(lang, [r for f in bundle.findings for r in f.references]),
+                appendix=methods_appendix(
+                    lang,
+                    [r for f in bundle.findings for r in f.references],
+                    abc_cuts=bundle.study.parameters.get("abc_cuts"),
+                ),
             )
             seconds["report"] = time.perf_counter() - t
             shutil.rmtree(build / WORK_DIR_NAME, ignore_errors=True)

@@ -84,6 +84,35 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
         "RMSEA ≤ .06, SRMR ≤ .08 (Hu & Bentler, 1999); convergent validity from composite "
         "reliability CR ≥ .70 and AVE ≥ .50 (Fornell & Larcker, 1981).",
     },
+    # sections left out: one sentence naming why (ReportContext.factor_analyses) ------------
+    "rv.fa_too_few": {
+        "zh": "只有 {n} 位受访者、{k} 个题项,因子分析需要受访者多于题项,故略去。",
+        "en": "Factor analysis needs more respondents than items ({n} respondents, {k} items); "
+        "it is left out.",
+    },
+    "rv.fa_too_few_items": {
+        "zh": "因子分析至少需要两个题项,本问卷只有 {k} 个,故略去。",
+        "en": "Factor analysis needs at least two items ({k} here); it is left out.",
+    },
+    "rv.fa_constant": {
+        "zh": "题项 {item} 的所有回答都相同,相关系数无定义,因子分析无法进行,故略去。",
+        "en": "Factor analysis is undefined because every respondent gave item {item} the same "
+        "answer; it is left out.",
+    },
+    "rv.fa_singular": {
+        "zh": "题项的相关矩阵奇异(某些题项是其他题项的线性组合),因子分析无法进行,故略去。",
+        "en": "Factor analysis is undefined because the items' correlation matrix is singular "
+        "(some items are linear combinations of others); it is left out.",
+    },
+    "rv.fa_not_identified": {
+        "zh": "测量模型的自由参数多于题项的方差与协方差(维度的题项太少),{what}无法估计,故略去。",
+        "en": "{what} cannot be estimated because the model has more free parameters than the "
+        "items have variances and covariances (too few items per scale); it is left out.",
+    },
+    "rv.fa_failed": {
+        "zh": "{what}无法在这些数据上进行({message}),故略去。",
+        "en": "{what} could not be computed on these data ({message}); it is left out.",
+    },
     # 03 customer satisfaction ------------------------------------------------------------
     "cs.title": {
         "zh": "# 3 客户满意度与忠诚度\n\n从客户视角看 D 公司客户关系管理的现状:IDIC 四个维度"
@@ -168,11 +197,12 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
         "(2018–2019 revenue): is the customer base balanced, and do the company's own tiers "
         "match the customers' value?",
     },
+    # the cut-offs are those the study applied (tables/abc_summary.csv, columns a_cut, b_cut)
     "cv.abc": {
-        "zh": "## 5.1 ABC 分类\n\n按销售额从高到低累计,累计占比 70% 以内为 A 类、90% 以内为 B 类、"
+        "zh": "## 5.1 ABC 分类\n\n按销售额从高到低累计,累计占比 {a_cut} 以内为 A 类、{b_cut} 以内为 B 类、"
         "其余为 C 类。",
-        "en": "## 5.1 ABC classification\n\nCustomers ranked by revenue; A up to 70% of cumulative "
-        "revenue, B up to 90%, C the rest.",
+        "en": "## 5.1 ABC classification\n\nCustomers ranked by revenue; A up to {a_cut} of "
+        "cumulative revenue, B up to {b_cut}, C the rest.",
     },
     "cv.city": {
         "zh": "## 5.2 区域分布与集中度\n\n各城市的销售额与客户数;HHI 衡量集中程度"
@@ -234,6 +264,87 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
         "- **Customer support**: collect customers' feedback on the changes and feed it back "
         "into the plan.",
     },
+}
+
+#: Why a table is absent from a study (:meth:`crm_research.pipeline.ReportContext.left_out`):
+#: one sentence each, naming the cause.
+SKIPPED_TEXT: dict[str, dict[str, str]] = {
+    "no_satisfaction": {
+        "zh": "客户问卷中没有满意度维度,故略去满意度的驱动因素分析。",
+        "en": "The customer questionnaire has no satisfaction scale, so the drivers of "
+        "satisfaction are left out.",
+    },
+    "no_drivers": {
+        "zh": "客户问卷中没有可作为满意度驱动因素的 IDIC 维度或质量维度,故略去。",
+        "en": "The customer questionnaire has no IDIC or quality scale to act as a driver of "
+        "satisfaction; it is left out.",
+    },
+    "ipa_no_satisfaction": {
+        "zh": "重要性–表现分析需要满意度维度,客户问卷中没有该维度,故略去。",
+        "en": "Importance–performance analysis needs the satisfaction scale, which the customer "
+        "questionnaire lacks; it is left out.",
+    },
+    "ipa": {
+        "zh": "重要性–表现分析至少需要两个驱动维度,本问卷只有 {n} 个({scales}),故略去。",
+        "en": "Importance–performance analysis needs at least two driver scales and the "
+        "customer questionnaire has {n} ({scales}); it is left out.",
+    },
+    "satloy": {
+        "zh": "满意度 × 忠诚度矩阵需要满意度和忠诚度两个维度,客户问卷中缺少{scales},故略去。",
+        "en": "The satisfaction × loyalty matrix needs both the satisfaction and the loyalty "
+        "scale and the customer questionnaire lacks {scales}; it is left out.",
+    },
+    "nps": {
+        "zh": "客户问卷中没有净推荐值题目,故略去 NPS。",
+        "en": "The customer questionnaire has no Net Promoter question, so the NPS is left out.",
+    },
+    "groups": {
+        "zh": "客户数据中没有客户类型或行业列,无法比较客户群体,故略去。",
+        "en": "The customer data have neither a customer-type nor a sector column, so the "
+        "comparison of customer groups is left out.",
+    },
+    "distribution": {
+        "zh": "客户数据中没有“{column}”列,故略去按{column}的客户构成。",
+        "en": "The customer data have no '{column}' column; the customer mix by this column is "
+        "left out.",
+    },
+    "gap": {
+        "zh": "员工问卷与客户问卷没有共同的 IDIC 维度,故略去感知差距。",
+        "en": "The employee and customer questionnaires share no IDIC dimension, so the "
+        "perception gap is left out.",
+    },
+    "no_role": {
+        "zh": "员工数据中没有岗位列,故略去各岗位的比较。",
+        "en": "The employee data have no role column, so the comparison by role is left out.",
+    },
+    "no_crm_use": {
+        "zh": "员工问卷中没有 CRM 系统使用维度,故略去各岗位的 CRM 系统使用。",
+        "en": "The employee questionnaire has no CRM-use scale, so CRM use by role is left out.",
+    },
+    "no_customer_id": {
+        "zh": "客户数据中没有客户编号,无法与台账对应,故略去现有等级与价值类别的比较。",
+        "en": "The customer data have no customer ID to match them to the ledger, so the "
+        "comparison of tiers with value classes is left out.",
+    },
+    "table": {
+        "zh": "这些数据无法生成表 {name},故略去。",
+        "en": "The table {name} could not be made from these data; it is left out.",
+    },
+}
+
+#: Words for scales a report section needs (in :data:`SKIPPED_TEXT` sentences).
+SCALE_WORDS: dict[str, dict[str, str]] = {
+    "satisfaction": {"zh": "满意度", "en": "satisfaction"},
+    "loyalty": {"zh": "忠诚度", "en": "loyalty"},
+    "and": {"zh": "和", "en": " and "},
+}
+
+#: The steps of the factor analyses (subjects of the ``rv.fa_*`` sentences).
+FACTOR_STEP_LABELS: dict[str, dict[str, str]] = {
+    "adequacy": {"zh": "KMO 与 Bartlett 检验", "en": "The KMO measure and Bartlett's test"},
+    "parallel": {"zh": "平行分析", "en": "Parallel analysis"},
+    "efa": {"zh": "探索性因子分析", "en": "Exploratory factor analysis"},
+    "cfa": {"zh": "验证性因子分析", "en": "Confirmatory factor analysis"},
 }
 
 #: Labels of analysis ids that no instrument defines.

@@ -28,7 +28,6 @@ NOTEBOOKS = [pipeline.NOTEBOOKS_DIR / f"{name}.ipynb" for name in pipeline.NOTEB
 ALLOWED_NAMES = {
     "pipeline",
     "plots",
-    "factor",
     "report",
     "labels",
     "display",
@@ -42,16 +41,10 @@ ALLOWED_NAMES = {
     "output_dir",
     "work_dir",
     "simulated",
-    "items",
-    "kmo",
-    "bartlett",
-    "parallel",
-    "efa",
-    "cfa",
+    "fa",
     "columns",
     "ipa",
     "cut",
-    "max",
 }
 
 
@@ -250,6 +243,113 @@ def test_a_failing_notebook_exits_1_and_keeps_the_failed_build(tmp_path, capsys)
     # the study cache (screened responses, free-text columns included) is not kept
     assert not (failed / pipeline.WORK_DIR_NAME).exists()
     assert not [p for p in tmp_path.iterdir() if ".building-" in p.name]
+
+
+# --------------------------------------------------------------------------------------------
+# Client data the analyses cannot all run on: the report is still written, and says why
+# --------------------------------------------------------------------------------------------
+
+#: The reduced questionnaire: one satisfaction driver (no IPA), 11 Likert items.
+REDUCED_SCALES = ("identification", "satisfaction", "loyalty", "nps")
+#: Fewer respondents than Likert items: the factor analyses are undefined.
+FEW_CUSTOMERS = 11
+
+
+@pytest.fixture(scope="module")
+def reduced_report(tmp_path_factory):
+    """One HTML report through the CLI on 11 customers answering a reduced questionnaire.
+
+    The customer instrument keeps one satisfaction driver (study.py leaves the IPA table
+    out) and 11 Likert items for 11 respondents (KMO, parallel analysis, EFA and CFA are
+    undefined).  One run (six notebooks) serves the tests below.
+    """
+    import pandas as pd
+    import yaml
+
+    from crm_research.cases.d_company import simulate
+    from crm_research.instrument import SURVEYS_DIR
+
+    root = tmp_path_factory.mktemp("reduced")
+    data = simulate(3, n_customers=20, n_employees=12).write(root / "data")
+    spec = yaml.safe_load((SURVEYS_DIR / "d_company_customer.yaml").read_text(encoding="utf-8"))
+    spec["scales"] = [s for s in spec["scales"] if s["id"] in REDUCED_SCALES]
+    kept = {i for s in spec["scales"] for i in s["items"]}
+    dropped = [i["id"] for i in spec["items"] if i["id"] not in kept]
+    spec["items"] = [i for i in spec["items"] if i["id"] in kept]
+    spec["columns"] = {k: v for k, v in spec["columns"].items() if v in kept}
+    spec["id"] = "d_company_customer_reduced"
+    instrument = root / "reduced_customer.yaml"
+    instrument.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    customers = root / "customers.csv"
+    answers = pd.read_csv(data["customers"], dtype=str).head(FEW_CUSTOMERS)
+    answers.drop(columns=dropped).to_csv(customers, index=False)
+    out = root / "report"
+    status = main(
+        [
+            "report",
+            "--customers",
+            str(customers),
+            "--employees",
+            str(data["employees"]),
+            "--ledger",
+            str(data["ledger"]),
+            "--scorecard",
+            str(data["scorecard"]),
+            "--customer-instrument",
+            str(instrument),
+            "--out",
+            str(out),
+            "--lang",
+            "en",
+        ]
+    )
+    page = (out / "report.html").read_text(encoding="utf-8") if status == 0 else ""
+    return status, out, html.unescape(BeautifulSoup(page, "html.parser").get_text(" "))
+
+
+def _assert_clean(out: Path, text: str) -> None:
+    """No traceback, error or stderr output in the report or its executed notebooks."""
+    assert "Traceback" not in text and "Error:" not in text
+    soup = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    assert not soup.select('[data-mime-type="application/vnd.jupyter.stderr"]')
+    for nb_path in sorted((out / "notebooks").glob("*.ipynb")):
+        outputs = [
+            o for c in nbformat.read(nb_path, as_version=4).cells for o in c.get("outputs", [])
+        ]
+        assert not [o for o in outputs if o["output_type"] == "error"], nb_path.name
+        assert not [o for o in outputs if o.get("name") == "stderr"], nb_path.name
+        assert not [o for o in outputs if o.get("data", {}).get("text/plain") == "None"]
+
+
+def test_report_without_the_ipa_table_is_written_and_says_why(reduced_report):
+    status, out, text = reduced_report
+    assert status == 0 and (out / "report.html").is_file()
+    assert not (out / "tables" / "ipa.csv").exists()
+    assert (
+        "Importance–performance analysis needs at least two driver scales and the customer "
+        "questionnaire has 1 (Customer identification); it is left out."
+    ) in " ".join(text.split())
+    assert "Net Promoter Score" in text  # the sections around it are still there
+    _assert_clean(out, text)
+
+
+def test_report_on_fewer_respondents_than_items_leaves_out_factor_analysis(reduced_report):
+    status, out, text = reduced_report
+    assert status == 0 and (out / "report.html").is_file()
+    k = sum(
+        len(s.items)
+        for s in load_instrument(out.parent / "reduced_customer.yaml").scales
+        if s.kind != "nps"
+    )
+    sentence = (
+        f"Factor analysis needs more respondents than items ({FEW_CUSTOMERS} respondents, "
+        f"{k} items); it is left out."
+    )
+    assert " ".join(text.split()).count(sentence) == 1  # said once, not once per step
+    assert "Cronbach" in text  # reliability is still reported
+    assert "2.3 Number of factors" not in text and "2.4 Exploratory" not in text
+    assert not (out / "figures" / "scree_customer.png").exists()
+    _assert_clean(out, text)
 
 
 # --------------------------------------------------------------------------------------------

@@ -357,3 +357,119 @@ def test_quality_log_is_in_the_report_language():
                        ("unknown_level", "Oliver Smith"), ("bad_date", "ip 61.182.33.44"),
                        ("undeclared_code", "130102199001011234")]:  # fmt: skip
         assert pipeline.quality_value(rule, cell, "zh") == "(文本,不予显示)"
+
+
+# --------------------------------------------------------------------------------------------
+# Sections the data cannot support: one sentence naming why (no notebooks run here)
+# --------------------------------------------------------------------------------------------
+
+
+def _context(study, lang="en", tmp_path=None):
+    from pathlib import Path
+
+    bundle = pipeline.StudyBundle(study, (), {}, {}, {}, False, None, 0.0)
+    return pipeline.ReportContext(bundle, lang, Path(tmp_path or "."))
+
+
+@pytest.fixture(scope="module")
+def small_study():
+    """20 customers (fewer than the 27 Likert items), no scorecard, ABC cut at 80%/95%."""
+    from crm_research.cases.d_company import simulate
+    from crm_research.study import run_study
+
+    case = simulate(1, n_customers=20, n_employees=12)
+    return run_study(
+        case.customers, case.employees, case.ledger, a_cut=0.8, b_cut=0.95, posthoc=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [
+        (
+            "en",
+            "Factor analysis needs more respondents than items (20 respondents, 27 items); "
+            "it is left out.",
+        ),
+        ("zh", "只有 20 位受访者、27 个题项,因子分析需要受访者多于题项,故略去。"),
+    ],
+)
+def test_factor_analyses_on_fewer_respondents_than_items_give_one_reason(
+    small_study, lang, sentence
+):
+    fa = _context(small_study, lang).factor_analyses("customer")
+    assert (fa.n, fa.k) == (20, 27)
+    assert not any(fa.ran(step) for step in pipeline.FACTOR_STEPS)
+    assert fa.kmo is fa.parallel is fa.efa is fa.cfa is None
+    note = fa.note("adequacy")
+    assert note.markdown.endswith(sentence)
+    assert note.markdown.startswith("## 2.2 ")  # under the section's heading
+    # said once: the later steps show nothing at all (display(None) would print "None")
+    for step in ("parallel", "efa", "cfa"):
+        assert fa.note(step) is pipeline.NOTHING and not fa.note(step)
+    assert fa.to_frame()["ran"].tolist() == [False] * 4
+    with pytest.raises(InputError, match="Unknown factor-analysis step"):
+        fa.ran("pca")
+
+
+def test_factor_analyses_leave_out_only_the_step_that_fails(small_study, monkeypatch):
+    from crm_research import factor
+
+    ctx = _context(small_study, "en")
+    items = ctx.keyed_items("customer").head(15).iloc[:, :6]
+    monkeypatch.setattr(ctx.__class__, "keyed_items", lambda self, survey="customer": items)
+
+    def not_identified(*args, **kwargs):
+        raise InputError("The model has 9 free parameters but only 6 ...; it is not identified.")
+
+    monkeypatch.setattr(factor, "cfa", not_identified)
+    fa = ctx.factor_analyses("customer", n_iter=20)
+    assert fa.ran("adequacy") and fa.ran("parallel") and fa.ran("efa")
+    assert fa.kmo is not None and fa.efa is not None and not fa.ran("cfa")
+    note = fa.note("cfa").markdown
+    assert note.startswith("## 2.5 Confirmatory factor analysis")
+    assert "Confirmatory factor analysis cannot be estimated because the model has more" in note
+
+    # a constant item stops every step, with its name
+    constant = items.assign(idn2=3.0)
+    monkeypatch.setattr(ctx.__class__, "keyed_items", lambda self, survey="customer": constant)
+    fa = ctx.factor_analyses("customer", n_iter=20)
+    assert not any(fa.ran(step) for step in pipeline.FACTOR_STEPS)
+    assert "every respondent gave item idn2 the same answer" in fa.note("adequacy").markdown
+
+
+def test_factor_analyses_still_raise_a_bug(small_study, monkeypatch):
+    """Only 'the data cannot support this' (InputError) is turned into a sentence."""
+    from crm_research import factor
+
+    ctx = _context(small_study, "en")
+    items = ctx.keyed_items("customer").head(15).iloc[:, :6]
+    monkeypatch.setattr(ctx.__class__, "keyed_items", lambda self, survey="customer": items)
+    monkeypatch.setattr(factor, "kmo", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        ctx.factor_analyses("customer", n_iter=20)
+
+
+def test_left_out_names_the_missing_input_in_the_report_language(small_study):
+    assert not small_study.tables.get("scorecard")
+    en, zh = _context(small_study, "en"), _context(small_study, "zh")
+    assert not en.has("scorecard") and en.has("abc", "abc_summary")
+    assert en.left_out("scorecard").markdown == (
+        "No implementation scorecard was supplied for this report."
+    )
+    note = zh.left_out("ipa", "cs.ipa").markdown
+    assert note.startswith("## 3.3 重要性–表现分析\n\n")  # heading, then the one sentence
+    assert en.left_out("no_such_table").markdown.startswith("The table no_such_table")
+
+
+def test_abc_text_quotes_the_cut_offs_the_study_used(small_study):
+    assert small_study.table("abc_summary")[["a_cut", "b_cut"]].iloc[0].tolist() == [0.8, 0.95]
+    en, zh = _context(small_study, "en"), _context(small_study, "zh")
+    assert en.abc_cuts() == {"a_cut": "80%", "b_cut": "95%"}
+    text = en.say("cv.abc", **en.abc_cuts()).markdown
+    assert "A up to 80% of cumulative revenue, B up to 95%" in text
+    assert "70%" not in text and "90%" not in text
+    assert "累计占比 80% 以内为 A 类、95% 以内为 B 类" in zh.say("cv.abc", **zh.abc_cuts()).markdown
+    appendix = pipeline.methods_appendix("en", abc_cuts=small_study.parameters["abc_cuts"])
+    assert "A ≤ 80%, B ≤ 95%" in appendix
+    assert "A ≤ 70%, B ≤ 90%" in pipeline.methods_appendix("en")
