@@ -110,7 +110,7 @@ _OBLIQUE = {"oblimin", "promax"}
 
 # --- input handling --------------------------------------------------------------------------
 
-# |value| of the integer codes survey exports write for "no answer" (9, 99, 999, 97/98 and
+# |value| of the integer codes survey exports write for "no answer" (-9, 99, 999, 97/98 and
 # 997/998 "don't know"/"refused"; negative ones too), as crm_research.screening reads them.
 _CODE_DIGITS = re.compile(r"9+[789]?")
 # A candidate code is treated as missing only if at least this many distinct other answers
@@ -121,9 +121,11 @@ _CODE_MARGIN = 2.0
 
 
 def _looks_like_code(value: float) -> bool:
+    # a positive 9 is a valid point of 0-10 and 1-10 scales (an NPS item answered 2, 3, 4
+    # and 9 is no missing code); -9 and 97+ are not points of any common rating scale
     return (
         float(value).is_integer()
-        and abs(value) >= 9
+        and (value <= -9 or value >= 97)
         and _CODE_DIGITS.fullmatch(str(abs(int(value)))) is not None
     )
 
@@ -134,8 +136,9 @@ def undeclared_missing_codes(items: pd.DataFrame) -> dict[str, list[float]]:
     DESIGN §5: declared codes become NaN when a file is read, and undeclared out-of-range
     values are never used as numbers.  A table handed straight to an analysis function has
     not been through the reader, so each column's extreme values are checked: an integer
-    such as -99, -9, 99, 999 or 998 that lies far outside the column's other answers (by
-    more than their range + 2, with at least three distinct other answers) is a code.
+    such as -99, -9, 99, 999 or 998 (not 9, a point of 0-10 scales) that lies far outside
+    the column's other answers (by more than their range + 2, with at least three distinct
+    other answers) is a code.
 
     Parameters
     ----------

@@ -85,8 +85,13 @@ KERNEL_NAME = "python3"
 DEFAULT_WORKERS = 2
 #: Seconds one notebook cell may run before the report fails.
 DEFAULT_TIMEOUT = 600
-#: Seconds a kernel may take to start.
-KERNEL_START_TIMEOUT = 120
+#: Seconds a kernel may take to start.  On two cores shared by a batch's workers and their
+#: kernels, a start has been seen to take over 120 s, so the bound is generous.
+KERNEL_START_TIMEOUT = 300
+#: Attempts to start a kernel: a start that times out or dies before running any cell is
+#: retried (no cell has run, so nothing is executed twice).
+KERNEL_START_ATTEMPTS = 2
+_KERNEL_START_FAILURES = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
 #: Seed of the D-company simulation when none is given.
 DEFAULT_SEED = 20190601
 LANGS = ("zh", "en")
@@ -384,26 +389,39 @@ def execute_notebook(
     output.parent.mkdir(parents=True, exist_ok=True)
     run_dir = Path(cwd) if cwd is not None else output.parent
     start = time.perf_counter()
-    try:
-        pm.execute_notebook(
-            str(notebook),
-            str(output),
-            parameters=dict(parameters or {}),
-            kernel_name=KERNEL_NAME,
-            progress_bar=verbose,
-            log_output=False,
-            start_timeout=KERNEL_START_TIMEOUT,
-            execution_timeout=timeout,
-            resources={"metadata": {"path": str(run_dir)}},
-            kernel_manager_class=_kernel_manager_class(verbose),
-        )
-    except Exception as exc:  # papermill raises its own error for a failing cell
-        ename = getattr(exc, "ename", type(exc).__name__)
-        evalue = getattr(exc, "evalue", str(exc))
-        raise NotebookFailed(
-            notebook.stem, _one_line(f"{ename}: {evalue}"), output if output.exists() else None
-        ) from None
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        try:
+            pm.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=dict(parameters or {}),
+                kernel_name=KERNEL_NAME,
+                progress_bar=verbose,
+                log_output=False,
+                start_timeout=KERNEL_START_TIMEOUT,
+                execution_timeout=timeout,
+                resources={"metadata": {"path": str(run_dir)}},
+                kernel_manager_class=_kernel_manager_class(verbose),
+            )
+        except Exception as exc:  # papermill raises its own error for a failing cell
+            if _is_kernel_start_failure(exc) and attempt < KERNEL_START_ATTEMPTS:
+                continue
+            ename = getattr(exc, "ename", type(exc).__name__)
+            evalue = getattr(exc, "evalue", str(exc))
+            raise NotebookFailed(
+                notebook.stem, _one_line(f"{ename}: {evalue}"), output if output.exists() else None
+            ) from None
+        break
     return time.perf_counter() - start
+
+
+def _is_kernel_start_failure(exc: BaseException) -> bool:
+    """Whether papermill failed before any cell ran because the kernel did not start."""
+    return (
+        isinstance(exc, RuntimeError)
+        and not hasattr(exc, "ename")
+        and any(text in str(exc) for text in _KERNEL_START_FAILURES)
+    )
 
 
 def run_notebooks(

@@ -543,3 +543,18 @@ def test_undeclared_missing_codes_are_set_to_missing_with_a_warning():
         pd.DataFrame({"a": [1, 2, 3, -99], "b": [93, 94, 95, 99], "c": [1, 2, 3, 999]})
     )
     assert codes == {"a": [-99.0], "c": [999.0]}
+
+
+def test_a_nine_is_an_answer_not_a_code():
+    """Found by the property tests: an NPS item (0-10) answered 2, 3, 4 and 9 lost its 9s."""
+    codes = factor.undeclared_missing_codes(
+        pd.DataFrame(
+            {
+                "nps": [2, 3, 4, 9, 9],
+                "minus_nine": [1, 2, 3, -9, 2],
+                "ninety_nine": [1, 2, 3, 99, 2],
+                "ten_point": [1, 2, 10, 9, 5],
+            }
+        )
+    )
+    assert codes == {"minus_nine": [-9.0], "ninety_nine": [99.0]}

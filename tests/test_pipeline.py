@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import nbformat
 import openpyxl
@@ -473,3 +474,48 @@ def test_abc_text_quotes_the_cut_offs_the_study_used(small_study):
     appendix = pipeline.methods_appendix("en", abc_cuts=small_study.parameters["abc_cuts"])
     assert "A ≤ 80%, B ≤ 95%" in appendix
     assert "A ≤ 70%, B ≤ 90%" in pipeline.methods_appendix("en")
+
+
+def test_a_kernel_that_does_not_start_is_retried_once_and_a_failing_cell_never(
+    tmp_path, monkeypatch
+):
+    """Seen in CI: on two loaded cores a kernel took over 120 s to answer kernel_info."""
+    import papermill as pm
+
+    from crm_research import pipeline
+
+    calls: list[str] = []
+
+    def slow_kernel_then_ok(source, output, **kwargs):
+        calls.append(source)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel didn't respond in 300 seconds")
+        Path(output).write_text("{}", encoding="utf-8")
+
+    monkeypatch.setattr(pm, "execute_notebook", slow_kernel_then_ok)
+    nb = tmp_path / "01_x.ipynb"
+    nb.write_text("{}", encoding="utf-8")
+    pipeline.execute_notebook(nb, tmp_path / "out" / "01_x.ipynb")
+    assert len(calls) == 2
+
+    calls.clear()
+
+    def kernel_never_starts(source, output, **kwargs):
+        calls.append(source)
+        raise RuntimeError("Kernel didn't respond in 300 seconds")
+
+    monkeypatch.setattr(pm, "execute_notebook", kernel_never_starts)
+    with pytest.raises(pipeline.NotebookFailed, match="Kernel didn't respond"):
+        pipeline.execute_notebook(nb, tmp_path / "out" / "01_x.ipynb")
+    assert len(calls) == pipeline.KERNEL_START_ATTEMPTS
+
+    calls.clear()
+
+    def failing_cell(source, output, **kwargs):
+        calls.append(source)
+        raise pm.PapermillExecutionError(3, 4, "x", "ValueError", "bad value", [])
+
+    monkeypatch.setattr(pm, "execute_notebook", failing_cell)
+    with pytest.raises(pipeline.NotebookFailed, match="ValueError: bad value"):
+        pipeline.execute_notebook(nb, tmp_path / "out" / "01_x.ipynb")
+    assert len(calls) == 1
