@@ -85,12 +85,13 @@ KERNEL_NAME = "python3"
 DEFAULT_WORKERS = 2
 #: Seconds one notebook cell may run before the report fails.
 DEFAULT_TIMEOUT = 600
-#: Seconds a kernel may take to start.  On two cores shared by a batch's workers and their
-#: kernels, a start has been seen to take over 120 s, so the bound is generous.
-KERNEL_START_TIMEOUT = 300
-#: Attempts to start a kernel: a start that times out or dies before running any cell is
-#: retried (no cell has run, so nothing is executed twice).
-KERNEL_START_ATTEMPTS = 2
+#: Seconds a kernel may take to start.  A kernel starts in 1-3 s, or not at all: kernels
+#: launched at once by separate processes (a batch's workers) can race for the same TCP ports
+#: and then never answer (papermill#239, jupyter_client picks free ports per process), so a
+#: start that does not answer within this bound is abandoned and retried.
+KERNEL_START_TIMEOUT = 60
+#: Attempts to start a kernel (no cell has run when a start fails, so nothing runs twice).
+KERNEL_START_ATTEMPTS = 3
 _KERNEL_START_FAILURES = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
 #: Seed of the D-company simulation when none is given.
 DEFAULT_SEED = 20190601

@@ -476,10 +476,10 @@ def test_abc_text_quotes_the_cut_offs_the_study_used(small_study):
     assert "A ≤ 70%, B ≤ 90%" in pipeline.methods_appendix("en")
 
 
-def test_a_kernel_that_does_not_start_is_retried_once_and_a_failing_cell_never(
+def test_a_kernel_that_does_not_start_is_retried_and_a_failing_cell_never(
     tmp_path, monkeypatch
 ):
-    """Seen in CI: on two loaded cores a kernel took over 120 s to answer kernel_info."""
+    """Seen in CI: a batch worker's kernel never answered kernel_info (120 s bound)."""
     import papermill as pm
 
     from crm_research import pipeline
