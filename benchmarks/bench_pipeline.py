@@ -89,9 +89,10 @@ def batch(folder: Path, workers: int) -> float:
 
 def write_section(text: str) -> None:
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    # the section ends at the next heading or at run.py's marked section, which it must keep
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |^<!-- perf:start -->|\Z)", re.S | re.M)
     if pattern.search(old):
-        new = pattern.sub(lambda _: text, old)
+        new = pattern.sub(lambda _: text.rstrip("\n") + "\n\n", old)
     else:
         new = old.rstrip("\n") + "\n\n" + text
     RESULTS.write_text(new, encoding="utf-8")
