@@ -58,6 +58,7 @@ from crm_research.screening import (
     Problem,
     QualityReport,
     is_blank,
+    is_pii_column,
     is_pii_name,
     normalise_text,
     parse_item_column,
@@ -66,6 +67,8 @@ from crm_research.screening import (
     screen_respondents,
 )
 
+#: Rows of an unrecognised column whose cells are checked for personal data.
+PII_CONTENT_SCAN_ROWS = 2000
 #: Header rows scanned for the real header (title rows above it are skipped).
 HEADER_SCAN_ROWS = 10
 #: Rows under the header checked for a second header row (e.g. question texts under ids).
@@ -994,6 +997,9 @@ def _read(
             c.kind == "pii"
             or (c.target is None and is_pii_name(c.header))
             or c.header in ("IPAddress", "来自IP")
+            # personal data under an unforeseen header ("Contact info" full of phone numbers);
+            # judged on the first rows (a million-row file has many columns to look at)
+            or (c.target is None and is_pii_column(body[c.pos].iloc[:PII_CONTENT_SCAN_ROWS]))
         ):
             c.kind = "pii"
         elif c.target is None and c.header in PLATFORM_META_KINDS:

@@ -122,6 +122,45 @@ _PERSONAL_DATA_VALUE = re.compile(
 )
 
 
+#: Cells that are personal data beyond doubt (a whole column of them is personal data,
+#: whatever its header says): an e-mail address, a Chinese mobile or landline number, an
+#: 18-digit resident ID number, an IPv4 address.  Long plain numbers (ids, revenue) are not.
+_PERSONAL_DATA_CELL = re.compile(
+    r"\s*(?:[^@\s]+@[^@\s]+\.[^@\s]+"
+    r"|(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}"
+    r"|0\d{2,3}[\s-]\d{7,8}"
+    r"|\d{17}[\dXx]"
+    r"|\d{1,3}(?:\.\d{1,3}){3})\s*",
+    re.IGNORECASE,
+)
+#: Share of a column's answered cells that must be such values for the column to be dropped.
+PERSONAL_DATA_COLUMN_SHARE = 0.5
+
+
+def is_pii_column(values: pd.Series | Iterable[Any]) -> bool:
+    """Whether a column's cells are mostly personal data (e-mails, phone or ID numbers, IPs).
+
+    Catches personal data under headers no list can foresee ("Contact info", "客户代表").
+
+    Examples
+    --------
+    >>> is_pii_column(["13812345678", "139-0000-1111", ""]), is_pii_column(["C001", "C002"])
+    (True, False)
+    """
+    # each distinct text is judged once (a million-row column has few distinct texts)
+    counts = pd.Series(list(values) if not isinstance(values, pd.Series) else values)
+    answered = {v: n for v, n in counts.value_counts(dropna=True).items() if not is_blank(v)}
+    total = sum(answered.values())
+    if not total:
+        return False
+    hits = sum(
+        n
+        for v, n in answered.items()
+        if _PERSONAL_DATA_CELL.fullmatch(unicodedata.normalize("NFKC", str(v))) is not None
+    )
+    return hits >= max(1, PERSONAL_DATA_COLUMN_SHARE * total)
+
+
 def looks_like_personal_data(text: Any) -> bool:
     """Whether a cell's text looks like personal data (e-mail, phone, ID number, IP address).
 

@@ -394,3 +394,38 @@ def test_respondent_rules_on_the_customer_instrument(tmp_path):
     dropped = read_responses(path, inst, exclude_straightliners=True, exclude_speeders=True)
     assert list(dropped.items.index) == [r for r in range(2, 14) if r not in (5, 8, 12)]
     assert dropped.quality.rows_excluded() == [5, 8, 12]
+
+
+def test_columns_of_personal_data_are_recognised_by_their_cells():
+    from crm_research.screening import is_pii_column
+
+    assert is_pii_column(["13812345678", "+86 139-0000-1111", "", "0311-85551234"])
+    assert is_pii_column(pd.Series(["li@x.cn", "wang@y.com.cn", "n/a"]))  # 2 of 3 answered
+    assert is_pii_column(["110105199003071234", "13010519900307123X"])  # resident ID numbers
+    assert is_pii_column(["192.168.0.1", "10.0.0.7"])
+    for ordinary in (
+        ["C001", "C002"],  # ids
+        ["20190601001", "20190601002"],  # long serial numbers
+        ["1234567.89", "98765.4"],  # revenue
+        ["2019-06-01 09:00", "2019-06-02 10:00"],  # dates
+        ["石家庄", "保定"],
+        [],
+    ):
+        assert not is_pii_column(ordinary), ordinary
+
+
+def test_an_unforeseen_header_full_of_phone_numbers_is_dropped(tmp_path):
+    inst = load_instrument("d_company_customer")
+    from crm_research.cases.d_company import simulate
+
+    frame = simulate(4, n_customers=30, n_employees=8).customers
+    frame["Contact info"] = [f"139{i:04d}{i:04d}" for i in range(len(frame))]
+    frame["客户代表"] = [f"rep{i}@corp.cn" for i in range(len(frame))]
+    path = tmp_path / "c.csv"
+    frame.to_csv(path, index=False)
+    for resp in (read_responses(path, instrument=inst), read_responses(path)):
+        assert "Contact info" not in resp.meta.columns and "Contact info" not in resp.items
+        assert "客户代表" not in resp.meta.columns
+        pii = resp.quality.to_frame().query("rule == 'pii'")
+        assert {"Contact info", "客户代表"} <= set(pii["column"])
+        assert (pii["value"] == "").all()
