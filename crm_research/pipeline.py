@@ -313,6 +313,15 @@ def quiet(verbose: bool = False) -> Iterator[None]:
 # --------------------------------------------------------------------------------------------
 
 
+def _write_simulated_readme(folder: Path) -> None:
+    """Label copied simulated inputs as simulated (the CSV files themselves cannot say it)."""
+    from crm_research.cases.d_company import SIMULATED_NOTE
+
+    (folder / "README.txt").write_text(
+        f"{SIMULATED_NOTE['zh']}\n\n{SIMULATED_NOTE['en']}\n", encoding="utf-8"
+    )
+
+
 def _kernel_manager_class(verbose: bool) -> type:
     """A jupyter_client kernel manager that starts encrypted and (unless verbose) quiet kernels.
 
@@ -2149,10 +2158,15 @@ class ReportContext:
         return self.show_frame(pd.DataFrame(rows), max_rows=None)
 
     def figure(self, fig: Any, name: str) -> Any:
-        """Save a figure of :mod:`crm_research.plots` to ``figures/`` and show it."""
+        """Save a figure of :mod:`crm_research.plots` to ``figures/`` and show it.
+
+        Figures of simulated data carry "SIMULATED DATA" / "模拟数据" in a corner: a figure
+        is the part of a report most often copied on its own.
+        """
         from crm_research import plots
 
-        return plots.save(fig, self.figures_dir, name)
+        label = report_text("simulated.banner", self.lang) if self.simulated else None
+        return plots.save(fig, self.figures_dir, name, label=label)
 
     def keyed_items(self, survey: str = "customer") -> Any:
         """Reverse-keyed item responses of the Likert scales, complete cases (for factor analysis).
@@ -2855,6 +2869,8 @@ def run_pipeline(
                 for role, p in paths.items():
                     shutil.copy2(p, build / "inputs" / p.name)
                     nb_inputs[role] = f"../inputs/{p.name}"
+                if simulated:
+                    _write_simulated_readme(build / "inputs")
             parameters = {
                 "customers": nb_inputs["customers"],
                 "employees": nb_inputs["employees"],

@@ -966,7 +966,7 @@ class SavedFigure:
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-def save(fig: Figure, folder: str | Path, name: str) -> SavedFigure:
+def save(fig: Figure, folder: str | Path, name: str, label: str | None = None) -> SavedFigure:
     """Write ``fig`` as ``folder/name.png`` and return it for display in a notebook.
 
     Parameters
@@ -977,6 +977,9 @@ def save(fig: Figure, folder: str | Path, name: str) -> SavedFigure:
         Output folder (created if absent), normally the report's ``figures/``.
     name : str
         File stem; characters other than letters, digits, ``_ . -`` become ``_``.
+    label : str, optional
+        A note printed in the figure's lower right corner ("SIMULATED DATA"), so that a
+        figure copied out of the report still says where its data come from.
 
     Returns
     -------
@@ -997,6 +1000,8 @@ def save(fig: Figure, folder: str | Path, name: str) -> SavedFigure:
     path = folder / f"{stem}.png"
     buffer = BytesIO()
     with report_style():
+        if label:
+            fig.text(0.995, 0.005, label, ha="right", va="bottom", fontsize=7, color="#8a8a8a")
         fig.savefig(buffer, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
     png = buffer.getvalue()
     path.write_bytes(png)

@@ -183,6 +183,10 @@ def _check_outputs(out: Path) -> None:
     assert len(book.sheetnames) == len(csvs) and all(len(s) <= 31 for s in book.sheetnames)
     assert len(list((out / "figures").glob("*.png"))) >= 5
     assert not (out / pipeline.WORK_DIR_NAME).exists()
+    # the copied simulated inputs say what they are
+    readme = (out / "inputs" / "README.txt").read_text(encoding="utf-8")
+    assert "SIMULATED DATA" in readme and "模拟数据" in readme
+    assert "inputs/README.txt" in manifest["outputs"]
     # timestamps only in the manifest
     assert "started_utc" in manifest
     assert manifest["started_utc"][:10] not in (out / "report.html").read_text(encoding="utf-8")

@@ -210,6 +210,17 @@ def test_save_returns_the_png_with_the_title_as_alt_text(tmp_path):
     assert meta["image/png"]["alt"] == "Scree plot and parallel analysis"
 
 
+def test_a_simulated_figure_says_so_in_its_corner(tmp_path):
+    for lang, label in (("en", "SIMULATED DATA"), ("zh", "模拟数据")):
+        fig = plots.scree([3.0, 1.0], None, lang)
+        plain = plots.save(fig, tmp_path / "plain", "s")
+        assert not fig.texts
+        fig = plots.scree([3.0, 1.0], None, lang)
+        labelled = plots.save(fig, tmp_path / lang, "s", label=label)
+        assert [t.get_text() for t in fig.texts] == [label]
+        assert labelled.png != plain.png
+
+
 def test_bad_input_is_one_sentence():
     with pytest.raises(InputError, match="no column 'performance'"):
         plots.ipa_quadrant(_ipa_table().drop(columns="performance"), "en")
