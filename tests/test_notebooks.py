@@ -16,6 +16,7 @@ import nbformat
 import openpyxl
 import pytest
 from bs4 import BeautifulSoup
+from support import subset_instrument
 
 from crm_research import pipeline
 from crm_research.cli import main
@@ -268,22 +269,16 @@ def reduced_report(tmp_path_factory):
     undefined).  One run (six notebooks) serves the tests below.
     """
     import pandas as pd
-    import yaml
 
     from crm_research.cases.d_company import simulate
-    from crm_research.instrument import SURVEYS_DIR
 
     root = tmp_path_factory.mktemp("reduced")
     data = simulate(3, n_customers=20, n_employees=12).write(root / "data")
-    spec = yaml.safe_load((SURVEYS_DIR / "d_company_customer.yaml").read_text(encoding="utf-8"))
-    spec["scales"] = [s for s in spec["scales"] if s["id"] in REDUCED_SCALES]
-    kept = {i for s in spec["scales"] for i in s["items"]}
-    dropped = [i["id"] for i in spec["items"] if i["id"] not in kept]
-    spec["items"] = [i for i in spec["items"] if i["id"] in kept]
-    spec["columns"] = {k: v for k, v in spec["columns"].items() if v in kept}
-    spec["id"] = "d_company_customer_reduced"
-    instrument = root / "reduced_customer.yaml"
-    instrument.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    instrument = subset_instrument(
+        root, "d_company_customer", set(REDUCED_SCALES), new_id="d_company_customer_reduced"
+    )
+    kept = set(load_instrument(instrument).item_ids)
+    dropped = [i for i in load_instrument("d_company_customer").item_ids if i not in kept]
     customers = root / "customers.csv"
     answers = pd.read_csv(data["customers"], dtype=str).head(FEW_CUSTOMERS)
     answers.drop(columns=dropped).to_csv(customers, index=False)
@@ -342,7 +337,7 @@ def test_report_on_fewer_respondents_than_items_leaves_out_factor_analysis(reduc
     assert status == 0 and (out / "report.html").is_file()
     k = sum(
         len(s.items)
-        for s in load_instrument(out.parent / "reduced_customer.yaml").scales
+        for s in load_instrument(out.parent / "d_company_customer_reduced.yaml").scales
         if s.kind != "nps"
     )
     sentence = (

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pingouin
 import pytest
 from scipy import stats
 from sklearn.metrics import cohen_kappa_score
+from support import subset_instrument
 
 from crm_research.cases.d_company import simulate
 from crm_research.errors import InputError
@@ -91,31 +90,15 @@ def test_count_concentration_cohen_w_matches_scipy_chisquare():
     assert even["hhi"] == pytest.approx(1 / 3) and even["cohen_w"] == pytest.approx(0.0, abs=1e-7)
 
 
-def _subset_instrument(tmp_path, name: str, scales: set[str]):
-    import yaml
-
-    from crm_research.instrument import load_instrument
-
-    spec = yaml.safe_load(Path(load_instrument(name).source).read_text(encoding="utf-8"))
-    spec["id"] = f"client_{name}"
-    spec["scales"] = [sc for sc in spec["scales"] if sc["id"] in scales]
-    keep = {i for sc in spec["scales"] for i in sc["items"]}
-    spec["items"] = [it for it in spec["items"] if it["id"] in keep]
-    spec.pop("columns", None)
-    out = tmp_path / f"client_{name}.yaml"
-    out.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return str(out)
-
-
 def test_run_study_on_a_client_with_some_scales_few_customers_and_refunds(tmp_path):
     # a consultant's own data: 40 customers, three of the seven customer scales (one driver
     # of satisfaction, so no IPA), two employee scales, roles too small to compare, a ledger
     # with refunds and customers the survey does not have (and the other way round)
     case = simulate(5, "thesis", n_customers=40, n_employees=6)
-    cus_inst = _subset_instrument(
+    cus_inst = subset_instrument(
         tmp_path, "d_company_customer", {"identification", "satisfaction", "loyalty"}
     )
-    emp_inst = _subset_instrument(tmp_path, "d_company_employee", {"interaction", "crm_use"})
+    emp_inst = subset_instrument(tmp_path, "d_company_employee", {"interaction", "crm_use"})
     items = [f"idn{k}" for k in range(1, 5)] + ["sat1", "sat2", "sat3"]
     items += [f"loy{k}" for k in range(1, 5)]
     meta = ["customer_id", "customer_type", "sector", "city", "service_tier"]
