@@ -336,14 +336,19 @@ def effect_severity(effect: float, ci_low: float, ci_high: float, worse: str = "
     if effect is None or not np.all(np.isfinite([effect, ci_low, ci_high])):
         return "info"
     if worse == "lower":
-        e, near = -effect, -ci_high
-    else:
-        e, near = effect, ci_low
-    if near > D_MEDIUM:
+        return _banded(-effect, -ci_high, small=D_SMALL, medium=D_MEDIUM)
+    return _banded(effect, ci_low, small=D_SMALL, medium=D_MEDIUM)
+
+
+def _banded(effect: float, near: float, *, small: float, medium: float) -> str:
+    """Severity of an effect in the bad direction from its size and its CI bound nearest 0:
+    major when that bound is beyond a medium effect, moderate when the estimate is at least
+    medium and the CI excludes 0, minor when it is at least small and the CI excludes 0."""
+    if near > medium:
         return "major"
-    if e >= D_MEDIUM and near > 0:
+    if effect >= medium and near > 0:
         return "moderate"
-    if e >= D_SMALL and near > 0:
+    if effect >= small and near > 0:
         return "minor"
     return "info"
 
@@ -385,13 +390,7 @@ def spread_severity(w: float, ci_low: float) -> str:
     """
     if w is None or ci_low is None or not np.all(np.isfinite([w, ci_low])):
         return "info"
-    if ci_low > W_MEDIUM:
-        return "major"
-    if w >= W_MEDIUM and ci_low > 0:
-        return "moderate"
-    if w >= W_SMALL and ci_low > 0:
-        return "minor"
-    return "info"
+    return _banded(w, ci_low, small=W_SMALL, medium=W_MEDIUM)
 
 
 def kappa_severity(kappa: float, ci_high: float) -> str:
