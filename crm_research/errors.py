@@ -13,3 +13,22 @@ class InputError(ValueError):
 
 class InstrumentError(InputError):
     """An instrument definition (``surveys/*.yaml``) is invalid."""
+
+
+class ZeroVarianceError(InputError):
+    """An analysed item has no variance (every respondent gave the same answer).
+
+    ``columns`` names the item(s), so that a caller can say which without parsing the text.
+    """
+
+    def __init__(self, message: str, columns: list[str]) -> None:
+        super().__init__(message)
+        self.columns = list(columns)
+
+
+class SingularMatrixError(InputError):
+    """The correlation or covariance matrix of the items is singular (redundant items)."""
+
+
+class NotIdentifiedError(InputError):
+    """A model has more free parameters than the data have moments (negative df)."""

@@ -43,7 +43,7 @@ from scipy import optimize, stats
 from scipy.linalg.lapack import dsyevr as _dsyevr
 
 from crm_research._blas import single_blas_thread
-from crm_research.errors import InputError
+from crm_research.errors import InputError, SingularMatrixError, ZeroVarianceError
 
 __all__ = [
     "BartlettResult",
@@ -259,8 +259,9 @@ def _correlation(
     sd = frame.std(ddof=1)
     for name in frame.columns:
         if not np.isfinite(sd[name]) or sd[name] == 0:
-            raise InputError(
-                f"column {name!r} has zero variance, so its correlations are undefined; drop it."
+            raise ZeroVarianceError(
+                f"column {name!r} has zero variance, so its correlations are undefined; drop it.",
+                [str(name)],
             )
     if cor == "poly":
         from crm_research import correlation as _corr  # noqa: PLC0415  (stage-4 sibling, lazy)
@@ -418,7 +419,7 @@ def kmo(items: pd.DataFrame, *, missing: str = "listwise") -> KMOResult:
     r, n_obs, frame = _correlation(items, missing)
     names = list(frame.columns)
     if _is_singular(r):
-        raise InputError(_singular_sentence(r, names, n_obs, "the KMO measure"))
+        raise SingularMatrixError(_singular_sentence(r, names, n_obs, "the KMO measure"))
     inv = np.linalg.inv(r)
     d = 1.0 / np.sqrt(np.diag(inv))
     partial = inv * np.outer(d, d)
@@ -499,7 +500,9 @@ def bartlett_sphericity(items: pd.DataFrame, *, missing: str = "listwise") -> Ba
     r, n_obs, frame = _correlation(items, missing)
     k = r.shape[0]
     if _is_singular(r):
-        raise InputError(_singular_sentence(r, list(frame.columns), n_obs, "Bartlett's test"))
+        raise SingularMatrixError(
+            _singular_sentence(r, list(frame.columns), n_obs, "Bartlett's test")
+        )
     sign, logdet = np.linalg.slogdet(r)
     chisq = float(-logdet * (n_obs - 1 - (2 * k + 5) / 6))
     df = k * (k - 1) // 2
@@ -1093,7 +1096,7 @@ def efa(
             + " SMCs use a pseudo-inverse."
         )
         if method == "ml":
-            raise InputError(
+            raise SingularMatrixError(
                 _singular_sentence(r, names, n_obs, "maximum-likelihood factor analysis")
             )
     if n_obs < k:
@@ -1541,7 +1544,7 @@ def parallel_analysis(
             f"nfactors ({nfactors}) must be between 1 and the number of items minus 1 ({k - 1})."
         )
     if n_obs <= k:
-        raise InputError(
+        raise SingularMatrixError(
             f"parallel analysis needs more respondents than items: with {n_obs} respondents "
             f"for {k} items the observed and the simulated correlation matrices are singular."
         )

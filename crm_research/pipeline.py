@@ -62,7 +62,12 @@ from importlib import metadata as _metadata
 from pathlib import Path
 from typing import Any
 
-from crm_research.errors import InputError
+from crm_research.errors import (
+    InputError,
+    NotIdentifiedError,
+    SingularMatrixError,
+    ZeroVarianceError,
+)
 
 # --------------------------------------------------------------------------------------------
 # Constants
@@ -1728,18 +1733,16 @@ def _factor_reason(step: str, error: InputError, lang: str) -> tuple[str, bool]:
     """
     from crm_research.report_text import FACTOR_STEP_LABELS, NOTEBOOK_TEXT
 
-    message = str(error)
     what = FACTOR_STEP_LABELS[step][lang]
-    if "zero variance" in message:
-        named = re.search(r"'([^']+)'", message)
-        item = named.group(1) if named else "?"
+    if isinstance(error, ZeroVarianceError):
+        item = ", ".join(error.columns)
         return NOTEBOOK_TEXT["rv.fa_constant"][lang].format(item=item), True
-    if "singular" in message:
+    if isinstance(error, SingularMatrixError):
         return NOTEBOOK_TEXT["rv.fa_singular"][lang], True
-    if "not identified" in message:
+    if isinstance(error, NotIdentifiedError):
         return NOTEBOOK_TEXT["rv.fa_not_identified"][lang].format(what=what), False
     text = NOTEBOOK_TEXT["rv.fa_failed"][lang]
-    return text.format(what=what, message=_one_line(message, 200).rstrip(".")), False
+    return text.format(what=what, message=_one_line(str(error), 200).rstrip(".")), False
 
 
 @dataclass(frozen=True, eq=False)

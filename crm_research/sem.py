@@ -34,7 +34,12 @@ import pandas as pd
 from scipy import optimize, stats
 
 from crm_research._blas import single_blas_thread
-from crm_research.errors import InputError
+from crm_research.errors import (
+    InputError,
+    NotIdentifiedError,
+    SingularMatrixError,
+    ZeroVarianceError,
+)
 
 __all__ = [
     "CFAResult",
@@ -943,14 +948,16 @@ def _fit_cfa(
     sample_cov = centred.T @ centred / n
     constant = [item for item, v in zip(items, np.diag(sample_cov), strict=True) if v <= 0]
     if constant:
-        raise InputError(f"Item column(s) {constant} have zero variance in the complete rows.")
+        raise ZeroVarianceError(
+            f"Item column(s) {constant} have zero variance in the complete rows.", constant
+        )
     if (
         np.linalg.eigvalsh(
             sample_cov / np.sqrt(np.outer(np.diag(sample_cov), np.diag(sample_cov)))
         )[0]
         <= 1e-12
     ):
-        raise InputError(
+        raise SingularMatrixError(
             f"The sample covariance matrix of items {items} is singular (an item is a linear "
             "combination of others); drop the redundant item."
         )
@@ -958,7 +965,7 @@ def _fit_cfa(
     n_moments = p * (p + 1) // 2
     df = n_moments - spec.n_free
     if df < 0:
-        raise InputError(
+        raise NotIdentifiedError(
             f"The model has {spec.n_free} free parameters but only {n_moments} variances and "
             f"covariances (df = {df}); it is not identified — add indicators."
         )

@@ -558,3 +558,22 @@ def test_a_nine_is_an_answer_not_a_code():
         )
     )
     assert codes == {"minus_nine": [-9.0], "ninety_nine": [99.0]}
+
+
+def test_undefined_analyses_raise_errors_a_caller_can_tell_apart():
+    """The report says why a step is left out from the error's type, not from its wording."""
+    from crm_research.errors import SingularMatrixError, ZeroVarianceError
+
+    rng = np.random.default_rng(3)
+    items = pd.DataFrame(rng.integers(1, 6, size=(40, 4)), columns=list("abcd")).astype(float)
+    constant = items.assign(b=3.0)
+    with pytest.raises(ZeroVarianceError) as caught:
+        factor.kmo(constant)
+    assert caught.value.columns == ["b"]
+    redundant = items.assign(d=items["a"] + items["b"])
+    with pytest.raises(SingularMatrixError):
+        factor.kmo(redundant)
+    with pytest.raises(SingularMatrixError):
+        factor.bartlett_sphericity(redundant)
+    with pytest.raises(SingularMatrixError):
+        factor.parallel_analysis(items.head(4), n_iter=5, seed=1)

@@ -421,7 +421,9 @@ def test_factor_analyses_leave_out_only_the_step_that_fails(small_study, monkeyp
     monkeypatch.setattr(ctx.__class__, "keyed_items", lambda self, survey="customer": items)
 
     def not_identified(*args, **kwargs):
-        raise InputError("The model has 9 free parameters but only 6 ...; it is not identified.")
+        from crm_research.errors import NotIdentifiedError
+
+        raise NotIdentifiedError("The model has 9 free parameters but only 6 ...; not identified.")
 
     monkeypatch.setattr(factor, "cfa", not_identified)
     fa = ctx.factor_analyses("customer", n_iter=20)
