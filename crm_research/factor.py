@@ -44,6 +44,7 @@ from scipy.linalg.lapack import dsyevr as _dsyevr
 
 from crm_research._blas import single_blas_thread
 from crm_research.errors import InputError, SingularMatrixError, ZeroVarianceError
+from crm_research.screening import looks_like_missing_code
 
 __all__ = [
     "BartlettResult",
@@ -110,8 +111,8 @@ _OBLIQUE = {"oblimin", "promax"}
 
 # --- input handling --------------------------------------------------------------------------
 
-# |value| of the integer codes survey exports write for "no answer" (-9, 99, 999, 97/98 and
-# 997/998 "don't know"/"refused"; negative ones too), as crm_research.screening reads them.
+# Without a declared response range only the nines family counts (-9, -99, 97, 98, 99, 999
+# ...): -1 or -2 may be answers of a centred scale, and a positive 9 a point of 0-10 scales.
 _CODE_DIGITS = re.compile(r"9+[789]?")
 # A candidate code is treated as missing only if at least this many distinct other answers
 # exist and it lies beyond their range by more than the range's width plus this margin
@@ -121,11 +122,11 @@ _CODE_MARGIN = 2.0
 
 
 def _looks_like_code(value: float) -> bool:
-    # a positive 9 is a valid point of 0-10 and 1-10 scales (an NPS item answered 2, 3, 4
-    # and 9 is no missing code); -9 and 97+ are not points of any common rating scale
+    # the reader's notion of a missing code (screening.looks_like_missing_code: negative
+    # integers, 97/98/99, 999 ...), narrowed to the nines family
     return (
-        float(value).is_integer()
-        and (value <= -9 or value >= 97)
+        looks_like_missing_code(value)
+        and abs(value) >= 9
         and _CODE_DIGITS.fullmatch(str(abs(int(value)))) is not None
     )
 
