@@ -35,6 +35,7 @@ _SUBMODULES = {
     "correlation",
     "factor",
     "sem",
+    "pls",
     "analysis",
     "segmentation",
     "findings",
