@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -404,6 +405,97 @@ def looks_like_missing_code(value: float) -> bool:
         return False
     v = int(value)
     return v < 0 or re.fullmatch(r"9+[789]", str(v)) is not None
+
+
+# Without a declared response range only the nines family counts (-9, -99, 97, 98, 99, 999
+# ...): -1 or -2 may be answers of a centred scale, and a positive 9 a point of 0-10 scales.
+_CODE_DIGITS = re.compile(r"9+[789]?")
+# A candidate code is treated as missing only if at least this many distinct other answers
+# exist and it lies beyond their range by more than the range's width plus this margin
+# (-99 or 99 next to answers 1..10; not 97 next to 93..96, nor 9 on a 1..8 scale).
+_CODE_MIN_DISTINCT = 3
+_CODE_MARGIN = 2.0
+
+
+def _looks_like_code(value: float) -> bool:
+    # the reader's notion of a missing code (screening.looks_like_missing_code: negative
+    # integers, 97/98/99, 999 ...), narrowed to the nines family
+    return (
+        looks_like_missing_code(value)
+        and abs(value) >= 9
+        and _CODE_DIGITS.fullmatch(str(abs(int(value)))) is not None
+    )
+
+
+def undeclared_missing_codes(items: pd.DataFrame) -> dict[str, list[float]]:
+    """Values of each numeric column that look like undeclared missing-value codes.
+
+    DESIGN §5: declared codes become NaN when a file is read, and undeclared out-of-range
+    values are never used as numbers.  A table handed straight to an analysis function has
+    not been through the reader, so each column's extreme values are checked: an integer
+    such as -99, -9, 99, 999 or 998 (not 9, a point of 0-10 scales) that lies far outside
+    the column's other answers (by more than their range + 2, with at least three distinct
+    other answers) is a code.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        Item columns.
+
+    Returns
+    -------
+    dict
+        {column: [codes]} for the columns holding such values (empty when there are none).
+
+    Examples
+    --------
+    >>> undeclared_missing_codes(pd.DataFrame({"a": [1, 2, 3, 4, -99], "b": [1, 2, 3, 4, 5]}))
+    {'a': [-99.0]}
+    """
+    found: dict[str, list[float]] = {}
+    for name in items.columns:
+        col = items[name]
+        if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        low, high = col.min(), col.max()
+        if not (pd.notna(low) and (_looks_like_code(low) or _looks_like_code(high))):
+            continue
+        values = np.sort(pd.unique(col.dropna()).astype(float))
+        plain = values[[not _looks_like_code(v) for v in values]]
+        if plain.size < _CODE_MIN_DISTINCT:
+            continue
+        lo, hi = float(plain.min()), float(plain.max())
+        reach = hi - lo + _CODE_MARGIN
+        codes = [
+            float(v) for v in values if _looks_like_code(v) and (v < lo - reach or v > hi + reach)
+        ]
+        if codes:
+            found[str(name)] = codes
+    return found
+
+
+def drop_undeclared_codes(items: pd.DataFrame, stacklevel: int = 3) -> tuple[pd.DataFrame, str]:
+    """``items`` with undeclared missing-value codes set to NaN, and a sentence ("" if none).
+
+    The sentence is also issued as a :class:`UserWarning`, so that such values are flagged,
+    never used as numbers (see :func:`undeclared_missing_codes`).
+    """
+    found = undeclared_missing_codes(items)
+    if not found:
+        return items, ""
+    out = items.copy()
+    for name, codes in found.items():
+        column = next(c for c in out.columns if str(c) == name)
+        out[column] = out[column].where(~out[column].isin(codes))
+    listed = ", ".join(f"{n} ({', '.join(f'{v:g}' for v in c)})" for n, c in found.items())
+    every = sorted({v for c in found.values() for v in c})
+    sentence = (
+        f"Item column(s) {listed} hold values that look like undeclared missing-value codes, "
+        "far outside the other answers; they were treated as missing (declare them when "
+        f"reading, e.g. read_responses(path, missing_values=[{', '.join(f'{v:g}' for v in every)}]))."
+    )
+    warnings.warn(sentence, UserWarning, stacklevel=stacklevel)
+    return out, sentence
 
 
 def _fmt(value: float) -> str:

@@ -320,8 +320,10 @@ def test_just_identified_model_follows_lavaan_conventions(hs, reference):
 
 
 def test_non_convergence_is_reported_with_numbers(hs, monkeypatch):
-    monkeypatch.setattr(sem, "_MAX_ITERATIONS", 1)
-    monkeypatch.setattr(sem, "_GRADIENT_TOLERANCE", 0.0)
+    from crm_research.sem import confirmatory
+
+    monkeypatch.setattr(confirmatory, "_MAX_ITERATIONS", 1)
+    monkeypatch.setattr(confirmatory, "_GRADIENT_TOLERANCE", 0.0)
     result = sem.cfa(hs, HS_MODEL)
     assert not result.converged
     assert any("did not converge" in w for w in result.warnings)

@@ -24,10 +24,9 @@ Conventions (all checked against lavaan 0.6-14 / semTools 0.5-6 in ``tests/test_
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -40,25 +39,27 @@ from crm_research.errors import (
     SingularMatrixError,
     ZeroVarianceError,
 )
+from crm_research.sem.data import numeric_items, unique_items
+from crm_research.sem.indices import (
+    cfi,
+    h1_trace,
+    loglik,
+    numerical_hessian,
+    rmsea,
+    rmsea_ci,
+    srmr_bentler,
+    tli,
+    two_sided_p,
+)
+from crm_research.sem.measurement import parse_measurement_model
+from crm_research.sem.results import CFAResult
+from crm_research.sem.validity import htmt_from_correlation
 
 __all__ = [
-    "CFAResult",
     "cfa",
     "parse_measurement_model",
-    "htmt",
 ]
 
-# Cut-offs used by `CFAResult.fit_table` and by the findings stage.
-CFI_MIN = 0.95  # Hu & Bentler (1999), Structural Equation Modeling 6(1), 1-55.
-TLI_MIN = 0.95  # Hu & Bentler (1999).
-RMSEA_MAX = 0.06  # Hu & Bentler (1999).
-SRMR_MAX = 0.08  # Hu & Bentler (1999).
-LOADING_MIN = 0.50  # Hair, Black, Babin & Anderson (2019), Multivariate Data Analysis, 8th ed.
-CR_MIN = 0.70  # Fornell & Larcker (1981), J. Marketing Research 18(1), 39-50; Hair et al. (2019).
-AVE_MIN = 0.50  # Fornell & Larcker (1981).
-HTMT_MAX = 0.85  # Henseler, Ringle & Sarstedt (2015), J. Acad. Marketing Science 43, 115-135.
-
-RMSEA_CI_LEVEL = 0.90  # lavaan's default confidence level for the RMSEA interval.
 # Convergence of the Fisher-scoring iterations (relative change of the fit function and
 # largest absolute gradient element); lavaan's nlminb uses rel.tol = 1e-10.
 _FIT_TOLERANCE = 1e-12
@@ -69,92 +70,6 @@ _MAX_ITERATIONS = 1000
 _PD_TOLERANCE = 0.0
 
 _ESTIMATORS = ("ML", "MLR")
-
-
-# --------------------------------------------------------------------------------------------
-# Model specification
-# --------------------------------------------------------------------------------------------
-_STATEMENT_SPLIT = re.compile(r"[;\n]")
-_NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
-
-
-def parse_measurement_model(model: Mapping[str, Sequence[str]] | str) -> dict[str, list[str]]:
-    """Read a measurement model given as a dict or as lavaan ``=~`` syntax.
-
-    Parameters
-    ----------
-    model : dict of str to list of str, or str
-        ``{"visual": ["x1", "x2", "x3"], ...}`` or lavaan lines such as
-        ``"visual =~ x1 + x2 + x3"`` (one statement per line or separated by ``;``;
-        ``#`` starts a comment; a factor may appear in several statements).
-
-    Returns
-    -------
-    dict of str to list of str
-        Factor name to its indicator names, in the order given.
-
-    Raises
-    ------
-    InputError
-        If the model is empty, uses syntax other than ``=~`` with plain names, or repeats
-        an item within a factor.
-
-    Examples
-    --------
-    >>> parse_measurement_model("f1 =~ a + b + c\\nf2 =~ d + e + f")
-    {'f1': ['a', 'b', 'c'], 'f2': ['d', 'e', 'f']}
-
-    References
-    ----------
-    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
-    Journal of Statistical Software, 48(2), 1-36 (model syntax).
-    """
-    factors: dict[str, list[str]] = {}
-    if isinstance(model, str):
-        for raw in _STATEMENT_SPLIT.split(model):
-            statement = raw.split("#", 1)[0].split("!", 1)[0].strip()
-            if not statement:
-                continue
-            if statement.count("=~") != 1 or any(
-                op in statement.replace("=~", "") for op in ("~", "*", ":=", "==", "|", "<", ">")
-            ):
-                raise InputError(
-                    f"Model statement {statement!r} is not supported: only "
-                    "'factor =~ item1 + item2 + ...' with plain item names is accepted."
-                )
-            lhs, rhs = (part.strip() for part in statement.split("=~"))
-            terms = [term.strip() for term in rhs.split("+")]
-            bad = [name for name in [lhs, *terms] if not _NAME.match(name)]
-            if bad:
-                raise InputError(
-                    f"Model statement {statement!r} contains invalid names {bad}; "
-                    "use 'factor =~ item1 + item2 + ...'."
-                )
-            factors.setdefault(lhs, []).extend(terms)
-    elif isinstance(model, Mapping):
-        for name, items in model.items():
-            if isinstance(items, str) or not isinstance(items, Sequence):
-                raise InputError(
-                    f"Factor {name!r} must map to a list of item names, got {type(items).__name__}."
-                )
-            factors[str(name)] = [str(item) for item in items]
-    else:
-        raise InputError(
-            f"The model must be a dict of factor -> items or lavaan '=~' syntax, "
-            f"got {type(model).__name__}."
-        )
-    if not factors:
-        raise InputError("The model defines no factor; give at least one 'factor =~ items' line.")
-    for name, items in factors.items():
-        if not items:
-            raise InputError(f"Factor {name!r} has no indicators.")
-        duplicated = sorted({item for item in items if items.count(item) > 1})
-        if duplicated:
-            raise InputError(f"Factor {name!r} lists item(s) {duplicated} more than once.")
-    clash = sorted(set(factors) & {item for items in factors.values() for item in items})
-    if clash:
-        raise InputError(f"Name(s) {clash} are used both as a factor and as an item.")
-    return factors
 
 
 @dataclass(frozen=True)
@@ -414,425 +329,11 @@ def _estimate_from(spec: _Spec, sample_cov: np.ndarray, theta: np.ndarray) -> _E
     return _Estimate(theta=theta, fmin=float(value), converged=converged, iterations=iteration)
 
 
-# --------------------------------------------------------------------------------------------
-# Robust (MLR) machinery
-# --------------------------------------------------------------------------------------------
-def _duplication(p: int) -> np.ndarray:
-    """Duplication matrix D with vec(A) = D vech(A) (vech: lower triangle, column-major)."""
-    pairs = [(i, j) for j in range(p) for i in range(j, p)]
-    dup = np.zeros((p * p, len(pairs)))
-    for k, (i, j) in enumerate(pairs):
-        dup[i * p + j, k] = 1.0
-        dup[j * p + i, k] = 1.0
-    return dup
-
-
-def _numerical_hessian(function: Any, theta: np.ndarray) -> np.ndarray:
-    """Central differences of an analytic gradient, symmetrised."""
-    q = theta.size
-    hessian = np.zeros((q, q))
-    for k in range(q):
-        h = 1e-5 * max(1.0, abs(theta[k]))
-        up, down = theta.copy(), theta.copy()
-        up[k] += h
-        down[k] -= h
-        hessian[:, k] = (function(up) - function(down)) / (2 * h)
-    return (hessian + hessian.T) / 2
-
-
-def _h1_trace(centred: np.ndarray, sample_cov: np.ndarray) -> float:
-    """tr(A₁⁻¹B₁) of the unrestricted (h1) model, as lavaan's Mplus-variant correction uses it.
-
-    A₁ is the normal-theory information of vech(Σ) at S (``h1.information =
-    "unstructured"``) and B₁ the mean outer product of the case-wise scores at S. The means
-    are saturated, so their block cancels from the correction.
-    """
-    p = sample_cov.shape[0]
-    inv = np.linalg.inv(sample_cov)
-    dup = _duplication(p)
-    a1 = 0.5 * dup.T @ np.kron(inv, inv) @ dup
-    transformed = centred @ inv  # rows: (y_i - ȳ)'S⁻¹
-    outer = (transformed[:, :, None] * transformed[:, None, :]) - inv
-    scores = 0.5 * outer.reshape(len(centred), p * p) @ dup
-    b1 = scores.T @ scores / len(centred)
-    return float(np.trace(np.linalg.solve(a1, b1)))
-
-
 def _h0_trace(spec: _Spec, theta: np.ndarray, centred: np.ndarray, sample_cov: np.ndarray) -> float:
     """tr(E⁻¹B₀): observed (Hessian) information E and first-order information B₀ of the model."""
-    information = _numerical_hessian(lambda t: _gradient(spec, t, sample_cov) / 2.0, theta)
+    information = numerical_hessian(lambda t: _gradient(spec, t, sample_cov) / 2.0, theta)
     first_order = _score_crossproduct(spec, theta, centred)
     return float(np.sum(first_order * np.linalg.inv(information)))
-
-
-# --------------------------------------------------------------------------------------------
-# Fit measures
-# --------------------------------------------------------------------------------------------
-def _rmsea_ci(
-    chisq: float, df: int, n: int, c_hat: float = 1.0, level: float = RMSEA_CI_LEVEL
-) -> tuple[float, float]:
-    """RMSEA confidence interval from the non-central χ², exactly as lavaan constructs it.
-
-    The non-centrality λ solves P(χ²_df(λ) ≤ chisq) = 0.95 (lower) and 0.05 (upper);
-    the bound is sqrt(c_hat·λ/(N·df)). A bound is 0 when no solution exists (lavaan
-    ``lav_fit_rmsea_ci``; the robust interval passes the scaled χ² and the scaling factor).
-    """
-    if not np.isfinite(chisq):
-        return (math.nan, math.nan)
-    if df < 1:
-        return (0.0, 0.0)
-    upper_tail = 1 - (1 - level) / 2  # 0.95
-    lower_tail = (1 - level) / 2  # 0.05
-
-    def cdf(ncp: float) -> float:
-        return float(stats.chi2.cdf(chisq, df) if ncp <= 0 else stats.ncx2.cdf(chisq, df, ncp))
-
-    def root(target: float, high: float) -> float:
-        return optimize.brentq(lambda ncp: cdf(ncp) - target, 0.0, high, xtol=1e-12)
-
-    lower = 0.0 if cdf(0.0) < upper_tail else root(upper_tail, chisq)
-    n_rmsea = max(n, 4 * chisq)
-    upper = (
-        0.0 if (cdf(n_rmsea) > lower_tail or cdf(0.0) < lower_tail) else root(lower_tail, n_rmsea)
-    )
-    return (math.sqrt(c_hat * lower / (n * df)), math.sqrt(c_hat * upper / (n * df)))
-
-
-def _rmsea(chisq: float, df: int, n: int, c_hat: float = 1.0) -> float:
-    """sqrt(max(chisq/(N·df) − c_hat/N, 0)); 0 when df = 0 (lavaan ``lav_fit_rmsea``)."""
-    if df <= 0:
-        return 0.0
-    return math.sqrt(max(chisq / (n * df) - c_hat / n, 0.0))
-
-
-def _cfi(
-    chisq: float,
-    df: int,
-    base_chisq: float,
-    base_df: int,
-    c_hat: float = 1.0,
-    base_c_hat: float = 1.0,
-) -> float:
-    """CFI (Bentler 1990); with scaling factors, Brosseau-Liard & Savalei's robust CFI."""
-    t_model = max(chisq - c_hat * df, 0.0)
-    t_base = max(chisq - c_hat * df, base_chisq - base_c_hat * base_df, 0.0)
-    if math.isclose(t_model, 0.0, abs_tol=1.5e-8) and math.isclose(t_base, 0.0, abs_tol=1.5e-8):
-        return 1.0
-    return 1.0 - t_model / t_base
-
-
-def _tli(
-    chisq: float,
-    df: int,
-    base_chisq: float,
-    base_df: int,
-    c_hat: float = 1.0,
-    base_c_hat: float = 1.0,
-) -> float:
-    """TLI/NNFI (Tucker & Lewis 1973); with scaling factors, the robust TLI; 1 when df = 0."""
-    t_model = (chisq - c_hat * df) * base_df
-    t_base = (base_chisq - base_c_hat * base_df) * df
-    if df > 0 and abs(t_base) > 0:
-        return 1.0 - t_model / t_base
-    return 1.0
-
-
-def _srmr_bentler(sample_cov: np.ndarray, implied: np.ndarray) -> float:
-    sd = np.sqrt(np.diag(sample_cov))
-    residual = (sample_cov - implied) / np.outer(sd, sd)
-    lower = residual[np.tril_indices_from(residual)]
-    return float(np.sqrt(np.mean(lower**2)))
-
-
-def _loglik(sample_cov: np.ndarray, sigma: np.ndarray, n: int) -> float:
-    p = sample_cov.shape[0]
-    logdet = float(np.linalg.slogdet(sigma)[1])
-    trace = float(np.trace(np.linalg.solve(sigma, sample_cov)))
-    return -n / 2.0 * (p * math.log(2 * math.pi) + logdet + trace)
-
-
-# --------------------------------------------------------------------------------------------
-# Validity tables
-# --------------------------------------------------------------------------------------------
-def htmt(
-    data: pd.DataFrame,
-    model: Mapping[str, Sequence[str]] | str,
-    mean: Literal["geometric", "arithmetic"] = "geometric",
-    absolute: bool = True,
-) -> pd.DataFrame:
-    """Heterotrait–monotrait ratio of correlations, as ``semTools::htmt`` computes it.
-
-    For factors i and j, HTMT is the average correlation between the items of i and the
-    items of j (heterotrait) divided by the geometric mean of the average off-diagonal
-    correlation within i and within j (monotrait). Correlations are Pearson correlations of
-    the listwise-complete item columns. ``mean="geometric"`` (semTools 0.5-6 default,
-    ``htmt2 = TRUE``; Roemer, Schuberth & Henseler 2021) averages with geometric means of
-    absolute correlations; ``mean="arithmetic"`` is the original HTMT of Henseler et al.
-    (2015), with absolute correlations when ``absolute=True`` (semTools' default).
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Numeric item columns (extra columns are ignored).
-    model : dict or str
-        Measurement model, as for `cfa`.
-    mean : {"geometric", "arithmetic"}, default "geometric"
-        How correlations are averaged (semTools ``htmt2``).
-    absolute : bool, default True
-        Use absolute correlations with the arithmetic mean (the geometric mean always does).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Factors × factors, symmetric, 1 on the diagonal.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(0)
-    >>> f = rng.normal(size=(100_000, 1))  # one construct measured by all four items
-    >>> d = pd.DataFrame(f + rng.normal(size=(100_000, 4)), columns=list("abcd"))
-    >>> round(float(htmt(d, {"f1": ["a", "b"], "f2": ["c", "d"]}).iloc[0, 1]), 1)
-    1.0
-
-    References
-    ----------
-    Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for assessing
-    discriminant validity in variance-based structural equation modeling. Journal of the
-    Academy of Marketing Science, 43, 115-135.
-    Roemer, E., Schuberth, F., & Henseler, J. (2021). HTMT2 – an improved criterion for
-    assessing discriminant validity in structural equation modeling. Industrial Management
-    & Data Systems, 121(12), 2637-2650.
-    """
-    if mean not in ("geometric", "arithmetic"):
-        raise InputError(f"HTMT mean {mean!r} is not supported; use 'geometric' or 'arithmetic'.")
-    factors = parse_measurement_model(model)
-    items = _unique_items(factors)
-    complete = _numeric_items(data, items).dropna()
-    if len(complete) < 3:
-        raise InputError(f"Only {len(complete)} complete row(s) for items {items}; HTMT needs 3.")
-    corr = np.corrcoef(complete.to_numpy(float), rowvar=False)
-    return _htmt_from_correlation(corr, factors, items, mean=mean, absolute=absolute)
-
-
-def _htmt_from_correlation(
-    corr: np.ndarray,
-    factors: dict[str, list[str]],
-    items: list[str],
-    mean: str = "geometric",
-    absolute: bool = True,
-) -> pd.DataFrame:
-    index = {item: j for j, item in enumerate(items)}
-    geometric = mean == "geometric"
-    values = np.abs(corr) if (absolute or geometric) else corr.copy()
-    np.fill_diagonal(values, np.nan)
-
-    def average(block: np.ndarray) -> float:
-        block = block[np.isfinite(block)]
-        if block.size == 0:
-            return math.nan
-        with np.errstate(divide="ignore"):
-            return float(np.exp(np.mean(np.log(block)))) if geometric else float(np.mean(block))
-
-    names = list(factors)
-    rows = {name: [index[item] for item in factors[name]] for name in names}
-    monotrait = [average(values[np.ix_(rows[name], rows[name])]) for name in names]
-    # semTools: a factor without within-factor correlations (one indicator) has NA throughout
-    table = np.diag([1.0 if np.isfinite(m) else math.nan for m in monotrait])
-    for a in range(len(names)):
-        for b in range(a):
-            hetero = average(values[np.ix_(rows[names[a]], rows[names[b]])])
-            with np.errstate(invalid="ignore"):
-                table[a, b] = table[b, a] = hetero / math.sqrt(monotrait[a] * monotrait[b])
-    return pd.DataFrame(table, index=names, columns=names)
-
-
-# --------------------------------------------------------------------------------------------
-# Result
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CFAResult:
-    """A fitted confirmatory factor analysis (lavaan definitions).
-
-    Attributes
-    ----------
-    fit : dict
-        chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_lower, rmsea_ci_upper, srmr, aic, bic,
-        plus baseline_chisq, baseline_df, npar, n, logl, unrestricted_logl, fmin; with
-        ``estimator="MLR"`` also chisq_scaled, pvalue_scaled, scaling_factor,
-        baseline_chisq_scaled, baseline_scaling_factor, cfi_robust, tli_robust, rmsea_robust.
-    loadings : pandas.DataFrame
-        One row per (factor, item): ``loading`` (standardized, lavaan std.all), its
-        delta-method ``loading_se``, the unstandardized ``estimate``, ``se``, ``z``, ``pvalue``.
-    parameters : pandas.DataFrame
-        All parameters (loadings, residual variances, factor variances and covariances):
-        ``lhs, op, rhs, estimate, se, z, pvalue, std_all, std_se``.
-    factor_correlations, factor_covariances : pandas.DataFrame
-        Factors × factors.
-    residual_variances : pandas.DataFrame
-        Per item: unstandardized ``estimate``, ``se`` and standardized ``std_all``.
-    composite_reliability, ave : pandas.Series
-        Per factor, as ``semTools::compRelSEM`` and ``semTools::AVE`` compute them
-        (``obs.var = TRUE``): CR = (Σλ)²φ / 1'S1 and AVE = Σλ²φ / Σ diag(S) over the
-        factor's items, with λ, φ the unstandardized loadings and factor variance and S the
-        sample covariance matrix.
-    htmt : pandas.DataFrame
-        Factors × factors HTMT (semTools default, geometric mean; see `htmt`).
-    fornell_larcker : pandas.DataFrame
-        Factors × factors: √AVE on the diagonal, factor correlations off it.
-    validity : pandas.DataFrame
-        Per factor: cr, ave (semTools), cr_standardized = (Σλ*)²/((Σλ*)² + Σθ*) and
-        ave_standardized = mean(λ*²) from the standardized solution (Fornell & Larcker 1981),
-        sqrt_ave and the largest absolute correlation with another factor.
-    warnings : tuple of str
-        Sentences: non-convergence, non-positive-definite latent covariance matrix, Heywood
-        cases. The numbers are returned regardless.
-    """
-
-    model: dict[str, list[str]]
-    estimator: str
-    n: int
-    fit: dict[str, float]
-    loadings: pd.DataFrame
-    parameters: pd.DataFrame
-    factor_correlations: pd.DataFrame
-    factor_covariances: pd.DataFrame
-    residual_variances: pd.DataFrame
-    composite_reliability: pd.Series
-    ave: pd.Series
-    htmt: pd.DataFrame
-    fornell_larcker: pd.DataFrame
-    validity: pd.DataFrame
-    implied_covariance: pd.DataFrame
-    sample_covariance: pd.DataFrame
-    converged: bool
-    iterations: int
-    warnings: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def loading_matrix(self) -> pd.DataFrame:
-        """Standardized loadings as items × factors (0 where an item does not load)."""
-        wide = self.loadings.pivot(index="item", columns="factor", values="loading")
-        items = list(dict.fromkeys(self.loadings["item"]))
-        return wide.reindex(index=items, columns=list(self.model)).fillna(0.0)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The parameter table (a copy of `parameters`).
-
-        Columns ``lhs, op, rhs, estimate, se, z, pvalue, std_all, std_se`` as lavaan's
-        ``parameterEstimates`` joined with ``standardizedSolution``; fixed parameters have
-        ``se`` NaN.
-        """
-        return self.parameters.copy()
-
-    def fit_table(self) -> pd.DataFrame:
-        """Fit measures with their cited cut-offs (Hu & Bentler 1999) and whether each is met."""
-        rows = [
-            ("chisq", self.fit["chisq"], None, None),
-            ("df", self.fit["df"], None, None),
-            ("pvalue", self.fit["pvalue"], None, None),
-            ("cfi", self.fit["cfi"], CFI_MIN, "min"),
-            ("tli", self.fit["tli"], TLI_MIN, "min"),
-            ("rmsea", self.fit["rmsea"], RMSEA_MAX, "max"),
-            ("rmsea_ci_lower", self.fit["rmsea_ci_lower"], None, None),
-            ("rmsea_ci_upper", self.fit["rmsea_ci_upper"], None, None),
-            ("srmr", self.fit["srmr"], SRMR_MAX, "max"),
-            ("aic", self.fit["aic"], None, None),
-            ("bic", self.fit["bic"], None, None),
-        ]
-        if self.estimator == "MLR":
-            rows[3:3] = [
-                ("chisq_scaled", self.fit["chisq_scaled"], None, None),
-                ("scaling_factor", self.fit["scaling_factor"], None, None),
-                ("cfi_robust", self.fit["cfi_robust"], CFI_MIN, "min"),
-                ("tli_robust", self.fit["tli_robust"], TLI_MIN, "min"),
-                ("rmsea_robust", self.fit["rmsea_robust"], RMSEA_MAX, "max"),
-            ]
-        records = []
-        for name, value, cutoff, kind in rows:
-            met = None
-            if cutoff is not None and np.isfinite(value):
-                met = bool(value >= cutoff) if kind == "min" else bool(value <= cutoff)
-            records.append({"measure": name, "value": value, "cutoff": cutoff, "met": met})
-        return pd.DataFrame(records)
-
-    def summary(self) -> str:
-        """A lavaan-like text summary (returned, not printed)."""
-        f = self.fit
-        lines = [
-            f"CFA ({self.estimator}), N = {self.n}, {len(self.model)} factor(s), "
-            f"{int(f['npar'])} free parameters" + ("" if self.converged else " — DID NOT CONVERGE"),
-            f"  chi-square = {f['chisq']:.3f}, df = {int(f['df'])}, p = {f['pvalue']:.4g}",
-        ]
-        if self.estimator == "MLR":
-            lines.append(
-                f"  scaled chi-square = {f['chisq_scaled']:.3f} "
-                f"(scaling factor {f['scaling_factor']:.3f}), p = {f['pvalue_scaled']:.4g}"
-            )
-        lines += [
-            f"  CFI = {f['cfi']:.3f}, TLI = {f['tli']:.3f}, RMSEA = {f['rmsea']:.3f} "
-            f"[{f['rmsea_ci_lower']:.3f}, {f['rmsea_ci_upper']:.3f}], SRMR = {f['srmr']:.3f}",
-            f"  AIC = {f['aic']:.2f}, BIC = {f['bic']:.2f}",
-            "Standardized loadings:",
-        ]
-        for r in self.loadings.itertuples():
-            lines.append(f"  {r.factor:>12} =~ {r.item:<12} {r.loading:7.3f}")
-        lines.append("Composite reliability / AVE:")
-        for name in self.model:
-            lines.append(
-                f"  {name:>12}  CR = {self.composite_reliability[name]:.3f}"
-                f"  AVE = {self.ave[name]:.3f}"
-            )
-        if self.warnings:
-            lines.append("Warnings:")
-            lines += [f"  - {w}" for w in self.warnings]
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        f = self.fit
-        text = (
-            f"CFAResult(estimator={self.estimator!r}, n={self.n}, factors={list(self.model)}, "
-            f"chisq={f['chisq']:.3f}, df={int(f['df'])}, cfi={f['cfi']:.3f}, "
-            f"tli={f['tli']:.3f}, rmsea={f['rmsea']:.3f}, srmr={f['srmr']:.3f}"
-        )
-        if self.estimator == "MLR":
-            text += f", chisq_scaled={f['chisq_scaled']:.3f}"
-        return text + f", warnings={len(self.warnings)})"
-
-
-def _two_sided_p(estimate: float, se: float) -> float:
-    if not (np.isfinite(se) and se > 0):
-        return math.nan
-    return float(2 * stats.norm.sf(abs(estimate / se)))
-
-
-# --------------------------------------------------------------------------------------------
-# Input handling
-# --------------------------------------------------------------------------------------------
-def _unique_items(factors: dict[str, list[str]]) -> list[str]:
-    return list(dict.fromkeys(item for items in factors.values() for item in items))
-
-
-def _numeric_items(data: pd.DataFrame, items: list[str]) -> pd.DataFrame:
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(
-            f"The data must be a pandas DataFrame with one column per item, got {type(data).__name__}."
-        )
-    missing = [item for item in items if item not in data.columns]
-    if missing:
-        raise InputError(f"Item column(s) {missing} named in the model are not in the data.")
-    frame = data[items]
-    non_numeric = [
-        item
-        for item in items
-        if not pd.api.types.is_numeric_dtype(frame[item]) or pd.api.types.is_bool_dtype(frame[item])
-    ]
-    if non_numeric:
-        raise InputError(f"Item column(s) {non_numeric} are not numeric; recode them before CFA.")
-    from crm_research.factor import drop_undeclared_codes  # noqa: PLC0415  (no import cycle)
-
-    frame, _ = drop_undeclared_codes(frame, stacklevel=6)  # -99 etc.: flagged, set to NaN
-    return frame.astype(float)
 
 
 # --------------------------------------------------------------------------------------------
@@ -934,8 +435,8 @@ def _fit_cfa(
     if missing != "listwise":
         raise InputError(f"missing={missing!r} is not supported; only 'listwise' is available.")
     factors = parse_measurement_model(model)
-    items = _unique_items(factors)
-    frame = _numeric_items(data, items)
+    items = unique_items(factors)
+    frame = numeric_items(data, items)
     complete = frame.dropna()
     n, p = len(complete), len(items)
     if n <= p:
@@ -987,20 +488,20 @@ def _fit_cfa(
         np.sum(np.log(np.diag(sample_cov))) - np.linalg.slogdet(sample_cov)[1]
     )
     baseline_df = p * (p - 1) // 2
-    logl = _loglik(sample_cov, implied, n)
-    unrestricted_logl = _loglik(sample_cov, sample_cov, n)
+    logl = loglik(sample_cov, implied, n)
+    unrestricted_logl = loglik(sample_cov, sample_cov, n)
     npar = spec.n_free
-    rmsea_lower, rmsea_upper = _rmsea_ci(chisq, df, n)
+    rmsea_lower, rmsea_upper = rmsea_ci(chisq, df, n)
     fit: dict[str, float] = {
         "chisq": chisq,
         "df": df,
         "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
-        "cfi": _cfi(chisq, df, baseline_chisq, baseline_df),
-        "tli": _tli(chisq, df, baseline_chisq, baseline_df),
-        "rmsea": _rmsea(chisq, df, n),
+        "cfi": cfi(chisq, df, baseline_chisq, baseline_df),
+        "tli": tli(chisq, df, baseline_chisq, baseline_df),
+        "rmsea": rmsea(chisq, df, n),
         "rmsea_ci_lower": rmsea_lower,
         "rmsea_ci_upper": rmsea_upper,
-        "srmr": _srmr_bentler(sample_cov, implied),
+        "srmr": srmr_bentler(sample_cov, implied),
         "aic": -2 * logl + 2 * npar,
         "bic": -2 * logl + npar * math.log(n),
         "baseline_chisq": baseline_chisq,
@@ -1016,9 +517,7 @@ def _fit_cfa(
     observed_info = None
     try:
         if estimator_name == "MLR":
-            observed_info = _numerical_hessian(
-                lambda t: _gradient(spec, t, sample_cov) / 2.0, theta
-            )
+            observed_info = numerical_hessian(lambda t: _gradient(spec, t, sample_cov) / 2.0, theta)
             bread = np.linalg.inv(observed_info)
             meat = _score_crossproduct(spec, theta, centred)
             vcov = bread @ meat @ bread / n
@@ -1104,7 +603,7 @@ def _fit_cfa(
     parameters.insert(
         6,
         "pvalue",
-        [_two_sided_p(e, s) for e, s in zip(parameters["estimate"], parameters["se"], strict=True)],
+        [two_sided_p(e, s) for e, s in zip(parameters["estimate"], parameters["se"], strict=True)],
     )
 
     is_loading = parameters["op"].eq("=~")
@@ -1159,7 +658,7 @@ def _fit_cfa(
     composite_reliability = validity["cr"].rename("composite_reliability")
     ave_series = validity["ave"].rename("ave")
     corr_items = np.corrcoef(values, rowvar=False)
-    htmt_table = _htmt_from_correlation(corr_items, factors, items, mean="geometric")
+    htmt_table = htmt_from_correlation(corr_items, factors, items, mean="geometric")
     fornell = factor_correlations.copy()
     for name in factor_names:
         fornell.loc[name, name] = math.sqrt(ave_series[name]) if ave_series[name] >= 0 else math.nan
@@ -1223,7 +722,7 @@ def _robust_fit(
             "rmsea_ci_lower_robust": 0.0,
             "rmsea_ci_upper_robust": 0.0,
         }
-    trace_h1 = _h1_trace(centred, sample_cov)
+    trace_h1 = h1_trace(centred, sample_cov)
     trace_h0 = _h0_trace(spec, theta, centred, sample_cov)
     scaling = (trace_h1 - trace_h0) / df
     # The independence model (diagonal Σ at diag(S)) is corrected the same way.
@@ -1242,19 +741,19 @@ def _robust_fit(
     base_scaled = base_chisq / base_scaling
     # robust CFI / TLI: Brosseau-Liard & Savalei (2014); robust RMSEA: Brosseau-Liard,
     # Savalei & Li (2012) — lavaan's *.robust for complete data.
-    cfi_robust = _cfi(chisq, df, base_chisq, base_df, scaling, base_scaling)
-    tli_robust = _tli(chisq, df, base_chisq, base_df, scaling, base_scaling)
-    rmsea_robust = _rmsea(chisq, df, n, c_hat=scaling)
-    robust_lower, robust_upper = _rmsea_ci(chisq_scaled, df, n, c_hat=scaling)
+    cfi_robust = cfi(chisq, df, base_chisq, base_df, scaling, base_scaling)
+    tli_robust = tli(chisq, df, base_chisq, base_df, scaling, base_scaling)
+    rmsea_robust = rmsea(chisq, df, n, c_hat=scaling)
+    robust_lower, robust_upper = rmsea_ci(chisq_scaled, df, n, c_hat=scaling)
     return {
         "chisq_scaled": chisq_scaled,
         "pvalue_scaled": float(stats.chi2.sf(chisq_scaled, df)),
         "scaling_factor": scaling,
         "baseline_chisq_scaled": base_scaled,
         "baseline_scaling_factor": base_scaling,
-        "cfi_scaled": _cfi(chisq_scaled, df, base_scaled, base_df),
-        "tli_scaled": _tli(chisq_scaled, df, base_scaled, base_df),
-        "rmsea_scaled": _rmsea(chisq_scaled, df, n),
+        "cfi_scaled": cfi(chisq_scaled, df, base_scaled, base_df),
+        "tli_scaled": tli(chisq_scaled, df, base_scaled, base_df),
+        "rmsea_scaled": rmsea(chisq_scaled, df, n),
         "cfi_robust": cfi_robust,
         "tli_robust": tli_robust,
         "rmsea_robust": rmsea_robust,
