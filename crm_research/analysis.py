@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from crm_research.errors import InputError
+from crm_research.importance import relative_importance as relative_importance  # noqa: F401
 
 __all__ = [
     "GroupComparison",
