@@ -20,7 +20,12 @@ How the platform is recognised (from the header, never from the file name):
   duration in seconds.
 * **SPSS** -- a ``.sav`` file (value labels kept in :attr:`Responses.value_labels`;
   user-missing values are reported as declared missing).
-* otherwise **table** (a plain CSV or Excel sheet).
+* otherwise **table** (a plain CSV or Excel sheet).  One or two rows under the header are
+  skipped as more header rows (rule ``extra_header_row``, listed by
+  :meth:`~crm_research.screening.QualityReport.rows_excluded`) only when they name the items
+  again: at least half of their answered item cells are the column's header, the item's id
+  or question text, or an import id, and none is an answer.  A respondent who typed text
+  into every item is a respondent with flagged cells.
 
 Row numbers are the rows a spreadsheet shows: the header is row 1 and the first data row
 is row 2 (title rows above the header shift this down; Qualtrics data start at row 4; for a
@@ -50,6 +55,7 @@ import pandas as pd
 from crm_research.errors import InputError
 from crm_research.instrument import Instrument, load_instrument
 from crm_research.screening import (
+    ACTION_HEADER_ROW_SKIPPED,
     ACTION_PII_DROPPED,
     MAX_MISSING_FRACTION,
     STRAIGHT_LINING_MIN_ITEMS,
@@ -1025,17 +1031,20 @@ def _read(
         frame = frame[~blank_rows]
     item_cols = [c for c in columns if c.kind == "item"]
     labels = {c.header: _labels_for(inst, c.target) for c in item_cols}
+    n_skipped = 0
     for row in list(frame.index[:EXTRA_HEADER_SCAN_ROWS]):
-        if _looks_like_header_row(frame.loc[row], item_cols, labels):
+        if _looks_like_header_row(frame.loc[row], item_cols, labels, targets):
             problems.append(
-                Problem(int(row), "", "extra_header_row", "", "row skipped (a second header row)")
+                Problem(int(row), "", "extra_header_row", "", ACTION_HEADER_ROW_SKIPPED)
             )
             frame = frame.drop(index=row)
+            n_skipped += 1
         else:
             break
     if frame.empty:
         raise InputError(f"{p}: has a header but no data rows.")
-    n_read = len(frame)
+    # a skipped header row counts as read and excluded: n_read = n + len(rows_excluded())
+    n_read = len(frame) + n_skipped
 
     # --- personal data ---
     dropped_pii = [c.header for c in columns if c.kind == "pii"]
@@ -1154,9 +1163,18 @@ def _labels_for(inst: Instrument | None, item_id: str | None) -> dict[str, float
 
 
 def _looks_like_header_row(
-    row: pd.Series, item_cols: list[_Column], labels: dict[str, dict[str, float]]
+    row: pd.Series,
+    item_cols: list[_Column],
+    labels: dict[str, dict[str, float]],
+    targets: _Targets | None,
 ) -> bool:
-    """A row under the header whose item cells are all non-blank texts that are no answers."""
+    """A row under the header that names the items again, as Qualtrics' 2nd and 3rd rows do.
+
+    Its answered item cells are all texts that are no answers, and at least half of them
+    name their own column (:func:`_names_column`): the column's header, the item's id or
+    question text, or a Qualtrics import id.  Any other all-text row is a respondent who
+    typed text into the items: their cells are flagged (``non_numeric``), the row is kept.
+    """
     cells = [(c, str(row[c.header])) for c in item_cols]
     filled = [(c, v) for c, v in cells if not is_blank(v)]
     if len(filled) < max(1, len(item_cols) // 2):
@@ -1164,7 +1182,35 @@ def _looks_like_header_row(
     for c, v in filled:
         if parse_number(v) is not None or normalise_text(v) in labels.get(c.header, {}):
             return False
-    return True
+    named = sum(_names_column(v, c, targets) for c, v in filled)
+    return 2 * named >= len(filled)
+
+
+def _names_column(cell: str, col: _Column, targets: _Targets | None) -> bool:
+    """Whether a cell under the header names its own column (header, item id or text, import id)."""
+    if _import_id(cell):
+        return True
+    text = unicodedata.normalize("NFKC", cell).casefold().strip()
+    if not _key(text):
+        return False
+    for name in col.texts:
+        head = unicodedata.normalize("NFKC", name).casefold().strip()
+        if not _key(head):
+            continue
+        # the header itself, or the header then the question ("Q3. How satisfied ...")
+        if _key(text) == _key(head):
+            return True
+        rest = text[len(head) :] if text.startswith(head) else ""
+        if rest and unicodedata.category(rest[0])[0] not in "LN":
+            return True
+    if targets is None or col.target is None:
+        return False
+    probe = _Column(col.pos, cell, [cell])
+    return col.target in (
+        targets.exact_match(probe),
+        targets.text_match(probe),
+        targets.contained_match(probe, {col.target}),
+    )
 
 
 def _match(

@@ -10,7 +10,8 @@ rule                    what                                                    
 ======================  ============================================================  =====================
 pii                     a column with personal data (declared, or recognised by name)  column dropped
 duplicate_column        a column that appears twice under the same name               column dropped / kept
-extra_header_row        a second header row under the header (e.g. question texts)    row skipped
+extra_header_row        a second header row naming the items (question texts, ids,     row skipped (listed
+                        Qualtrics import ids) under the header                        as excluded)
 non_numeric             text that is neither a number nor a point label               set to missing
 not_a_scale_point       a number inside the range that is not a scale point (3.5)      set to missing
 out_of_range            a number outside the item's response range (9 on 1..5)        set to missing
@@ -99,6 +100,9 @@ RULES = (
 ACTION_SET_MISSING = "set to missing"
 ACTION_TREATED_MISSING = "treated as missing"
 ACTION_EXCLUDED = "row excluded"
+#: A second header row under the header: removed like an excluded row (listed by
+#: :meth:`QualityReport.rows_excluded`), so kept + excluded rows = the rows read.
+ACTION_HEADER_ROW_SKIPPED = "row skipped (a second header row)"
 ACTION_FLAGGED = "flagged, kept"
 #: Identical answers mark a duplicated submission (when no respondent id does) only on at
 #: least this many answered items: on short surveys different people often give the same
@@ -352,9 +356,22 @@ class QualityReport:
         return out
 
     def rows_excluded(self) -> list[int]:
-        """Rows removed from the results, in order."""
+        """Rows removed from the results, in order: excluded respondents and skipped header rows.
+
+        Examples
+        --------
+        >>> rep = QualityReport.from_problems([
+        ...     Problem(2, "", "extra_header_row", "", ACTION_HEADER_ROW_SKIPPED),
+        ...     Problem(5, "", "too_many_missing", "3 of 4", ACTION_EXCLUDED),
+        ...     Problem(6, "a1", "non_numeric", "abc", ACTION_SET_MISSING)])
+        >>> rep.rows_excluded()
+        [2, 5]
+        """
         t = self.table
-        return sorted(int(r) for r in t.loc[t["action"].str.startswith(ACTION_EXCLUDED), "row"])
+        gone = t["action"].str.startswith(ACTION_EXCLUDED) | (
+            t["action"] == ACTION_HEADER_ROW_SKIPPED
+        )
+        return sorted({int(r) for r in t.loc[gone & t["row"].notna(), "row"]})
 
     def __repr__(self) -> str:
         if not len(self):

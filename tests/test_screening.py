@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from crm_research.errors import InputError
 from crm_research.instrument import load_instrument
 from crm_research.readers import read_responses
 from crm_research.screening import (
@@ -325,45 +326,127 @@ items: [{id: a1}, {id: a2}, {id: a3}, {id: a4}]
 scales: [{id: s, items: [a1, a2, a3, a4]}]
 """
 
+ITEM_IDS = ["a1", "a2", "a3", "a4"]
+# answers, codes, typed text, and the item ids themselves (a row naming its columns is a header)
 CELL = st.sampled_from(
     ["1", "2", "3", "4", "5", "9", "0", "-99", "-8", "abc", "", "3.5", "非常同意", "999"]
+    + ITEM_IDS
 )
+VALID = {"1": 1.0, "2": 2.0, "3": 3.0, "4": 4.0, "5": 5.0, "非常同意": 5.0}
+
+
+def names_its_columns(raw: list[str]) -> bool:
+    """The header-row rule for MINI (no question texts): a row under the header is a second
+    header row when at least two item cells are filled, none is an answer or a number, and at
+    least half of the filled cells are their own column's item id.  Any other row is a
+    respondent (typed text is flagged, never a reason to drop the row unreported)."""
+    filled = [(col, c) for col, c in zip(ITEM_IDS, raw, strict=True) if c != ""]
+    numbers = [c for _, c in filled if c in VALID or c.lstrip("-").replace(".", "").isdigit()]
+    if len(filled) < 2 or numbers:
+        return False
+    return 2 * sum(col == c for col, c in filled) >= len(filled)
+
+
+def expected_header_rows(rows: list[list[str]]) -> list[int]:
+    """Spreadsheet rows skipped as header rows: the leading rows (at most two) that name
+    their columns."""
+    out = []
+    for k, raw in enumerate(rows[:2]):
+        if not names_its_columns(raw):
+            break
+        out.append(k + 2)
+    return out
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.lists(CELL, min_size=4, max_size=4), min_size=1, max_size=12))
+@given(rows=st.lists(st.lists(CELL, min_size=4, max_size=4), min_size=1, max_size=12))
+# regressions: an all-text first row is a respondent with four flagged cells (it was taken
+# for a header row and not listed as excluded), also when it is the only row
+@example(rows=[["abc"] * 4, ["1"] * 4])
+@example(rows=[["abc"] * 4])
+@example(rows=[["abc", "abc", "abc", ""], ["非常同意", "", "9", "2"]])
+# a row of item ids under the header is a second header row, skipped and listed as excluded
+@example(rows=[ITEM_IDS, ["1"] * 4])
+@example(rows=[ITEM_IDS, ["a1", "a2", "", "abc"], ["2", "3", "4", "5"]])
+@example(rows=[["a1", "a1", "a1", "a1"], ["1"] * 4])  # ids in the wrong columns: a respondent
+@example(rows=[ITEM_IDS])  # nothing but header rows: refused
 def test_flagged_values_never_become_numbers(tmp_path_factory, rows):
     tmp = tmp_path_factory.mktemp("h")
     (tmp / "m.yaml").write_text(MINI, encoding="utf-8")
     path = tmp / "d.csv"
-    pd.DataFrame(rows, columns=["a1", "a2", "a3", "a4"]).assign(rid=range(len(rows))).to_csv(
-        path, index=False
-    )
-    try:
-        resp = read_responses(path, tmp / "m.yaml")
-    except Exception as exc:  # only an all-blank file may be refused, and then with InputError
-        assert type(exc).__name__ == "InputError"
-        assert all(all(c == "" for c in r) for r in rows)
+    pd.DataFrame(rows, columns=ITEM_IDS).assign(rid=range(len(rows))).to_csv(path, index=False)
+    headers = expected_header_rows(rows)
+    if len(headers) == len(rows):  # only header rows: refused in one sentence
+        with pytest.raises(InputError, match="has a header but no data rows"):
+            read_responses(path, tmp / "m.yaml")
         return
+    resp = read_responses(path, tmp / "m.yaml")
     t = resp.quality.to_frame()
     flagged = {(int(r), c) for r, c in zip(t["row"], t["column"], strict=True) if pd.notna(r) and c}
     excluded = set(resp.quality.rows_excluded())
-    valid = {"1": 1.0, "2": 2.0, "3": 3.0, "4": 4.0, "5": 5.0, "非常同意": 5.0}
+    # the rule: a row is a second header row exactly when it names its columns; a skipped
+    # row is an excluded row, so every row of the file is a kept or an excluded respondent
+    assert sorted(t.loc[t["rule"] == "extra_header_row", "row"].astype(int)) == headers
+    assert set(headers) <= excluded
+    assert excluded.isdisjoint(resp.items.index)
+    assert sorted(excluded | set(resp.items.index)) == list(range(2, len(rows) + 2))
+    assert resp.n_read == resp.n + len(excluded) == len(rows)
     for k, raw in enumerate(rows):
         row = k + 2
         if row in excluded:
-            assert row not in resp.items.index
             continue
-        if all(c == "" for c in raw):
-            continue  # blank line, not a respondent
-        for col, cell in zip(["a1", "a2", "a3", "a4"], raw, strict=True):
+        for col, cell in zip(ITEM_IDS, raw, strict=True):
             got = resp.items.loc[row, col]
-            if cell in valid:
-                assert got == valid[cell]
+            if cell in VALID:
+                assert got == VALID[cell]
             else:
                 assert np.isnan(got)
                 assert cell == "" or (row, col) in flagged
     assert resp.items.stack().dropna().between(1, 5).all()
+
+
+def test_an_all_text_first_row_is_a_respondent_with_flagged_cells(tmp_path):
+    (tmp_path / "m.yaml").write_text(MINI, encoding="utf-8")
+    path = tmp_path / "d.csv"
+    pd.DataFrame([["abc"] * 4, ["1"] * 4], columns=ITEM_IDS).to_csv(path, index=False)
+    resp = read_responses(path, tmp_path / "m.yaml")
+    t = resp.quality.to_frame()
+    row2 = t[t["row"] == 2]
+    assert row2[["column", "rule", "value"]].values.tolist() == [
+        [c, "non_numeric", "abc"] for c in ITEM_IDS
+    ] + [["", "too_many_missing", "4 of 4 items missing"]]
+    # two respondents: row 3 kept, row 2 excluded (every item missing) and listed as such
+    assert list(resp.items.index) == [3] and resp.quality.rows_excluded() == [2]
+    assert resp.n_read == 2 and "extra_header_row" not in set(t["rule"])
+
+
+def test_a_second_header_row_is_skipped_logged_and_listed_as_excluded(tmp_path):
+    """Qualtrics-style rows under the header: question texts, then import ids."""
+    inst = load_instrument("d_company_customer")
+    rng = np.random.default_rng(3)
+    answers = pd.DataFrame(
+        {it.id: rng.integers(1, 6, 6).astype(str) for it in inst.items if it.id != "nps"}
+    )
+    answers["nps"] = rng.integers(0, 11, 6).astype(str)
+    answers = answers[inst.item_ids]
+    texts = {i: f"Please rate D company - {inst.item(i).text['en']}" for i in inst.item_ids}
+    imports = {i: json.dumps({"ImportId": f"QID{k}"}) for k, i in enumerate(inst.item_ids)}
+    path = tmp_path / "c.csv"
+    pd.concat([pd.DataFrame([texts, imports]), answers], ignore_index=True).to_csv(
+        path, index=False
+    )
+    resp = read_responses(path, inst)
+    assert resp.platform == "table"  # no Qualtrics metadata columns: the rows are guessed
+    t = resp.quality.to_frame()
+    skipped = t[t["rule"] == "extra_header_row"]
+    assert skipped[["row", "action"]].values.tolist() == [
+        [2, "row skipped (a second header row)"],
+        [3, "row skipped (a second header row)"],
+    ]
+    assert resp.quality.rows_excluded() == [2, 3]
+    assert list(resp.items.index) == list(range(4, 10))
+    np.testing.assert_array_equal(resp.items.to_numpy(), answers.to_numpy(dtype=float))
+    assert resp.n_read == 8 and resp.n == 6
 
 
 def test_respondent_rules_on_the_customer_instrument(tmp_path):

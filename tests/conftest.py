@@ -1,0 +1,31 @@
+"""Suite-wide settings: Hypothesis profiles.
+
+* ``ci`` (chosen when the environment variable ``CI`` is set; ``make test`` and ``.ci/run``
+  set it): ``derandomize=True`` and no example database, so every run draws the same
+  examples and a red CI run is red again on replay, never at random.
+* ``dev`` (the default elsewhere): random exploration with the local example database
+  (``.hypothesis/``, not committed), so local runs keep looking for new failures.  A failure
+  found there is committed as an ``@example`` on the test (it then runs in CI too).
+
+``HYPOTHESIS_PROFILE=ci|dev`` overrides the choice.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+
+
+def hypothesis_profile(environ: os._Environ[str] | dict[str, str] = os.environ) -> str:
+    """The profile for an environment: ``HYPOTHESIS_PROFILE``, else ``ci`` when ``CI`` is set."""
+    chosen = environ.get("HYPOTHESIS_PROFILE", "")
+    if chosen:
+        return chosen
+    return "ci" if environ.get("CI", "").strip().lower() not in ("", "0", "false", "no") else "dev"
+
+
+settings.load_profile(hypothesis_profile())
