@@ -9,6 +9,7 @@ sentence naming the file and the fault.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import yaml
 
 from crm_research.errors import InstrumentError
+from crm_research.roles import Roles, parse_roles
 
 #: Folder holding the shipped instruments (``surveys/`` at the project root).
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
@@ -44,11 +46,13 @@ TOP_KEYS = frozenset(
         "scales",
         "metadata",
         "columns",
+        "roles",
     }
 )
 ITEM_KEYS = frozenset({"id", "text", "response_scale", "reverse", "scale", "facets"})
 SCALE_KEYS = frozenset({"id", "name", "items", "min_items", "kind", "facets"})
 META_KEYS = frozenset({"id", "type", "label", "levels", "aliases"})
+
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,8 @@ class Instrument:
     source: Path | None = None
     #: facet id -> Facet (optional classification of items/scales, e.g. phase, category)
     facets: dict[str, Facet] = field(default_factory=dict)
+    #: What the scales, items and columns stand for (the ``roles:`` section)
+    roles: Roles = field(default_factory=Roles)
 
     @property
     def item_ids(self) -> list[str]:
@@ -215,6 +221,20 @@ class Instrument:
 
     def scale_items(self, scale_id: str) -> list[str]:
         return list(self.scale(scale_id).items)
+
+    def with_roles(self, mapping: Mapping[str, Any] | None, where: str | None = None) -> Instrument:
+        """This instrument with its roles overridden by ``mapping`` (checked against it).
+
+        Examples
+        --------
+        >>> inst = load_instrument("d_company_customer")
+        >>> inst.with_roles({"segments": ["city"]}).roles.segments
+        ('city',)
+        """
+        if not mapping:
+            return self
+        label = where or f"{self.source or self.id} (roles override)"
+        return replace(self, roles=self.roles.with_overrides(mapping, self, label))
 
     @property
     def pii_columns(self) -> list[str]:
@@ -647,7 +667,7 @@ def _build(spec: Any, path: Path) -> Instrument:
                 f"{path}: column mapping '{header}' points to unknown item or column '{target}'."
             )
 
-    return Instrument(
+    inst = Instrument(
         id=str(spec["id"]),
         title=_text(spec.get("title", spec["id"]), "title", path),
         items=tuple(items),
@@ -660,3 +680,6 @@ def _build(spec: Any, path: Path) -> Instrument:
         source=path,
         facets=facets,
     )
+    if spec.get("roles") is None:
+        return inst
+    return replace(inst, roles=parse_roles(spec["roles"], inst, str(path)))
