@@ -1,0 +1,1 @@
+"""The report layer: from the study tables to report.html, report.docx and report.pdf."""
