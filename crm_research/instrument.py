@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from crm_research.errors import InstrumentError
+from crm_research.errors import InputError, InstrumentError
 from crm_research.roles import Roles, parse_roles
 
 #: Folder holding the shipped instruments (``surveys/`` at the project root).
@@ -287,6 +287,36 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+def read_yaml(path: Path, error: type[InputError] = InstrumentError) -> Any:
+    """Parse a UTF-8 YAML file safely, refusing a key written twice in one mapping.
+
+    Parameters
+    ----------
+    path : Path
+        The file (instrument or study file).
+    error : type
+        The :class:`InputError` subclass raised, with one sentence naming the file.
+
+    Returns
+    -------
+    The parsed document (mapping, list or scalar).
+    """
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = str(getattr(exc, "problem", "") or "")
+        if problem.startswith("duplicate key "):
+            key = problem[len("duplicate key ") :]
+            raise error(f"{path}: the key {key} is written twice in one mapping{where}.") from None
+        raise error(f"{path}: not valid YAML{where}.") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not a UTF-8 text file.") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror or type(exc).__name__}).") from None
+
+
 def _text(value: Any, where: str, path: Path) -> dict[str, str]:
     if value is None:
         return {}
@@ -433,24 +463,7 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
     path = _resolve_path(name_or_path)
     if not path.exists():
         raise InstrumentError(f"{path}: instrument file does not exist.")
-    try:
-        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        problem = str(getattr(exc, "problem", "") or "")
-        if problem.startswith("duplicate key "):
-            key = problem[len("duplicate key ") :]
-            raise InstrumentError(
-                f"{path}: the key {key} is written twice in one mapping{where}."
-            ) from None
-        raise InstrumentError(f"{path}: not valid YAML{where}.") from None
-    except UnicodeDecodeError:
-        raise InstrumentError(f"{path}: not a UTF-8 text file.") from None
-    except OSError as exc:
-        raise InstrumentError(
-            f"{path}: cannot be read ({exc.strerror or type(exc).__name__})."
-        ) from None
+    spec = read_yaml(path)
     try:
         return _build(spec, path)
     except InstrumentError:
