@@ -113,7 +113,10 @@ def design(model: PLSModel) -> Design:
 
 
 def prepare_data(
-    data: pd.DataFrame, model: PLSModel, missing: str = "listwise"
+    data: pd.DataFrame,
+    model: PLSModel,
+    missing: str = "listwise",
+    missing_values: Sequence[float] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Select, check and complete the item columns of ``data``.
 
@@ -125,6 +128,8 @@ def prepare_data(
     missing : {"listwise", "mean"}
         Drop respondents with any missing item (default), or replace missing values by the
         item mean (seminr's ``mean_replacement``).
+    missing_values : sequence of float, optional
+        Codes that mean "no answer" (e.g. ``[-99]``, seminr's ``missing_value``).
 
     Returns
     -------
@@ -145,6 +150,8 @@ def prepare_data(
     if absent:
         raise InputError(f"data: item column {absent[0]!r} is not in the data.")
     frame = data[items]
+    if missing_values:
+        frame = frame.mask(frame.isin(list(missing_values)))
     out = {}
     for col in items:
         s = frame[col]

@@ -234,6 +234,7 @@ def pls(
     seed: int | None = None,
     ci: float = 0.95,
     missing: str = "listwise",
+    missing_values: Sequence[float] | None = None,
     consistent: bool = False,
     tol: float = DEFAULT_TOL,
     max_iter: int = DEFAULT_MAX_ITER,
@@ -261,6 +262,8 @@ def pls(
         Level of the percentile and BCa intervals.
     missing : {"listwise", "mean"}
         Listwise deletion (default) or item-mean replacement (seminr's default).
+    missing_values : sequence of float, optional
+        Answer codes to treat as missing before that (e.g. ``[-99]``).
     consistent : bool
         Consistent PLS (PLSc, Dijkstra & Henseler 2015) for every multi-item mode-A construct.
     tol, max_iter : float, int
@@ -303,7 +306,7 @@ def pls(
     if not isinstance(data, pd.DataFrame):
         raise InputError("data: give a pandas DataFrame with one column per item.")
     model = specify(measurement, structural, mode=mode, columns=data.columns)
-    frame, notes = prepare_data(data, model, missing)
+    frame, notes = prepare_data(data, model, missing, missing_values)
     x = frame.to_numpy()
     n = x.shape[0]
     des = design(model)
