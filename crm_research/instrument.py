@@ -22,6 +22,18 @@ from crm_research.roles import Roles, parse_roles
 #: Folder holding the shipped instruments (``surveys/`` at the project root).
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
 
+
+def shipped_instruments() -> list[str]:
+    """Names of the instruments under ``surveys/`` (study templates ``*_study.yaml`` excluded).
+
+    Examples
+    --------
+    >>> "d_company_customer" in shipped_instruments()
+    True
+    """
+    return sorted(x.stem for x in SURVEYS_DIR.glob("*.yaml") if not x.stem.endswith("_study"))
+
+
 META_TYPES = ("categorical", "numeric", "datetime", "duration", "pii", "id", "text")
 LANGS = ("zh", "en")
 #: Scale kinds: ``mean`` (Likert items averaged) or ``nps`` (one 0-10 recommendation item).
