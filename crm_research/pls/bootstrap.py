@@ -171,7 +171,7 @@ def percentile_interval(boot: np.ndarray, ci: float) -> tuple[np.ndarray, np.nda
     --------
     >>> import numpy as np
     >>> lo, hi = percentile_interval(np.arange(101.0)[:, None], 0.9)
-    >>> float(lo[0]), float(hi[0])
+    >>> round(float(lo[0]), 9), round(float(hi[0]), 9)
     (5.0, 95.0)
     """
     a = (1 - ci) / 2
