@@ -1538,3 +1538,145 @@ def cfa(
     from crm_research import sem  # noqa: PLC0415  (sibling stage-4 module, loaded on use)
 
     return sem.cfa(data, model, estimator=estimator, **kwargs)
+
+
+# --- common-method-bias checks ---------------------------------------------------------------
+
+# Harman's single-factor test flags common-method variance when one unrotated factor accounts
+# for the majority (more than half) of the items' variance (Podsakoff, MacKenzie, Lee &
+# Podsakoff 2003, J. Applied Psychology 88(5), 879-903, p. 889).
+HARMAN_SHARE_THRESHOLD = 0.50
+# Kock (2015), "Common method bias in PLS-SEM: A full collinearity assessment approach",
+# International Journal of e-Collaboration 11(4), 1-10: a full-collinearity VIF above 3.3
+# signals pathological collinearity / common-method contamination (Kock & Lynn 2012, JAIS 13(7)).
+KOCK_VIF_THRESHOLD = 3.3
+
+
+def harman_single_factor(
+    items: pd.DataFrame, *, missing: Literal["listwise", "pairwise"] = "listwise"
+) -> dict[str, Any]:
+    """Harman's single-factor test for common-method variance.
+
+    All items of a questionnaire (every scale together) are fitted by **one unrotated
+    factor**; the share of their total standardized variance it captures is
+    ``SS loadings / k``.  ``share_factor`` uses psych's iterated principal-axis factor
+    (``psych::fa(items, nfactors = 1, fm = "pa", rotate = "none")``: SMCs as starting
+    communalities, at most 50 iterations, stop when the sum of communalities changes by less
+    than 0.001 -- the same iteration as :func:`efa` with ``method="pa"``); ``share_component``
+    the first principal component (``psych::principal(items, nfactors = 1)``, the SPSS
+    "unrotated factor solution" many papers report), its eigenvalue / k.  The usual reading
+    (Podsakoff et al. 2003): common-method variance is a concern when one factor accounts for
+    more than half of the variance (:data:`HARMAN_SHARE_THRESHOLD`).  The test is known to be
+    insensitive; report it beside, not instead of, :func:`full_collinearity_vif`.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        Every item of the instrument (numeric; reverse keying does not change the shares).
+    missing : {"listwise", "pairwise"}
+        Missing-data handling of the correlation matrix (as :func:`efa`).
+
+    Returns
+    -------
+    dict
+        ``share_factor``, ``share_component`` (fractions of k), ``exceeds_half``
+        (``share_factor > 0.5``), ``exceeds_half_component``, ``threshold``, ``n``, ``k``,
+        ``loadings_factor`` and ``loadings_component`` (pandas.Series, psych's signs),
+        ``iterations`` (principal-axis iterations), ``converged``, ``warnings`` (tuple).
+
+    Raises
+    ------
+    InputError
+        As :func:`efa` (fewer than 2 items, a constant or non-numeric column, ...).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> f = rng.normal(size=(400, 2))
+    >>> x = np.repeat(f, 3, axis=1) * 0.7 + rng.normal(size=(400, 6)) * 0.7
+    >>> res = harman_single_factor(pd.DataFrame(x, columns=list("abcdef")))
+    >>> bool(res["share_factor"] < res["share_component"]), res["exceeds_half"]
+    (True, False)
+
+    References
+    ----------
+    Harman, H. H. (1976). *Modern Factor Analysis* (3rd ed.). University of Chicago Press.
+    Podsakoff, P. M., MacKenzie, S. B., Lee, J.-Y., & Podsakoff, N. P. (2003). Common method
+    biases in behavioral research. *Journal of Applied Psychology*, 88(5), 879-903.
+    Revelle, W. (2022). psych 2.2.9, functions ``fa`` and ``principal``.
+    """
+    fa = efa(items, 1, method="pa", rotation=None, missing=missing)
+    pc = efa(items, 1, method="pca", rotation=None, missing=missing)
+    k = len(fa.loadings)
+    share_factor = float(fa.variance["ss_loadings"].iloc[0]) / k
+    share_component = float(pc.variance["ss_loadings"].iloc[0]) / k
+    return {
+        "share_factor": share_factor,
+        "share_component": share_component,
+        "exceeds_half": share_factor > HARMAN_SHARE_THRESHOLD,
+        "exceeds_half_component": share_component > HARMAN_SHARE_THRESHOLD,
+        "threshold": HARMAN_SHARE_THRESHOLD,
+        "n": fa.n_obs,
+        "k": k,
+        "loadings_factor": fa.loadings.iloc[:, 0].rename("loading"),
+        "loadings_component": pc.loadings.iloc[:, 0].rename("loading"),
+        "iterations": fa.iterations,
+        "converged": fa.converged,
+        "warnings": fa.warnings,
+    }
+
+
+def full_collinearity_vif(
+    scores: pd.DataFrame, *, missing: Literal["listwise", "pairwise"] = "listwise"
+) -> pd.DataFrame:
+    """Kock's (2015) full-collinearity VIFs of scale (latent-variable) scores.
+
+    Every scale score -- predictors and outcomes alike -- is regressed on all the others;
+    ``VIF_j = 1 / (1 - R²_j)``, the j-th diagonal element of the inverse correlation matrix.
+    A VIF above :data:`KOCK_VIF_THRESHOLD` (3.3) suggests the model is contaminated by
+    common-method bias (or by redundant constructs).
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        One numeric column per scale (e.g. :func:`crm_research.score` output).
+    missing : {"listwise", "pairwise"}
+        Missing-data handling of the correlation matrix.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = scale; columns ``vif``, ``r2`` (of the scale on the others) and
+        ``exceeds`` (``vif > 3.3``).  ``attrs``: ``threshold``, ``n``.
+
+    Raises
+    ------
+    InputError
+        Fewer than two scales, a constant or non-numeric column, or scores whose correlation
+        matrix is singular (one scale a linear combination of others).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.normal(size=(300, 3))
+    >>> full_collinearity_vif(pd.DataFrame(z, columns=["sat", "trust", "loyal"]))["exceeds"].any()
+    np.False_
+
+    References
+    ----------
+    Kock, N. (2015). Common method bias in PLS-SEM: A full collinearity assessment approach.
+    *International Journal of e-Collaboration*, 11(4), 1-10.
+    Kock, N., & Lynn, G. S. (2012). Lateral collinearity and misleading results in
+    variance-based SEM. *Journal of the Association for Information Systems*, 13(7), 546-580.
+    """
+    r, n_obs, frame = _correlation(scores, missing)
+    names = [str(c) for c in frame.columns]
+    if _is_singular(r):
+        raise SingularMatrixError(_singular_sentence(r, names, n_obs, "the full-collinearity VIF"))
+    vif = np.diag(np.linalg.inv(r))
+    out = pd.DataFrame(
+        {"vif": vif, "r2": 1.0 - 1.0 / vif, "exceeds": vif > KOCK_VIF_THRESHOLD},
+        index=pd.Index(names, name="scale"),
+    )
+    out.attrs.update({"threshold": KOCK_VIF_THRESHOLD, "n": n_obs})
+    return out
