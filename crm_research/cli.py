@@ -19,6 +19,7 @@ from crm_research.errors import InputError
 # Order is the order shown in --help; it follows the flow of DESIGN §2.
 COMMAND_MODULES = (
     "validate",
+    "instrument",
     "score",
     "reliability",
     "efa",
@@ -27,6 +28,7 @@ COMMAND_MODULES = (
     "drivers",
     "pls",
     "simulate",
+    "new_study",
     "report",
     "reproduce",
     "batch",
