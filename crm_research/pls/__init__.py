@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from crm_research.pls.algorithm import DEFAULT_MAX_ITER, DEFAULT_TOL, SCHEMES
 from crm_research.pls.bootstrap import DEFAULT_N_BOOT
+from crm_research.pls.ipma import ipma, rescaled_scores
 from crm_research.pls.model import PLSModel, parse_structural, specify
+from crm_research.pls.predict import OMISSION_DISTANCE, blindfolding, predict
 from crm_research.pls.quality import (
     ALPHA_MIN,
     AVE_MIN,
@@ -35,6 +37,11 @@ from crm_research.pls.result import PLSResult, pls
 __all__ = [
     "pls",
     "PLSResult",
+    "ipma",
+    "rescaled_scores",
+    "blindfolding",
+    "predict",
+    "OMISSION_DISTANCE",
     "PLSModel",
     "specify",
     "parse_structural",
