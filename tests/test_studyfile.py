@@ -230,7 +230,10 @@ def test_study_path_problems(tmp_path):
 
 
 def test_ledger_shorthand_and_relative_instrument_name(tmp_path):
-    body = CUSTOMERS_ONLY.replace("instrument: own.yaml", "instrument: own") + "      ledger: answers.csv\n"
+    body = (
+        CUSTOMERS_ONLY.replace("instrument: own.yaml", "instrument: own")
+        + "      ledger: answers.csv\n"
+    )
     spec = load_study(make_study(tmp_path, body))
     assert spec.customers.instrument.source == tmp_path / "own.yaml"  # next to the study file
     assert spec.ledger.file == tmp_path / "answers.csv"
