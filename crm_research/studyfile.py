@@ -471,25 +471,31 @@ def study_template(
 # A study: what to read and how (schema: docs/study-file.md in the crm_research project).
 # Paths are relative to this file.  Run it with:  crm-research report study.yaml --out report
 name: {q(name)}
-language: {language}            # zh or en: the language of the report
-output: {q(output)}             # report folder (crm-research report --out overrides it)
-# seed: 1                  # for anything random (parallel analysis, bootstrap intervals)
-# case: d_company          # only to add the D-company case texts; leave out for your own data
+# zh or en: the language of the report
+language: {language}
+# the report folder (crm-research report --out overrides it)
+output: {q(output)}
+# seed: 1            (for anything random: parallel analysis, bootstrap intervals)
+# case: d_company    (only to add the D-company case texts; leave out for your own data)
 
 inputs:
-  customers:               # the customer survey (required)
+  # the customer survey (required)
+  customers:
     file: {q(customers)}
     instrument: {q(instrument)}
-    # missing_values: [-99]      # extra codes meaning "no answer"
-    # sheet: 0                   # Excel sheet name or position counted from 0
-    # encoding: gbk              # CSV text encoding (detected when left out)
-    # roles:                     # override the instrument's roles (surveys/README.md, Roles)
+    # missing_values: [-99]     (extra codes meaning "no answer")
+    # sheet: 0                  (Excel sheet name or position counted from 0)
+    # encoding: gbk             (CSV text encoding; detected when left out)
+    # roles:                    (override the instrument's roles: surveys/README.md, Roles)
     #   drivers: [service, price]
-  # employees:             # optional: a staff self-assessment whose scales mirror customer scales
+  # optional: a staff self-assessment whose scales mirror customer scales
+  # employees:
   #   file: employees.csv
   #   instrument: d_company_employee
-  # ledger: ledger.csv     # optional: revenue per customer and year (customer value, ABC)
-  # scorecard:             # optional: CRM implementation scorecard
+  # optional: revenue per customer and year (customer value, ABC classes)
+  # ledger: ledger.csv
+  # optional: the CRM implementation scorecard
+  # scorecard:
   #   file: scorecard.csv
   #   instrument: crm_implementation_scorecard
 """
