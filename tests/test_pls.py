@@ -402,3 +402,11 @@ def test_bad_options_are_one_sentence(kwargs, needle):
 def test_specify_keeps_order_and_reads_mode_mappings():
     m = specify({"X": {"items": ["a", "b"], "mode": "b"}, "Y": "c"}, [("X", "Y")])
     assert m.modes == {"X": "B", "Y": "A"} and m.items == ("a", "b", "c")
+
+
+def test_the_package_never_imports_gpl_pls_code():
+    root = Path(__file__).resolve().parent.parent / "crm_research"
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for name in ("seminr", "plspm", "openpls"):
+            assert f"import {name}" not in text and f"from {name}" not in text, (path, name)
