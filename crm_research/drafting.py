@@ -260,6 +260,7 @@ class _Col:
     kind: str = ""  # "item" or a metadata type
     scale: str | None = None  # response scale id (items)
     levels: list[str] = field(default_factory=list)
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # level -> codes (twin)
 
 
 # --------------------------------------------------------------------------------------
@@ -476,6 +477,7 @@ def draft_instrument(
     encoding: str | None = None,
     instrument_id: str | None = None,
     efa_seed: int = 0,
+    labels_from: str | Path | None = None,
 ) -> Draft:
     """Draft an instrument YAML from a survey export.
 
@@ -494,6 +496,10 @@ def draft_instrument(
         The instrument's id (default: the file name as an id).
     efa_seed : int
         Seed of the parallel analysis that picks the number of factors for suggestions.
+    labels_from : str or Path, optional
+        The answer-text twin of a numeric-code export (Wenjuanxing exports both: same
+        columns, same rows): each code gets the label written in the same cell of the twin,
+        so the draft keeps the export's codes and knows their labels (and reads both files).
 
     Returns
     -------
@@ -533,6 +539,7 @@ def draft_instrument(
         raise InputError(f"{p}: has a header but no data rows.")
     skip_texts = {normalise_text(t) for t in WJX_SKIP_TEXTS}
     skip_codes = set(WJX_SKIP_CODES) if platform == "wenjuanxing" else set()
+    twin = _twin_labels(p, header, body, labels_from, sheet, encoding, skip_texts)
     cols: list[_Col] = []
     for pos, h in enumerate(header):
         cells = [r[pos] for r in body]
@@ -581,6 +588,10 @@ def draft_instrument(
             elif _BACKGROUND.search(col.question) and not _RECOMMEND.search(col.question):
                 col.kind = "categorical"
                 col.levels = [str(int(v)) for v in plain]
+                if twin.get(col.pos):
+                    names = twin[col.pos]
+                    col.levels = [names.get(int(v), str(int(v))) for v in plain]
+                    col.aliases = {names[int(v)]: [str(int(v))] for v in plain if int(v) in names}
             elif len(plain) <= MAX_SCALE_POINTS and plain[0] >= 0 and plain[-1] <= 10:
                 col.kind = "item"
                 missing |= codes - skip_codes
@@ -676,6 +687,13 @@ def draft_instrument(
     numeric_note = False
     for members in num_groups.values():
         seen = sorted({int(x) for c in members for x in c.levels})
+        known = [twin.get(c.pos) for c in members]
+        if all(known) and not (len(members) == 1 and _RECOMMEND.search(members[0].question)):
+            pooled = {k: v for m in known for k, v in m.items()}  # type: ignore[union-attr]
+            sid = _twin_scale(pooled, seen, scales, labels_from)
+            for c in members:
+                c.scale = sid
+            continue
         if len(members) == 1 and _RECOMMEND.search(members[0].question):
             scales["nps"] = {"min": 0, "max": 10, "labels": {
                 0: {"zh": "完全不可能", "en": "Not at all likely"},
@@ -753,6 +771,86 @@ def draft_instrument(
         ]
     )
     return Draft(text, platform, len(body), frame, tuple(notes))
+
+
+def _twin_labels(
+    p: Path,
+    header: list[str],
+    body: list[list[str]],
+    labels_from: str | Path | None,
+    sheet: str | int | None,
+    encoding: str | None,
+    skip_texts: set[str],
+) -> dict[int, dict[int, str]]:
+    """Column position -> {code: label} from the answer-text twin of a code export."""
+    if labels_from is None:
+        return {}
+    t = Path(labels_from)
+    if not t.is_file():
+        raise InputError(f"{t}: no such file.")
+    grid = _read_grid(t, sheet, encoding)
+    _platform, t_header, _texts, start = _layout(grid)
+    t_body = [r + [""] * (len(t_header) - len(r)) for r in grid[start:]]
+    t_body = [r for r in t_body if any(c for c in r)]
+    if [h for h in t_header if h] != [h for h in header if h] or len(t_body) != len(body):
+        raise InputError(
+            f"{t}: is not the answer-text twin of {p.name} (the columns or the number of rows "
+            "differ); export both from the same survey and the same responses."
+        )
+    out: dict[int, dict[int, str]] = {}
+    for pos in range(len(header)):
+        pairs: dict[int, str] = {}
+        for code_cell, text_cell in zip(
+            (r[pos] for r in body), (r[pos] for r in t_body), strict=True
+        ):
+            v = parse_number(code_cell)
+            if v is None or not float(v).is_integer() or is_blank(text_cell):
+                continue
+            if normalise_text(text_cell) in skip_texts or parse_number(text_cell) is not None:
+                continue
+            if pairs.setdefault(int(v), text_cell) != text_cell:
+                pairs = {}
+                break
+        if pairs:
+            out[pos] = pairs
+    return out
+
+
+def _twin_scale(
+    pooled: dict[int, str], seen: list[int], scales: dict[str, dict[str, Any]], twin: Any
+) -> str:
+    """The response scale of codes labelled by the text twin (the export's codes kept)."""
+    lo = min(0 if seen and seen[0] == 0 else 1, min(pooled))
+    hi = max(max(pooled), seen[-1] if seen else lo + 1)
+    ordered = [pooled[c] for c in sorted(pooled)]
+    fit = _fit_set(ordered)
+    labels: dict[int, Any] = {}
+    name = "labels"
+    # the known set names the labels when its order matches the codes (a constant shift)
+    shifts = {fit[1][pooled[c]] - c for c in pooled} if fit is not None else set()
+    if fit is not None and len(shifts) == 1:
+        name = fit[0]
+        points = LIKERT_SETS[name]
+        shift = -shifts.pop()
+        for i, (zh, en, _other) in enumerate(points, start=1):
+            code = i + shift
+            if lo <= code <= hi:
+                lab = {"zh": zh, "en": en}
+                if code in pooled and _norm(pooled[code]) not in (_norm(zh), _norm(en)):
+                    lab["zh" if _is_zh(pooled[code]) else "en"] = pooled[code]
+                labels[code] = lab
+    else:
+        labels = {c: pooled[c] for c in sorted(pooled)}
+    spec = {"min": lo, "max": hi, "labels": labels,
+            "note": f"codes of the export, labels from its answer-text twin {Path(twin).name}"}  # fmt: skip
+    for sid, other in scales.items():
+        if {k: other[k] for k in ("min", "max", "labels")} == {
+            k: spec[k] for k in ("min", "max", "labels")
+        }:
+            return sid
+    sid = name if name not in scales else f"{name}{len(scales) + 1}"
+    scales[sid] = spec
+    return sid
 
 
 def _suggestions(items: list[_Col], platform: str, efa_seed: int, notes: list[str]) -> list[str]:
@@ -903,7 +1001,10 @@ def _render(
         for c in meta:
             entry = {"id": c.id, "type": c.kind, "label": c.question if c.question else c.header}
             if c.kind == "categorical" and c.levels:
-                entry["levels"] = c.levels
+                entry["levels"] = [
+                    {"id": lv, "aliases": c.aliases[lv]} if lv in c.aliases else lv
+                    for lv in c.levels
+                ]
             comment = (
                 "  # personal data: dropped on reading, never shown" if c.kind == "pii" else ""
             )

@@ -342,3 +342,38 @@ def test_cli_instrument_draft(tmp_path, codes, capsys):
     assert main(["instrument", "draft", str(export), "--out", str(out), "--force",
                  "--prefix", "x"]) == 0  # fmt: skip
     assert load_instrument(out).item_ids[0] == "x3_1"
+
+
+def test_code_export_with_its_text_twin(tmp_path, codes):
+    """The twin gives the codes their labels: one draft reads both exports alike."""
+    code_path, text_path = tmp_path / "code.xlsx", tmp_path / "text.xlsx"
+    wjx_frame(codes, text=False).to_excel(code_path, index=False)
+    wjx_frame(codes, text=True).to_excel(text_path, index=False)
+    draft = draft_instrument(code_path, labels_from=text_path)
+    inst = load_instrument(draft.write(tmp_path / "twin.yaml"))
+    assert "labels unknown" not in draft.text and "answer-text twin text.xlsx" in draft.text
+    rs = inst.item("q3_1").response_scale
+    assert rs.id == "agree5" and {k: v["zh"] for k, v in rs.labels.items()} == AGREE_ZH
+    a, b = read_responses(code_path, inst), read_responses(text_path, inst)
+    pd.testing.assert_frame_equal(a.items, expected(codes, a.items.index))
+    pd.testing.assert_frame_equal(b.items, a.items)
+    assert a.meta["q1"].tolist() == b.meta["q1"].tolist() == (["男", "女"] * N)[:N]
+    assert set(a.quality.summary().index) <= GENUINE and set(b.quality.summary().index) <= GENUINE
+
+
+def test_text_twin_with_reversed_codes_keeps_the_codes(tmp_path):
+    """A platform coding 1 = 非常同意 keeps its codes; the labels follow them."""
+    codes = [1, 2, 3, 4, 5, 2, 1]
+    rev = {c: AGREE_ZH[6 - c] for c in range(1, 6)}
+    code_path, text_path = tmp_path / "c.csv", tmp_path / "t.csv"
+    pd.DataFrame({"1、服务及时": codes}).to_csv(code_path, index=False)
+    pd.DataFrame({"1、服务及时": [rev[c] for c in codes]}).to_csv(text_path, index=False)
+    draft = draft_instrument(code_path, labels_from=text_path)
+    inst = load_instrument(draft.write(tmp_path / "r.yaml"))
+    labels = inst.item("q1").response_scale.labels
+    assert labels[1]["zh"] == "非常同意" and labels[5]["zh"] == "非常不同意"
+    assert read_responses(text_path, inst).items["q1"].tolist() == [float(c) for c in codes]
+    other = tmp_path / "other.csv"
+    pd.DataFrame({"x": [1]}).to_csv(other, index=False)
+    with pytest.raises(InputError, match="is not the answer-text twin of c.csv"):
+        draft_instrument(code_path, labels_from=other)

@@ -42,6 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     d.add_argument("--sheet", help="Excel sheet name or position counted from 0")
     d.add_argument("--encoding", help="CSV text encoding (default: UTF-8, then GBK)")
     d.add_argument("--id", dest="instrument_id", help="instrument id (default: from the file name)")
+    d.add_argument(
+        "--labels-from",
+        dest="labels_from",
+        help="the answer-text twin of a numeric-code export (labels for its codes)",
+    )
     d.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     d.set_defaults(func=run_draft)
     p.set_defaults(func=lambda args: _no_action(p))
@@ -76,6 +81,7 @@ def run_draft(args: argparse.Namespace) -> int:
         sheet=sheet,
         encoding=args.encoding,
         instrument_id=args.instrument_id,
+        labels_from=args.labels_from,
     )
     draft.write(out)
     inst = load_instrument(out)
