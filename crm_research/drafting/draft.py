@@ -1,39 +1,7 @@
-"""Draft an instrument YAML from a survey export (``crm-research instrument draft``).
-
-Writing the instrument of a 40-question export by hand is an hour of typing; this module
-writes a first version from the export itself, for the user to check:
-
-* **items** from the question headers (numbering such as ``3、`` removed; ids ``q3`` from the
-  question number, ``q5_1``, ``q5_2`` for the rows of matrix question 5, or another prefix);
-* **response scales** from the answer labels found, ordered by the known zh/en Likert label
-  sets (:data:`LIKERT_SETS`: agreement, satisfaction, frequency, likelihood, importance; 5 and
-  7 points); labels carrying their own number (``5分``) use it; other label sets shared by
-  several questions are written out in the order first seen, with a comment asking the user
-  to order them; numeric-code exports get numeric scales (the range seen) and a comment that
-  the labels are unknown;
-* the **0-10 recommendation question** (a scale of kind ``nps`` and ``roles: recommendation``);
-* **metadata**: the platform columns of Wenjuanxing and Qualtrics (submission time,
-  duration, source, ids; IP addresses, e-mail and names as ``pii``), personal data found by
-  name or content (:func:`crm_research.screening.is_pii_name`, ``is_pii_column``), categorical
-  background questions with the levels seen, free text;
-* skipped answers (Wenjuanxing ``(跳过)``, ``-3``, ``-2``, ``(空)``) and missing-data codes
-  (``-99``) declared as missing;
-* **suggested scales** as YAML comments: items grouped by a shared question (stem), and by
-  exploratory factor analysis (:func:`crm_research.factor.efa`) when there are at least
-  :data:`EFA_MIN_RESPONDENTS_PER_ITEM` complete respondents per item.
-
-Every export header is mapped to its id in ``columns:``, so the draft reads the same export
-back with :func:`crm_research.readers.read_responses`.  Stage: after ``factor`` (it reads
-with the platform rules of ``readers``/``screening`` and runs an EFA); nothing imports it
-but the command.
-"""
+"""The draft itself: columns classified, scales and ids made, YAML written (see the package)."""
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as _dt
-import io
 import re
 import unicodedata
 from collections import Counter
@@ -44,8 +12,16 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from crm_research.drafting.grid import layout, read_grid
+from crm_research.drafting.labels import (
+    LIKERT_SETS,
+    fit_label_set,
+    is_zh,
+    norm_label,
+    numbered_labels,
+)
 from crm_research.errors import InputError
-from crm_research.readers import PLATFORM_META_KINDS, QUALTRICS_META, WJX_META
+from crm_research.readers import PLATFORM_META_KINDS, QUALTRICS_META
 from crm_research.screening import (
     WJX_SKIP_CODES,
     WJX_SKIP_TEXTS,
@@ -57,7 +33,7 @@ from crm_research.screening import (
     parse_number,
 )
 
-__all__ = ["Draft", "LIKERT_SETS", "draft_instrument"]
+__all__ = ["Draft", "draft_instrument"]
 
 #: Exploratory factor analysis suggests scales only with at least this many complete
 #: respondents per item (the 5:1 rule of thumb; Gorsuch 1983, *Factor Analysis*, 2nd ed.;
@@ -71,97 +47,6 @@ MAX_CATEGORY_LEVELS = 30
 #: Numeric answers with at most this many distinct whole values in 0..10 are scale points.
 MAX_SCALE_POINTS = 11
 
-# Each point: (zh label, en label, other spellings).  Sets are tried in this order; the first
-# whose points take every label seen (each point at most one label) orders them.
-_NEUTRAL = ("中立", "中等", "说不清", "不确定", "一般般", "neutral", "neithernor")
-LIKERT_SETS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
-    "agree5": [
-        ("非常不同意", "Strongly disagree", ("完全不同意", "很不同意")),
-        ("不同意", "Disagree", ("比较不同意",)),
-        ("一般", "Neither agree nor disagree", (*_NEUTRAL, "neither agree or disagree")),
-        ("同意", "Agree", ("比较同意",)),
-        ("非常同意", "Strongly agree", ("完全同意", "很同意")),
-    ],
-    "satisfaction5": [
-        ("非常不满意", "Very dissatisfied", ("很不满意", "完全不满意", "extremely dissatisfied")),
-        ("不满意", "Dissatisfied", ("比较不满意", "somewhat dissatisfied")),
-        (
-            "一般",
-            "Neither satisfied nor dissatisfied",
-            (*_NEUTRAL, "neither satisfied or dissatisfied"),
-        ),
-        ("满意", "Satisfied", ("比较满意", "somewhat satisfied")),
-        ("非常满意", "Very satisfied", ("很满意", "完全满意", "extremely satisfied")),
-    ],
-    "frequency5": [
-        ("从不", "Never", ("从来没有", "从未", "几乎从不")),
-        ("很少", "Rarely", ("偶尔", "seldom")),
-        ("有时", "Sometimes", ("有时候",)),
-        ("经常", "Often", ("常常",)),
-        ("总是", "Always", ("一直", "每次", "几乎总是")),
-    ],
-    "likelihood5": [
-        ("非常不可能", "Very unlikely", ("极不可能", "完全不可能", "extremely unlikely")),
-        ("不太可能", "Unlikely", ("不可能", "somewhat unlikely")),
-        ("不确定", "Neither likely nor unlikely", ("一般", "中立", "说不清", "neutral")),
-        ("可能", "Likely", ("比较可能", "有可能", "somewhat likely")),
-        ("非常可能", "Very likely", ("极有可能", "很可能", "extremely likely")),
-    ],
-    "importance5": [
-        ("非常不重要", "Very unimportant", ("很不重要", "完全不重要")),
-        ("不重要", "Unimportant", ("不太重要", "比较不重要")),
-        ("一般", "Neutral", ("中立", "一般重要", "说不清")),
-        ("重要", "Important", ("比较重要",)),
-        ("非常重要", "Very important", ("很重要",)),
-    ],
-    "importance5q": [  # Qualtrics' wording
-        ("完全不重要", "Not at all important", ()),
-        ("有点重要", "Slightly important", ()),
-        ("一般重要", "Moderately important", ()),
-        ("很重要", "Very important", ()),
-        ("极其重要", "Extremely important", ()),
-    ],
-    "agree7": [
-        ("非常不同意", "Strongly disagree", ("完全不同意", "很不同意")),
-        ("不同意", "Disagree", ()),
-        ("有点不同意", "Somewhat disagree", ("比较不同意", "稍微不同意", "slightly disagree")),
-        ("一般", "Neither agree nor disagree", (*_NEUTRAL, "neither agree or disagree")),
-        ("有点同意", "Somewhat agree", ("比较同意", "稍微同意", "slightly agree")),
-        ("同意", "Agree", ()),
-        ("非常同意", "Strongly agree", ("完全同意", "很同意")),
-    ],
-    "satisfaction7": [
-        ("非常不满意", "Extremely dissatisfied", ("很不满意", "very dissatisfied")),
-        ("不满意", "Moderately dissatisfied", ("dissatisfied",)),
-        (
-            "有点不满意",
-            "Slightly dissatisfied",
-            ("比较不满意", "稍微不满意", "somewhat dissatisfied"),
-        ),
-        ("一般", "Neither satisfied nor dissatisfied", _NEUTRAL),
-        ("有点满意", "Slightly satisfied", ("比较满意", "稍微满意", "somewhat satisfied")),
-        ("满意", "Moderately satisfied", ("satisfied",)),
-        ("非常满意", "Extremely satisfied", ("很满意", "very satisfied")),
-    ],
-    "frequency7": [
-        ("从不", "Never", ("从来没有", "从未")),
-        ("很少", "Rarely", ()),
-        ("偶尔", "Occasionally", ()),
-        ("有时", "Sometimes", ("有时候",)),
-        ("经常", "Frequently", ("often",)),
-        ("通常", "Usually", ()),
-        ("总是", "Every time", ("always", "每次")),
-    ],
-    "likelihood7": [
-        ("极不可能", "Extremely unlikely", ("非常不可能", "完全不可能")),
-        ("不太可能", "Moderately unlikely", ("unlikely", "不可能")),
-        ("有点不可能", "Slightly unlikely", ("somewhat unlikely",)),
-        ("不确定", "Neither likely nor unlikely", ("一般", "中立", "neutral")),
-        ("有点可能", "Slightly likely", ("somewhat likely",)),
-        ("比较可能", "Moderately likely", ("likely", "可能")),
-        ("极有可能", "Extremely likely", ("非常可能", "very likely")),
-    ],
-}
 _RECOMMEND = re.compile(r"推荐|recommend", re.IGNORECASE)
 #: Background questions whose numeric codes are categories, not scale points.
 _BACKGROUND = re.compile(
@@ -182,7 +67,6 @@ _WJX_MATRIX = re.compile(
 )
 _QUALTRICS_ID = re.compile(r"^Q(?:ID)?(\d+)(?:[_.](\d+))?$", re.IGNORECASE)
 _STEM_SPLIT = re.compile(r"\s+-\s+|—+|－+|--")
-_NUMBERED_LABEL = re.compile(r"^\s*(\d+)\s*(?:分|points?|pts?)?\s*(?:[=:：、.．\-)）]\s*)?(.*)$")
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _WJX_META_IDS = {
     "序号": ("respondent", "id"),
@@ -264,134 +148,6 @@ class _Col:
 
 
 # --------------------------------------------------------------------------------------
-# Reading the cells
-# --------------------------------------------------------------------------------------
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value != value:
-            return ""
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, _dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _read_grid(path: Path, sheet: str | int | None, encoding: str | None) -> list[list[str]]:
-    """The export's cells as text, one list per row (CSV or XLSX)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            f"{path}: cannot be read ({exc.strerror or type(exc).__name__})."
-        ) from None
-    if not data.strip():
-        raise InputError(f"{path}: is empty (no header and no data).")
-    if data.startswith(b"PK\x03\x04"):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # BadZipFile, KeyError, XML errors...
-            raise InputError(
-                f"{path}: is not a readable Excel workbook ({type(exc).__name__})."
-            ) from None
-        try:
-            names = wb.sheetnames
-            if sheet in (None, ""):
-                ws = wb.worksheets[0]
-            elif isinstance(sheet, str) and sheet in names:
-                ws = wb[sheet]
-            else:
-                try:
-                    ws = wb.worksheets[int(sheet)]  # type: ignore[arg-type]
-                except (TypeError, ValueError, IndexError):
-                    raise InputError(
-                        f"{path}: has no sheet '{sheet}' (sheets: {', '.join(names)})."
-                    ) from None
-            return [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        finally:
-            wb.close()
-    if data[:4] in (b"$FL2", b"$FL3") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(
-            f"{path}: drafting reads CSV and .xlsx exports; save this file as .xlsx or CSV first."
-        )
-    text = None
-    for enc in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
-        try:
-            codecs.lookup(enc)
-            text = data.decode(enc)
-            break
-        except LookupError:
-            raise InputError(f"{path}: unknown text encoding '{enc}'.") from None
-        except UnicodeDecodeError:
-            continue
-    if text is None:
-        raise InputError(f"{path}: is not {encoding or 'UTF-8 or GBK'} text; give --encoding.")
-    first = text.split("\n", 1)[0]
-    delim = max((",", "\t", ";", "|"), key=first.count)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
-    return [[c.strip() for c in r] for r in rows]
-
-
-def _import_id(cell: str) -> bool:
-    return cell.startswith(('{"ImportId"', "{'ImportId'"))
-
-
-# --------------------------------------------------------------------------------------
-# Labels
-# --------------------------------------------------------------------------------------
-
-
-def _is_zh(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
-def _norm(text: str) -> str:
-    return normalise_text(text).rstrip("。.!！")
-
-
-def _fit_set(labels: list[str]) -> tuple[str, dict[str, int]] | None:
-    """The first known Likert set taking every label, with each label's code (1..k)."""
-    keys = [_norm(lab) for lab in labels]
-    for name, points in LIKERT_SETS.items():
-        spellings = [{_norm(zh), _norm(en), *(_norm(x) for x in other)} for zh, en, other in points]
-        codes: dict[str, int] = {}
-        used: set[int] = set()
-        for lab, key in zip(labels, keys, strict=True):
-            hit = next((i for i, sp in enumerate(spellings) if key in sp), None)
-            if hit is None or hit in used:
-                break
-            used.add(hit)
-            codes[lab] = hit + 1
-        else:
-            return name, codes
-    return None
-
-
-def _numbered(labels: list[str]) -> dict[str, int] | None:
-    """Codes of labels that carry their number (``5分``, ``1 = 很差``), all distinct."""
-    codes = {}
-    for lab in labels:
-        m = _NUMBERED_LABEL.match(lab)
-        if not m:
-            return None
-        codes[lab] = int(m.group(1))
-    if len(set(codes.values())) != len(codes):
-        return None
-    return codes
-
-
-# --------------------------------------------------------------------------------------
 # The draft
 # --------------------------------------------------------------------------------------
 
@@ -407,22 +163,6 @@ def _flow(value: Any) -> str:
 def _slug(text: str) -> str:
     s = re.sub(r"[^0-9a-zA-Z]+", "_", unicodedata.normalize("NFKC", text)).strip("_").lower()
     return s or "x"
-
-
-def _layout(grid: list[list[str]]) -> tuple[str, list[str], list[str], int]:
-    """Platform, header row, question texts and the first data row."""
-    width = max((len(r) for r in grid), default=0)
-    grid = [r + [""] * (width - len(r)) for r in grid]
-    if len(set(grid[0]) & set(QUALTRICS_META)) >= 2:
-        texts = grid[1] if len(grid) > 1 else grid[0]
-        start = 3 if len(grid) > 2 and any(_import_id(c) for c in grid[2]) else 2
-        return "qualtrics", grid[0], texts, start
-    for i, row in enumerate(grid[:10]):
-        if len(set(row) & set(WJX_META)) >= 2:
-            return "wenjuanxing", row, row, i + 1
-    filled = [sum(bool(c) for c in r) for r in grid[:10]]
-    i = filled.index(max(filled))
-    return "table", grid[i], grid[i], i + 1
 
 
 def _parse_header(col: _Col, platform: str) -> None:
@@ -529,10 +269,10 @@ def draft_instrument(
         raise InputError(
             f"--prefix '{prefix}' is not an id start (letters, digits, _; a letter first)."
         )
-    grid = [r for r in _read_grid(p, sheet, encoding)]
+    grid = [r for r in read_grid(p, sheet, encoding)]
     if not any(any(c for c in r) for r in grid):
         raise InputError(f"{p}: is empty (no header and no data).")
-    platform, header, texts, start = _layout(grid)
+    platform, header, texts, start = layout(grid)
     body = [r + [""] * (len(header) - len(r)) for r in grid[start:]]
     body = [r for r in body if any(c for c in r)]
     if not body:
@@ -629,8 +369,8 @@ def draft_instrument(
     unknown_sets: dict[frozenset[str], str] = {}
     for members in groups.values():
         pooled = list(dict.fromkeys(lab for c in members for lab in c.levels))
-        fit = _fit_set(pooled)
-        numbered = _numbered(pooled) if fit is None else None
+        fit = fit_label_set(pooled)
+        numbered = numbered_labels(pooled) if fit is None else None
         shared = len(members) > 1 or set_count[frozenset(members[0].levels)] > 1
         if fit is not None:
             name, codes = fit
@@ -639,8 +379,8 @@ def draft_instrument(
             for i, (zh, en, _other) in enumerate(points, start=1):
                 lab = {"zh": zh, "en": en}
                 seen = next((t for t, c in codes.items() if c == i), None)
-                if seen is not None and _norm(seen) not in (_norm(zh), _norm(en)):
-                    lab["zh" if _is_zh(seen) else "en"] = seen
+                if seen is not None and norm_label(seen) not in (norm_label(zh), norm_label(en)):
+                    lab["zh" if is_zh(seen) else "en"] = seen
                 labels[i] = lab
             sid = name
             if sid in scales and scales[sid]["labels"] != labels:
@@ -788,8 +528,8 @@ def _twin_labels(
     t = Path(labels_from)
     if not t.is_file():
         raise InputError(f"{t}: no such file.")
-    grid = _read_grid(t, sheet, encoding)
-    _platform, t_header, _texts, start = _layout(grid)
+    grid = read_grid(t, sheet, encoding)
+    _platform, t_header, _texts, start = layout(grid)
     t_body = [r + [""] * (len(t_header) - len(r)) for r in grid[start:]]
     t_body = [r for r in t_body if any(c for c in r)]
     if [h for h in t_header if h] != [h for h in header if h] or len(t_body) != len(body):
@@ -823,7 +563,7 @@ def _twin_scale(
     lo = min(0 if seen and seen[0] == 0 else 1, min(pooled))
     hi = max(max(pooled), seen[-1] if seen else lo + 1)
     ordered = [pooled[c] for c in sorted(pooled)]
-    fit = _fit_set(ordered)
+    fit = fit_label_set(ordered)
     labels: dict[int, Any] = {}
     name = "labels"
     # the known set names the labels when its order matches the codes (a constant shift)
@@ -836,8 +576,11 @@ def _twin_scale(
             code = i + shift
             if lo <= code <= hi:
                 lab = {"zh": zh, "en": en}
-                if code in pooled and _norm(pooled[code]) not in (_norm(zh), _norm(en)):
-                    lab["zh" if _is_zh(pooled[code]) else "en"] = pooled[code]
+                if code in pooled and norm_label(pooled[code]) not in (
+                    norm_label(zh),
+                    norm_label(en),
+                ):
+                    lab["zh" if is_zh(pooled[code]) else "en"] = pooled[code]
                 labels[code] = lab
     else:
         labels = {c: pooled[c] for c in sorted(pooled)}
@@ -876,7 +619,7 @@ def _suggestions(items: list[_Col], platform: str, efa_seed: int, notes: list[st
             name = g[0].stem or (g[0].header if g[0].number is None else f"question {g[0].number}")
             sid = (
                 _slug(g[0].stem)
-                if g[0].stem and not _is_zh(g[0].stem)
+                if g[0].stem and not is_zh(g[0].stem)
                 else g[0].id.rsplit("_", 1)[0]
             )
             out.append("# - " + _flow({"id": sid, "name": name, "items": [c.id for c in g]}))
@@ -921,7 +664,7 @@ def _code(cell: str, col: _Col) -> float:
     v = parse_number(cell)
     if v is not None:
         return v if col.levels and str(int(v)) in col.levels else float("nan")
-    return float(col.__dict__.get("_codes", {}).get(_norm(cell), float("nan")))
+    return float(col.__dict__.get("_codes", {}).get(norm_label(cell), float("nan")))
 
 
 def _render(
@@ -940,7 +683,7 @@ def _render(
     for c in items:  # label -> code, for the EFA of text exports
         labels = scales[c.scale or ""]["labels"]
         c.__dict__["_codes"] = {
-            _norm(t): float(code)
+            norm_label(t): float(code)
             for code, lab in labels.items()
             for t in (lab.values() if isinstance(lab, dict) else [lab])
         }
