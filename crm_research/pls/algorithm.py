@@ -57,6 +57,7 @@ __all__ = [
     "estimate",
     "rho_a",
     "consistent_paths",
+    "total_effects",
 ]
 
 # seminr estimate_pls(stopCriterion = 7): stop when sum |W_new - W_old| < 10^-7; maxIt = 300.
@@ -530,14 +531,3 @@ def total_effects(paths: np.ndarray) -> np.ndarray:
             break
         out = out + term
     return out
-
-
-__all__.append("total_effects")
-
-
-def stack_names(model: PLSModel) -> tuple[list[str], Sequence[str]]:
-    """Items and constructs of ``model`` in the order used by the arrays."""
-    return list(model.items), list(model.constructs)
-
-
-__all__.append("stack_names")

@@ -41,6 +41,8 @@ __all__ = [
     "vif_table",
     "r2_adjusted",
     "effects_frame",
+    "reachability",
+    "indirect_reachability",
 ]
 
 # Thresholds quoted with the tables (Hair, Hult, Ringle & Sarstedt 2022, A Primer on PLS-SEM, 3rd ed.).
@@ -247,6 +249,3 @@ def indirect_reachability(model: PLSModel) -> np.ndarray:
 def reachability(model: PLSModel) -> np.ndarray:
     """K x K bool: some directed path leads from i to j."""
     return _reachability(model)
-
-
-__all__ += ["indirect_reachability", "reachability"]
