@@ -13,6 +13,7 @@ later than screening (stage 2).
 
 from crm_research.sem.confirmatory import cfa
 from crm_research.sem.indices import RMSEA_CI_LEVEL
+from crm_research.sem.invariance import InvarianceResult, invariance
 from crm_research.sem.measurement import parse_measurement_model
 from crm_research.sem.results import (
     AVE_MIN,
@@ -25,14 +26,17 @@ from crm_research.sem.results import (
     TLI_MIN,
     CFAResult,
 )
+from crm_research.sem.structural import SEMResult, sem
 from crm_research.sem.validity import htmt
 
 __all__ = [
     "AVE_MIN",
     "CFAResult",
+    "SEMResult",
     "CFI_MIN",
     "CR_MIN",
     "HTMT_MAX",
+    "InvarianceResult",
     "LOADING_MIN",
     "RMSEA_CI_LEVEL",
     "RMSEA_MAX",
@@ -40,5 +44,7 @@ __all__ = [
     "TLI_MIN",
     "cfa",
     "htmt",
+    "invariance",
     "parse_measurement_model",
+    "sem",
 ]
