@@ -629,7 +629,7 @@ def _extract(r: np.ndarray, nf: int, method: str, *, smc_start: bool = True) -> 
     )
 
 
-def _fa_correlation(
+def fa_correlation(
     r: np.ndarray, nf: int, method: str, rotation: str | None = None
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``psych::fa(r, nf, fm = method, rotate = rotation)`` on a correlation matrix.
@@ -637,6 +637,28 @@ def _fa_correlation(
     The extraction of :func:`efa` followed by fa's reflect / rotate / reflect / sort steps;
     returns the loadings and the factor correlations (None unless the rotation is oblique).
     For callers that already hold a valid correlation matrix (``reliability.mcdonald_omega``).
+
+    Parameters
+    ----------
+    r : ndarray
+        A correlation matrix (k x k).
+    nf : int
+        Factors to extract.
+    method : {"minres", "ml", "pa"}
+    rotation : str, optional
+
+    Returns
+    -------
+    (ndarray, ndarray or None)
+        Loadings (k x nf) and factor correlations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = np.array([[1, .5, .4], [.5, 1, .3], [.4, .3, 1]])
+    >>> loadings, phi = fa_correlation(r, 1, "minres")
+    >>> loadings.shape, phi is None
+    ((3, 1), True)
     """
     ext = _extract(r, nf, method)
     _, load, phi, _ = _rotate_fa(ext.loadings, nf, rotation, False, _PREFIX[method])

@@ -37,8 +37,8 @@ from crm_research._blas import single_blas_thread as _single_blas_thread
 from crm_research.errors import InputError
 from crm_research.factor import (
     PSYCH_UNIQUENESS_LOWER_BOUND,
-    _fa_correlation,
     drop_undeclared_codes,
+    fa_correlation,
     rotate_loadings,
 )
 
@@ -939,7 +939,7 @@ def _omega_fit(
     """Fit the factor model(s) of :func:`mcdonald_omega` to a valid correlation matrix."""
     k = len(names)
     if n_factors == 1:
-        lam = _fa_correlation(r, 1, fm)[0][:, 0]
+        lam = fa_correlation(r, 1, fm)[0][:, 0]
         if lam.sum() < 0:
             lam = -lam
         uniq = 1.0 - lam**2
@@ -953,7 +953,7 @@ def _omega_fit(
         return OmegaResult(
             total, None, 1, fm, pd.Series(lam, index=names, name="loading"), n, k, notes
         )
-    orth = _fa_correlation(r, n_factors, fm, rotation="varimax")[0]
+    orth = fa_correlation(r, n_factors, fm, rotation="varimax")[0]
     h2 = np.sum(orth**2, axis=1)
     u2 = 1.0 - h2
     vt = r.sum()
@@ -971,7 +971,7 @@ def _omega_fit(
             "where possible",
         )
     else:
-        gload = _fa_correlation(phi, 1, fm)[0][:, 0]
+        gload = fa_correlation(phi, 1, fm)[0][:, 0]
     general = pattern @ gload
     key = np.where(general < 0, -1.0, 1.0)
     if key.sum() < k:  # psych omega flips items loading negatively on g
