@@ -1565,6 +1565,8 @@ def perception_gap(
     customer_scores: pd.DataFrame,
     dimensions: Sequence[str] | None = None,
     ci: float = 0.95,
+    *,
+    pairs: Sequence[tuple[str, str]] | Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Employee self-assessment minus customer rating, per matched dimension (Welch).
 
@@ -1584,6 +1586,11 @@ def perception_gap(
         employee table's order.
     ci : float
         Confidence level.
+    pairs : sequence of (employee column, customer column) or mapping, optional
+        Declared mirror pairs (the employee instrument's ``roles: mirrors``,
+        :attr:`crm_research.studyfile.StudySpec.mirror_pairs`), compared whatever their
+        names; ``dimension`` is then the customer column.  Not together with
+        ``dimensions``.
 
     Returns
     -------
@@ -1609,7 +1616,15 @@ def perception_gap(
     employee_scores = _require_frame(employee_scores, "employee_scores")
     customer_scores = _require_frame(customer_scores, "customer_scores")
     ci = _check_ci(ci)
-    if dimensions is None:
+    if pairs is not None:
+        if dimensions is not None:
+            raise InputError("perception_gap takes dimensions or pairs, not both.")
+        matched = list(pairs.items()) if isinstance(pairs, Mapping) else [tuple(x) for x in pairs]
+        if not matched:
+            raise InputError("perception_gap: no mirror pairs given (declare roles: mirrors).")
+        _require_columns(employee_scores, [e for e, _ in matched], "employee_scores")
+        _require_columns(customer_scores, [c for _, c in matched], "customer_scores")
+    elif dimensions is None:
         dimensions = [
             c
             for c in employee_scores.columns
@@ -1619,12 +1634,14 @@ def perception_gap(
         ]
         if not dimensions:
             raise InputError("employee_scores and customer_scores share no numeric column.")
-    dimensions = list(dimensions)
-    _require_columns(employee_scores, dimensions, "employee_scores")
-    _require_columns(customer_scores, dimensions, "customer_scores")
+    if pairs is None:
+        dimensions = list(dimensions)
+        _require_columns(employee_scores, dimensions, "employee_scores")
+        _require_columns(customer_scores, dimensions, "customer_scores")
+        matched = [(d, d) for d in dimensions]
     rows = []
-    for dim in dimensions:
-        e = _numeric(employee_scores, dim, "employee_scores").dropna().to_numpy()
+    for e_col, dim in matched:
+        e = _numeric(employee_scores, e_col, "employee_scores").dropna().to_numpy()
         c = _numeric(customer_scores, dim, "customer_scores").dropna().to_numpy()
         if e.size < 2 or c.size < 2:
             raise InputError(f"Column {dim!r} has fewer than two values in one of the two tables.")
