@@ -17,8 +17,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 report: $(STAMP)
 	$(BIN)/crm-research reproduce d-company --out reports/d-company
 
+# CI=1 selects the derandomized Hypothesis profile (tests/conftest.py): the same examples on
+# every run.  Doctests of crm_research run too (testpaths, --doctest-modules in pyproject.toml);
+# -ra prints the reason of every skip, so a skipped required test shows.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2
+	CI=$${CI:-1} $(BIN)/python -m pytest -q -n 2 -ra
 
 lint: $(STAMP)
 	$(BIN)/ruff check crm_research tests

@@ -16,8 +16,12 @@ import os
 
 from hypothesis import settings
 
-settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
-settings.register_profile("dev", print_blob=True)
+# both from Hypothesis' defaults (Hypothesis loads its own "ci" profile when it sees CI set)
+_DEFAULT = settings.get_profile("default")
+settings.register_profile(
+    "ci", parent=_DEFAULT, derandomize=True, database=None, print_blob=True
+)
+settings.register_profile("dev", parent=_DEFAULT, print_blob=True)
 
 
 def hypothesis_profile(environ: os._Environ[str] | dict[str, str] = os.environ) -> str:

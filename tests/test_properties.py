@@ -302,3 +302,21 @@ def test_findings_are_deterministic_and_ignore_row_order(seed, scenario):
         case.ledger.iloc[rng.permutation(len(case.ledger))],
     )
     assert shuffled == first
+
+
+# --------------------------------------------------------------------------------------
+# Hypothesis profiles (tests/conftest.py): CI replays, local runs explore
+# --------------------------------------------------------------------------------------
+
+
+def test_ci_replays_the_same_examples_and_local_runs_explore():
+    from conftest import hypothesis_profile
+
+    assert hypothesis_profile({"CI": "1"}) == hypothesis_profile({"CI": "true"}) == "ci"
+    assert hypothesis_profile({}) == hypothesis_profile({"CI": "0"}) == "dev"
+    assert hypothesis_profile({"CI": "1", "HYPOTHESIS_PROFILE": "dev"}) == "dev"
+    ci, dev = settings.get_profile("ci"), settings.get_profile("dev")
+    assert ci.derandomize and ci.database is None
+    assert not dev.derandomize
+    # the profile in force reaches the settings the tests here are decorated with
+    assert SLOW.derandomize == FAST.derandomize == settings.default.derandomize
