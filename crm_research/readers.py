@@ -779,8 +779,18 @@ def read_responses(
 
     Examples
     --------
-    >>> resp = read_responses("export.xlsx", instrument="d_company_customer")  # doctest: +SKIP
-    >>> resp.quality.summary()  # doctest: +SKIP
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "mini.yaml").write_text("id: mini\\nresponse_scale: {min: 1, max: 5}\\n"
+    ...     "items: [{id: q1}, {id: q2}]\\nscales: [{id: s, items: [q1, q2]}]\\n", encoding="utf-8")
+    >>> _ = (d / "export.csv").write_text("q1,q2\\n4,5\\n9,3\\nabc,2\\n", encoding="utf-8")
+    >>> resp = read_responses(d / "export.csv", instrument=d / "mini.yaml")
+    >>> resp.items.to_dict("index")  # index: the spreadsheet row; flagged cells are NaN
+    {2: {'q1': 4.0, 'q2': 5.0}, 3: {'q1': nan, 'q2': 3.0}, 4: {'q1': nan, 'q2': 2.0}}
+    >>> resp.quality.to_frame()[["row", "column", "rule", "value"]]
+       row column          rule value
+    0    3     q1  out_of_range     9
+    1    4     q1   non_numeric   abc
 
     References
     ----------
