@@ -247,7 +247,8 @@ def test_item_analysis_against_hand_computation(small: pd.DataFrame) -> None:
 
 
 def test_alpha_matches_pingouin(small: pd.DataFrame) -> None:
-    pingouin = pytest.importorskip("pingouin")
+    import pingouin  # a test dependency: a broken import fails, never skips (issue 16)
+
     alpha, ci = pingouin.cronbach_alpha(small, ci=0.95)
     res = rel.cronbach_alpha(small)
     assert res.alpha == pytest.approx(alpha, abs=1e-12)
@@ -614,11 +615,18 @@ def test_likert_omega_matches_psych(likert: pd.DataFrame, scale: str, missing: s
     assert two.hierarchical == pytest.approx(ref["omega2"]["omega_h"], abs=1e-4)
     assert two.total == pytest.approx(ref["omega2"]["omega_total"], abs=1e-4)
     if "omega3" in ref:
-        # three factors of C (pairwise) is a near-Heywood fit (C5 communality .996) whose flat
-        # minres objective makes R's and scipy's L-BFGS-B stop 3e-4 apart: issue tolerance 2e-3
         three = rel.mcdonald_omega(items, n_factors=3, missing=missing)
-        assert three.hierarchical == pytest.approx(ref["omega3"]["omega_h"], abs=2e-3)
-        assert three.total == pytest.approx(ref["omega3"]["omega_total"], abs=2e-3)
+        tol_h = OMEGA3_H_TOL.get((scale, missing), 1e-4)
+        assert three.hierarchical == pytest.approx(ref["omega3"]["omega_h"], abs=tol_h)
+        # measured: 3.4e-6, 1.3e-5, 1.2e-7, 7.2e-7 (A/C x listwise/pairwise)
+        assert three.total == pytest.approx(ref["omega3"]["omega_total"], abs=1e-4)
+
+
+#: omega_h with three factors, per case (measured 9.5e-5 A listwise, 7.1e-5 A pairwise,
+#: 1.0e-6 C listwise: the stated 1e-4).  The one exception: three factors of C (pairwise)
+#: is a near-Heywood fit (C5 communality .996) whose flat minres objective makes R's and
+#: scipy's L-BFGS-B stop 3.2e-4 apart (docs/methods.md).
+OMEGA3_H_TOL = {("C", "pairwise"): 5e-4}
 
 
 def test_omega_needs_nonnegative_degrees_of_freedom(likert: pd.DataFrame) -> None:
