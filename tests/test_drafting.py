@@ -377,3 +377,16 @@ def test_text_twin_with_reversed_codes_keeps_the_codes(tmp_path):
     pd.DataFrame({"x": [1]}).to_csv(other, index=False)
     with pytest.raises(InputError, match="is not the answer-text twin of c.csv"):
         draft_instrument(code_path, labels_from=other)
+
+
+def test_stray_answer_does_not_hide_a_scale(tmp_path):
+    answers = ["同意", "一般", "非常同意", "不同意", "非常不同意"] * 8 + ["不知道"]
+    export = tmp_path / "stray.csv"
+    pd.DataFrame({"1、服务及时": answers}).to_csv(export, index=False)
+    draft, inst, resp = draft_and_read(tmp_path, export)
+    assert inst.item("q1").response_scale.id == "agree5"
+    assert any("不知道" in n and "not points of its scale" in n for n in draft.notes)
+    # the stray answer is the one genuine problem left, flagged on its row
+    t = resp.quality.to_frame()
+    assert t[["row", "rule", "value"]].values.tolist() == [[42, "non_numeric", "不知道"]]
+    assert resp.items["q1"].iloc[:5].tolist() == [4.0, 3.0, 5.0, 2.0, 1.0]

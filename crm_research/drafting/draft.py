@@ -46,6 +46,9 @@ EFA_SALIENT_LOADING = 0.40
 MAX_CATEGORY_LEVELS = 30
 #: Numeric answers with at most this many distinct whole values in 0..10 are scale points.
 MAX_SCALE_POINTS = 11
+#: A text answer given by at most this share of a question's respondents (or once) may be a
+#: stray answer, left out when the others form a known scale.
+RARE_LABEL_SHARE = 0.02
 
 _RECOMMEND = re.compile(r"推荐|recommend", re.IGNORECASE)
 #: Background questions whose numeric codes are categories, not scale points.
@@ -370,6 +373,18 @@ def draft_instrument(
     for members in groups.values():
         pooled = list(dict.fromkeys(lab for c in members for lab in c.levels))
         fit = fit_label_set(pooled)
+        if fit is None and len(pooled) > 3:
+            # a stray answer ("不知道", a typo) must not hide a scale: retry without rare texts
+            counts = Counter(a for c in members for a in answered_of[c.pos] if a in set(c.levels))
+            total = sum(counts.values())
+            common = [lab for lab in pooled if counts[lab] > max(1, RARE_LABEL_SHARE * total)]
+            fit = fit_label_set(common) if len(common) >= 3 else None
+            if fit is not None:
+                stray = [lab for lab in pooled if lab not in common]
+                notes.append(
+                    f"The answers {', '.join(stray)} of {members[0].header} are not points of "
+                    f"its scale: reading flags them (non_numeric); declare them or fix the data."
+                )
         numbered = numbered_labels(pooled) if fit is None else None
         shared = len(members) > 1 or set_count[frozenset(members[0].levels)] > 1
         if fit is not None:
