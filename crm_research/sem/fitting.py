@@ -235,6 +235,14 @@ def fit_model(model: CompiledModel, moments: list[Moments], *, estimator: str = 
         for g, m in enumerate(moments)
     )
     unrestricted = sum(_loglik(model, m.cov, m.mean, m) for m in moments)
+    if idx_x:  # lavaan (fixed.x): the log-likelihood of y given x, the x margin taken out
+        for m in moments:
+            s_xx = m.cov[np.ix_(idx_x, idx_x)]
+            margin = -m.n / 2.0 * (
+                len(idx_x) * math.log(2 * math.pi) + np.linalg.slogdet(s_xx)[1] + len(idx_x)
+            )
+            logl -= margin
+            unrestricted -= margin
     npar = model.n_free
     lower, upper = rmsea_ci(chisq, df, n_total)
     root_g = math.sqrt(n_groups)  # lavaan: multigroup RMSEA times sqrt(G)
