@@ -386,7 +386,9 @@ def test_stray_answer_does_not_hide_a_scale(tmp_path):
     draft, inst, resp = draft_and_read(tmp_path, export)
     assert inst.item("q1").response_scale.id == "agree5"
     assert any("不知道" in n and "not points of its scale" in n for n in draft.notes)
-    # the stray answer is the one genuine problem left, flagged on its row
+    # the stray answer is the genuine problem left, flagged on its row (whose one item is
+    # then missing, so the respondent is excluded)
     t = resp.quality.to_frame()
-    assert t[["row", "rule", "value"]].values.tolist() == [[42, "non_numeric", "不知道"]]
+    assert t[["row", "rule"]].values.tolist() == [[42, "non_numeric"], [42, "too_many_missing"]]
+    assert t["value"].iloc[0] == "不知道"
     assert resp.items["q1"].iloc[:5].tolist() == [4.0, 3.0, 5.0, 2.0, 1.0]
