@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import re
 import shutil
+import unicodedata
 
 import pypdf
 import pytest
@@ -42,8 +43,9 @@ needs_chromium = pytest.mark.skipif(
 
 # ----------------------------------------------------------------------- reading a PDF
 def squash(text: str) -> str:
-    """Text without white space (pypdf puts spaces between CJK characters)."""
-    return re.sub(r"\s+", "", text)
+    """Text without white space (pypdf puts spaces between CJK characters), ligatures
+    undone (Chromium prints "Cut-off" with the ligature "ﬀ")."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def page_lines(pdf) -> list[list[str]]:

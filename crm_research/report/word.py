@@ -795,6 +795,9 @@ class _Writer:
                 self._trim(paragraph)
                 is_number = _is_number(cell.text) or cell.text in _EMPTY_CELL
                 right = numeric[c] and (cell.header or is_number) and cell.colspan == 1
+                marked = _classes(cell.node) & {"crm-num", "crm-text"}
+                if marked:  # the report said which it is
+                    right = "crm-num" in marked
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if right else WD_ALIGN_PARAGRAPH.LEFT
                 if cell.header and cell.colspan > 1:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
