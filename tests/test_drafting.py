@@ -213,6 +213,7 @@ def test_plain_csv_with_efa_suggestions(tmp_path):
     df.insert(1, "city", rng.choice(["北京", "上海", "广州"], n))
     df.insert(2, "age", rng.integers(20, 65, n))
     df["email"] = [f"c{i}@example.com" for i in range(n)]
+    df["loy3"] = 6 - df["loy3"]  # reverse-keyed: it loads against loy1 and loy2
     df.loc[5, "sat2"] = -99
     export = tmp_path / "plain.csv"
     df.to_csv(export, index=False)
@@ -227,14 +228,13 @@ def test_plain_csv_with_efa_suggestions(tmp_path):
     pd.testing.assert_frame_equal(resp.items, exp)
     assert set(resp.quality.summary().index) <= GENUINE
     # suggestions: by shared name stem, and by EFA (the planted two factors)
-    assert "# - {id: sat1, name: sat1, items: [sat1, sat2, sat3]}" in draft.text or (
-        "items: [sat1, sat2, sat3]}" in draft.text
-    )
     efa = draft.text.split("# By exploratory factor analysis", 1)[1]
     assert "2 factors by parallel analysis" in efa
     groups = [line for line in efa.splitlines() if line.startswith("# - {id: factor")]
     members = sorted(sorted(g.split("items: [")[1].rstrip("]}").split(", ")) for g in groups)
     assert members == [["loy1", "loy2", "loy3"], ["sat1", "sat2", "sat3"]]
+    assert "#   (loading against the others: loy3; reverse-keyed? then reverse: true)" in efa
+    assert "# - {id: sat, name: sat, items: [sat1, sat2, sat3]}" in draft.text
 
 
 def test_efa_needs_five_respondents_per_item(tmp_path):
@@ -392,3 +392,30 @@ def test_stray_answer_does_not_hide_a_scale(tmp_path):
     assert t[["row", "rule"]].values.tolist() == [[42, "non_numeric"], [42, "too_many_missing"]]
     assert t["value"].iloc[0] == "不知道"
     assert resp.items["q1"].iloc[:5].tolist() == [4.0, 3.0, 5.0, 2.0, 1.0]
+
+
+def test_simulated_d_company_customers(tmp_path):
+    """The drafter on the simulated case's plain CSV: known truth from the shipped instrument."""
+    from crm_research.cases.d_company import simulate
+
+    simulate(7, n_customers=150, n_employees=4).write(tmp_path)
+    export = tmp_path / "customers.csv"
+    draft, inst, resp = draft_and_read(tmp_path, export)
+    shipped = load_instrument("d_company_customer")
+    assert inst.item_ids == shipped.item_ids
+    src = pd.read_csv(export)
+    np.testing.assert_array_equal(resp.items.to_numpy(), src[inst.item_ids].to_numpy(float))
+    assert len(resp.quality) == 0
+    assert inst.roles.recommendation == "nps" and inst.item("nps").response_scale.max == 10
+    # one common 1..5 range even for an item nobody answered 5 on
+    assert {inst.item(i).response_scale.id for i in shipped.item_ids if i != "nps"} == {"codes1_5"}
+    types = {m.id: m.type for m in inst.metadata}
+    assert types["submitted_at"] == "datetime" and types["duration_seconds"] == "duration"
+    assert types["city"] == "categorical" and types["years_cooperation"] == "numeric"
+    # the suggested scales by name stem are the instrument's scales
+    for sc in shipped.scales:
+        if sc.kind == "mean":
+            stem = sc.items[0].rstrip("0123456789")
+            assert f"# - {{id: {stem}, name: {stem}, items: [{', '.join(sc.items)}]}}" in draft.text
+    # loy4 is reverse-keyed in the shipped instrument; the EFA says so
+    assert "loading against the others: loy4" in draft.text

@@ -50,7 +50,10 @@ MAX_SCALE_POINTS = 11
 #: stray answer, left out when the others form a known scale.
 RARE_LABEL_SHARE = 0.02
 
-_RECOMMEND = re.compile(r"推荐|recommend", re.IGNORECASE)
+_RECOMMEND = re.compile(r"推荐|净推荐|recommend|\bnps\b|net promoter", re.IGNORECASE)
+_DATETIME_VALUE = re.compile(
+    r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
 #: Background questions whose numeric codes are categories, not scale points.
 _BACKGROUND = re.compile(
     r"性别|年龄段|城市|地区|省份|所在地|行业|单位类型|客户类型|类型|学历|职位|岗位|部门|收入|"
@@ -348,7 +351,7 @@ def draft_instrument(
         distinct = list(dict.fromkeys(answered))
         if not distinct:
             col.kind = "text"
-        elif (
+        elif all(_DATETIME_VALUE.match(v) for v in distinct) or (
             _DATETIME_NAME.search(col.header)
             and pd.to_datetime(pd.Series(distinct), errors="coerce", format="mixed").notna().all()
         ):
@@ -440,8 +443,19 @@ def draft_instrument(
             key = ("n", col.number) if col.number is not None else ("p", col.pos)
             num_groups.setdefault(key, []).append(col)
     numeric_note = False
+    # the range most unnumbered items span: an item whose answers lie inside it shares it
+    # (nobody chose 5 on one item of a 1..5 battery)
+    spans = Counter(
+        (0 if int(m[0].levels[0]) == 0 else 1, int(m[0].levels[-1]))
+        for k, m in num_groups.items()
+        if k[0] == "p" and m[0].levels and not _RECOMMEND.search(m[0].question)
+    )
+    common = spans.most_common(1)[0][0] if spans else None
     for members in num_groups.values():
         seen = sorted({int(x) for c in members for x in c.levels})
+        if common is not None and members[0].number is None and seen:
+            if common[0] <= seen[0] and seen[-1] <= common[1]:
+                seen = sorted({*seen, *common})
         known = [twin.get(c.pos) for c in members]
         if all(known) and not (len(members) == 1 and _RECOMMEND.search(members[0].question)):
             pooled = {k: v for m in known for k, v in m.items()}  # type: ignore[union-attr]
@@ -631,12 +645,16 @@ def _suggestions(items: list[_Col], platform: str, efa_seed: int, notes: list[st
     if stems:
         out.append("# Items sharing a question (stem):")
         for g in stems:
-            name = g[0].stem or (g[0].header if g[0].number is None else f"question {g[0].number}")
-            sid = (
-                _slug(g[0].stem)
-                if g[0].stem and not is_zh(g[0].stem)
-                else g[0].id.rsplit("_", 1)[0]
-            )
+            key = next(k for k, v in groups.items() if v is g)
+            if key[0] == "p":  # sat1, sat2, sat3 -> sat
+                name = sid = key[1]
+            else:
+                name = g[0].stem or f"question {g[0].number}"
+                sid = (
+                    _slug(g[0].stem)
+                    if g[0].stem and not is_zh(g[0].stem)
+                    else g[0].id.rsplit("_", 1)[0]
+                )
             out.append("# - " + _flow({"id": sid, "name": name, "items": [c.id for c in g]}))
     likert = [c for c in items if c.scale != "nps"]
     frame = pd.DataFrame({c.id: [_code(v, c) for v in c.cells] for c in likert}).dropna()
@@ -652,7 +670,8 @@ def _suggestions(items: list[_Col], platform: str, efa_seed: int, notes: list[st
         except InputError as exc:
             out.append(f"# (no factor analysis: {exc})")
             return out
-        load = res.loadings.abs()
+        signed = res.loadings
+        load = signed.abs()
         out.append(
             f"# By exploratory factor analysis ({len(frame)} complete respondents, {n} factor"
             f"{'s' if n > 1 else ''} by parallel analysis, minres, "
@@ -663,6 +682,13 @@ def _suggestions(items: list[_Col], platform: str, efa_seed: int, notes: list[st
                        and load.loc[i, fac] >= EFA_SALIENT_LOADING]  # fmt: skip
             if members:
                 out.append("# - " + _flow({"id": f"factor{j}", "items": members}))
+                main_sign = 1.0 if signed.loc[members, fac].sum() >= 0 else -1.0
+                against = [i for i in members if signed.loc[i, fac] * main_sign < 0]
+                if against:
+                    out.append(
+                        f"#   (loading against the others: {', '.join(against)}; "
+                        "reverse-keyed? then reverse: true)"
+                    )
         weak = [i for i in load.index if load.loc[i].max() < EFA_SALIENT_LOADING]
         if weak:
             out.append(f"#   (no salient loading: {', '.join(weak)})")
