@@ -72,8 +72,8 @@ class InvarianceResult:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     def to_frame(self) -> pd.DataFrame:
-        """`fits` joined with `tests` (one row per level)."""
-        return self.fits.join(self.tests)
+        """`fits` joined with `tests` (one row per level; the test's p-value as pvalue_diff)."""
+        return self.fits.join(self.tests.rename(columns={"pvalue": "pvalue_diff"}))
 
     def __repr__(self) -> str:
         return (

@@ -65,6 +65,8 @@ def _error(line: int, token: str, text: str, why: str) -> InputError:
 
 def _parse_modifier(text: str, line: int, statement: str) -> tuple[Modifier, ...]:
     text = text.strip()
+    if not text:
+        raise _error(line, "*", statement, "'*' needs a modifier (a number, NA or a label)")
     if text.startswith("c(") and text.endswith(")"):
         parts = [p.strip() for p in text[2:-1].split(",")]
         return tuple(m for p in parts for m in _parse_modifier(p, line, statement))
@@ -197,7 +199,8 @@ def parse_model(model: str) -> ParsedModel:
         op = next((o for o in _OPERATORS if o in text), None)
         refused = next((o for o in _REFUSED if o in text.replace("=~", "").replace(":=", "")), None)
         if op is None or (refused and op != ":="):
-            token = refused or text.split()[0]
+            runs = [r for r in re.findall(r"[=~<>:|%]+", text) if r not in _OPERATORS]
+            token = runs[0] if runs else (refused or text.split()[0])
             raise _error(
                 line,
                 token,
