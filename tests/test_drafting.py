@@ -326,6 +326,10 @@ def test_prefix_and_errors(tmp_path, codes):
     only_meta.write_text("序号,提交答卷时间\n1,2024/5/1 10:00\n", encoding="utf-8")
     with pytest.raises(InputError, match="has no question columns"):
         draft_instrument(only_meta)
+    twice = tmp_path / "twice.csv"
+    twice.write_text("q1,Q1\n1,2\n3,4\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"has two columns named 'Q1' \(columns 1 and 2\)"):
+        draft_instrument(twice)
 
 
 def test_cli_instrument_draft(tmp_path, codes, capsys):

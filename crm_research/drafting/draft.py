@@ -293,6 +293,14 @@ def draft_instrument(
             continue
         q = texts[pos] if platform == "qualtrics" and texts[pos] else h
         col = _Col(pos, h or f"column {pos + 1}", q, cells)
+        twice = next(
+            (c for c in cols if normalise_text(c.header) == normalise_text(col.header)), None
+        )
+        if twice is not None:
+            raise InputError(
+                f"{p}: has two columns named '{col.header}' (columns {twice.pos + 1} and "
+                f"{pos + 1}); rename one in the export before drafting."
+            )
         _parse_header(col, platform)
         cols.append(col)
 
