@@ -88,6 +88,18 @@ def test_headings_in_order_as_word_heading_styles(fixture_docx):
     assert document.styles["Heading 1"].paragraph_format.page_break_before
 
 
+def test_no_blank_page(fixture_docx):
+    """A page break right before a Heading 1 (which starts a page itself) leaves a blank page."""
+    _, document = fixture_docx
+    paragraphs = [b for k, b in _blocks(document) if k == "p"]
+    breaks = 0
+    for p, following in zip(paragraphs, paragraphs[1:], strict=False):
+        if p._p.xpath('.//w:br[@w:type="page"]'):
+            breaks += 1
+            assert following.style.name != "Heading 1", following.text
+    assert breaks == 1  # after the title page
+
+
 def test_chinese_text_and_the_east_asian_fonts_in_the_styles(fixture_docx):
     _, document = fixture_docx
     assert ZH_SENTENCE in [p.text for p in document.paragraphs]

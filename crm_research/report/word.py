@@ -612,7 +612,7 @@ class _Writer:
         for run in hint.runs:
             run.font.size = Pt(TABLE_PT)
             run.italic = True
-        self.document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        # no page break here: chapter 1's Heading 1 starts a new page (two would leave one blank)
 
     # ------------------------------------------------------------------------ figures
     def figure_element(self, node: Tag) -> None:
