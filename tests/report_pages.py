@@ -33,6 +33,8 @@ TABLE_CAPTION = "表1-1 各城市客户数"
 PARAGRAPH_CAPTION = "表1-2 样本与输入文件"
 FIGURE_CAPTION = "图2-1 客户价值帕累托曲线"
 WIDE_CAPTION = "Table 2.1 Twelve columns"
+#: A caption paragraph in the output after a figure's (the figure's caption, below it).
+BELOW_CAPTION = "图2-2 各城市销售额"
 #: Text in Jupyter's chrome: never in the Word or PDF output.
 CHROME_TEXT = ("import secret_module", "In [7]:", "Out[7]:", "jp-secret-css-rule", "alert_script")
 #: A data value that looks like markup: shown as text.
@@ -129,6 +131,7 @@ def fixture_page(*, lang: str = "zh", extra_body: str = "", head_extra: str = ""
         '<div class="jp-Cell jp-CodeCell jp-Notebook-cell jp-mod-noInput"><div class="jp-OutputArea">'
         '<div class="jp-OutputArea-child"><div class="jp-RenderedImage jp-OutputArea-output">'
         f'<img src="data:image/png;base64,{large}" alt="Large figure"></div></div></div></div>',
+        _output(f'<p class="caption">{html.escape(BELOW_CAPTION)}</p>', "text/markdown"),
         _output(_heading(*HEADINGS[6]) + "<p>问题及其原因如下。</p>", "text/markdown"),
         _output(
             _heading(*HEADINGS[7])

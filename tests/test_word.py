@@ -10,6 +10,7 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu
 from report_pages import (
+    BELOW_CAPTION,
     CHROME_TEXT,
     FIGURE_CAPTION,
     HEADINGS,
@@ -246,9 +247,13 @@ def test_figures_embedded_at_their_size_or_the_text_width(fixture_docx):
     # alternative text kept; the caption right below its figure
     assert small._inline.docPr.get("descr") == "Pareto curve"
     blocks = [b for k, b in _blocks(document) if k == "p"]
-    at = next(k for k, p in enumerate(blocks) if p._p.xpath(".//pic:pic"))
-    assert blocks[at + 1].style.name == "Caption" and blocks[at + 1].text == FIGURE_CAPTION
-    assert blocks[at].paragraph_format.keep_with_next
+    pictures = [k for k, p in enumerate(blocks) if p._p.xpath(".//pic:pic")]
+    # <figcaption>, and a caption paragraph in the next output, each right below its figure,
+    # the figure kept with it
+    for at, caption in zip(pictures, (FIGURE_CAPTION, BELOW_CAPTION), strict=True):
+        assert blocks[at + 1].style.name == "Caption" and blocks[at + 1].text == caption
+        assert blocks[at].paragraph_format.keep_with_next
+        assert not blocks[at + 1].paragraph_format.keep_with_next
 
 
 # ---------------------------------------------------------------------------- bad input

@@ -515,12 +515,28 @@ class _Writer:
             paragraph.paragraph_format.page_break_before = False
 
     def caption(self, node: Tag):
+        """A caption paragraph: kept with the table after it, or with the figure before it."""
         text = _text(node).strip()
         if not text:
             return None
+        body = self.document.element.body
+        last = body[-2] if len(body) > 1 else None  # body[-1] is the section properties
+        after_figure = (
+            node.name != "caption"
+            and last is not None
+            and last.tag == qn("w:p")
+            and bool(last.xpath(".//pic:pic"))
+        )
         paragraph = self.document.add_paragraph(text, style="Caption")
-        paragraph.paragraph_format.keep_with_next = True
-        self.pending_caption = paragraph
+        if after_figure:  # a figure's caption below it: the figure keeps with its caption
+            from docx.text.paragraph import Paragraph
+
+            Paragraph(last, self.document).paragraph_format.keep_with_next = True
+            paragraph.paragraph_format.keep_with_next = False
+            self.pending_caption = None
+        else:
+            paragraph.paragraph_format.keep_with_next = True
+            self.pending_caption = paragraph
         return paragraph
 
     def list(self, node: Tag, depth: int) -> None:
@@ -666,7 +682,6 @@ class _Writer:
                     width = int(width * limit / height)
                 paragraph = self.document.add_paragraph()
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                paragraph.paragraph_format.keep_with_next = figcaption is not None
                 picture = paragraph.add_run().add_picture(io.BytesIO(data), width=Emu(int(width)))
                 doc_pr = picture._inline.docPr
                 if alt:
@@ -676,10 +691,7 @@ class _Writer:
             paragraph = self.document.add_paragraph(f"[{alt}]")
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         if figcaption is not None:
-            caption = self.caption(figcaption)
-            if caption is not None:
-                caption.paragraph_format.keep_with_next = False
-                self.pending_caption = None
+            self.caption(figcaption)
 
     # ------------------------------------------------------------------------- tables
     def _grid(self, node: Tag) -> tuple[list[list[_Cell | None]], int]:
