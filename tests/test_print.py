@@ -248,6 +248,33 @@ def test_a_heading_is_kept_with_what_follows(tmp_path):
     assert found == {"styled": [], "control": [(1, "Heading at the foot")]}
 
 
+@needs_chromium
+def test_a_table_marked_landscape_prints_on_a_landscape_page(tmp_path):
+    rows = "".join(f"<tr><td>r{r}</td>" + "<td>0.123</td>" * 15 + "</tr>" for r in range(5))
+    head = "<tr><th>Row</th>" + "".join(f"<th>Wide column {k}</th>" for k in range(15)) + "</tr>"
+    page = tmp_path / "wide.html"
+    page.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
+        "<p>Portrait before</p>"
+        f'<table class="crm-landscape"><thead>{head}</thead><tbody>{rows}</tbody></table>'
+        "<p>Portrait after</p></body></html>",
+        encoding="utf-8",
+    )
+    reader = pypdf.PdfReader(html_to_pdf(page, tmp_path / "wide.pdf"))
+    sizes = {}
+    for sheet in reader.pages:
+        text = sheet.extract_text()
+        box = (round(float(sheet.mediabox.width)), round(float(sheet.mediabox.height)))
+        for marker in ("Portrait before", "Wide column 14", "Portrait after"):
+            if marker in text:
+                sizes[marker] = box
+    assert sizes == {
+        "Portrait before": (595, 842),
+        "Wide column 14": (842, 595),
+        "Portrait after": (595, 842),
+    }
+
+
 # ------------------------------------------------------------------ the real report (en)
 @pytest.fixture(scope="module")
 def real_pdf(tmp_path_factory):
