@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from crm_research.errors import InputError, SingularMatrixError, ZeroVarianceError
 from crm_research.sem import engine
@@ -238,8 +238,10 @@ def fit_model(model: CompiledModel, moments: list[Moments], *, estimator: str = 
     if idx_x:  # lavaan (fixed.x): the log-likelihood of y given x, the x margin taken out
         for m in moments:
             s_xx = m.cov[np.ix_(idx_x, idx_x)]
-            margin = -m.n / 2.0 * (
-                len(idx_x) * math.log(2 * math.pi) + np.linalg.slogdet(s_xx)[1] + len(idx_x)
+            margin = (
+                -m.n
+                / 2.0
+                * (len(idx_x) * math.log(2 * math.pi) + np.linalg.slogdet(s_xx)[1] + len(idx_x))
             )
             logl -= margin
             unrestricted -= margin
@@ -363,27 +365,41 @@ def standardized(model: CompiledModel, theta: np.ndarray, moments: Sequence[Mome
     """
     b = theta.shape[0]
     out = np.full((b, len(model.parameters)), math.nan)
-    positions: dict[int, list[int]] = {}
-    for i, q in enumerate(model.parameters):
-        positions.setdefault(q.group, []).append(i)
-    for g, rows in positions.items():
-        state = engine.implied(model, g, theta, moments[g].cov[None], moments[g].mean[None])
+    for g, index in _row_index(model).items():
+        mom = moments[g]
+        state = engine.implied(model, g, theta, mom.cov[None], mom.mean[None])
         total = np.einsum("bii->bi", state.omega)
         with np.errstate(invalid="ignore", divide="ignore"):
             sd = np.sqrt(total)
-            for i in rows:
-                q = model.parameters[i]
-                if q.kind == "A":
-                    out[:, i] = state.A[:, q.row, q.col] * sd[:, q.col] / sd[:, q.row]
-                elif q.kind == "S" and q.row == q.col:
-                    out[:, i] = state.S[:, q.row, q.row] / total[:, q.row]
-                elif q.kind == "S":
-                    out[:, i] = state.S[:, q.row, q.col] / np.sqrt(
-                        state.S[:, q.row, q.row] * state.S[:, q.col, q.col]
-                    )
-                else:
-                    out[:, i] = state.M[:, q.row] / sd[:, q.row]
+            rows, r, c = index["A"]
+            out[:, rows] = state.A[:, r, c] * sd[:, c] / sd[:, r]
+            rows, r, c = index["Sd"]
+            out[:, rows] = state.S[:, r, r] / total[:, r]
+            rows, r, c = index["So"]
+            out[:, rows] = state.S[:, r, c] / np.sqrt(state.S[:, r, r] * state.S[:, c, c])
+            rows, r, c = index["M"]
+            out[:, rows] = state.M[:, r] / sd[:, r]
     return out
+
+
+def _row_index(model: CompiledModel) -> dict[int, dict[str, tuple[np.ndarray, ...]]]:
+    """Per group and kind (A, S diagonal, S off-diagonal, M): table rows, matrix rows, cols."""
+    cache = model.__dict__.setdefault("_row_index", {})
+    if not cache:
+        for g in range(len(model.groups)):
+            parts: dict[str, list[tuple[int, int, int]]] = {"A": [], "Sd": [], "So": [], "M": []}
+            for i, q in enumerate(model.parameters):
+                if q.group != g:
+                    continue
+                kind = q.kind if q.kind != "S" else ("Sd" if q.row == q.col else "So")
+                parts[kind].append((i, q.row, q.col))
+            cache[g] = {
+                k: tuple(np.array(x, dtype=int).reshape(-1) for x in zip(*v, strict=True))
+                if v
+                else (np.zeros(0, int),) * 3
+                for k, v in parts.items()
+            }
+    return cache
 
 
 def raw_values(model: CompiledModel, theta: np.ndarray, moments: Sequence[Moments]) -> np.ndarray:
@@ -461,28 +477,28 @@ def parameter_table(fit: ModelFit, ci: float = 0.95) -> pd.DataFrame:
     std_jac = numeric_jacobian(lambda t: standardized(model, t, moments), theta)
     std_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", std_jac, fit.vcov, std_jac), 0, None))
     z_crit = stats.norm.ppf(0.5 + ci / 2)
-    rows = []
-    for i, q in enumerate(model.parameters):
-        free = q.free >= 0
-        rows.append(
-            {
-                "lhs": q.lhs,
-                "op": q.op,
-                "rhs": q.rhs,
-                "group": q.group + 1,
-                "label": q.label,
-                "est": values[i],
-                "se": se[i] if free else math.nan,
-                "z": values[i] / se[i] if free and se[i] > 0 else math.nan,
-                "pvalue": two_sided_p(values[i], se[i]) if free else math.nan,
-                "ci_low": values[i] - z_crit * se[i] if free else values[i],
-                "ci_high": values[i] + z_crit * se[i] if free else values[i],
-                "std_all": std[i],
-                "std_se": std_se[i],
-                "free": free,
-            }
-        )
-    table = pd.DataFrame(rows)
+    free = np.array([q.free >= 0 for q in model.parameters])
+    se = np.where(free, se, math.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(free & (se > 0), values / se, math.nan)
+    table = pd.DataFrame(
+        {
+            "lhs": [q.lhs for q in model.parameters],
+            "op": [q.op for q in model.parameters],
+            "rhs": [q.rhs for q in model.parameters],
+            "group": [q.group + 1 for q in model.parameters],
+            "label": [q.label for q in model.parameters],
+            "est": values,
+            "se": se,
+            "z": z,
+            "pvalue": 2 * special.ndtr(-np.abs(z)),
+            "ci_low": np.where(free, values - z_crit * se, values),
+            "ci_high": np.where(free, values + z_crit * se, values),
+            "std_all": std,
+            "std_se": std_se,
+            "free": free,
+        }
+    )
     if model.definitions:
         d_est = defined_values(model, values[None])[0]
         jac = defined_jacobian(model, theta, moments)

@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special
 
 RMSEA_CI_LEVEL = 0.90  # lavaan's default confidence level for the RMSEA interval.
 
@@ -89,8 +89,8 @@ def rmsea_ci(
     upper_tail = 1 - (1 - level) / 2  # 0.95
     lower_tail = (1 - level) / 2  # 0.05
 
-    def cdf(ncp: float) -> float:
-        return float(stats.chi2.cdf(chisq, df) if ncp <= 0 else stats.ncx2.cdf(chisq, df, ncp))
+    def cdf(ncp: float) -> float:  # scipy.special ufuncs: the stats wrappers cost 1 ms a call
+        return float(special.chdtr(df, chisq) if ncp <= 0 else special.chndtr(chisq, df, ncp))
 
     def root(target: float, high: float) -> float:
         return optimize.brentq(lambda ncp: cdf(ncp) - target, 0.0, high, xtol=1e-12)
@@ -159,4 +159,4 @@ def loglik(sample_cov: np.ndarray, sigma: np.ndarray, n: int) -> float:
 def two_sided_p(estimate: float, se: float) -> float:
     if not (np.isfinite(se) and se > 0):
         return math.nan
-    return float(2 * stats.norm.sf(abs(estimate / se)))
+    return float(2 * special.ndtr(-abs(estimate / se)))
