@@ -220,6 +220,9 @@ def render(info: dict) -> str:
         f"Same seed, same result: {ours['same_seed_identical']}. Goal: under 2 s of CPU on one core "
         f"({'met' if ours['cpu'] < 2 else 'NOT met'}).",
         "",
+        "Wall times were taken on a shared 2-core machine while other jobs ran; CPU seconds are "
+        "the comparable figure (seminr-py's CPU includes its worker processes).",
+        "",
         "Coverage of 95 % intervals for the three path coefficients of a population model "
         "(true values = PLS estimates of the population correlation matrix):",
         "",

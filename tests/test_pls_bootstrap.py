@@ -110,9 +110,10 @@ def _population_model():
 def test_percentile_and_bca_intervals_cover_the_population_paths():
     """Coverage against the PLS estimates of the population matrix (their probability limits).
 
-    120 samples of n = 150 with 400 resamples each; the benchmark repeats this with more
-    replications (benchmarks/RESULTS.md).  With 120 x 3 intervals the 95 % coverage has a
-    binomial SE of about 1.2 %; the bounds are nominal ± 4.5 %.
+    100 samples of n = 150 with 300 resamples each (seeded).  The benchmark's 500 samples x
+    1,000 resamples measured 0.93-0.95 (percentile) and 0.93-0.95 (BCa), see
+    benchmarks/RESULTS.md; with 100 x 3 (correlated) intervals the share's SE is about 1.5 %,
+    so the bounds are 0.90-0.99.
     """
     sigma = _population_model()
     model = specify(
@@ -125,13 +126,13 @@ def test_percentile_and_bca_intervals_cover_the_population_paths():
     rng = np.random.default_rng(2024)
     hits = {"ci": 0, "bca": 0}
     total = 0
-    for rep in range(120):
+    for rep in range(100):
         x = rng.normal(size=(150, 9)) @ chol.T
         df = pd.DataFrame(x, columns=list(model.items))
-        r = pls(df, model.blocks, model.paths, n_boot=400, seed=rep)
+        r = pls(df, model.blocks, model.paths, n_boot=300, seed=rep)
         p = r.paths
         hits["ci"] += int(((p["ci_low"] <= truth) & (truth <= p["ci_high"])).sum())
         hits["bca"] += int(((p["bca_low"] <= truth) & (truth <= p["bca_high"])).sum())
         total += 3
     for key, h in hits.items():
-        assert 0.905 <= h / total <= 0.995, (key, h / total)
+        assert 0.90 <= h / total <= 0.99, (key, h / total)
