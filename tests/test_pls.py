@@ -275,6 +275,12 @@ def test_mode_b_weights_are_the_ols_regression_on_a_single_item_outcome():
     assert r.reliability.loc["F", "rhoA"] == 1.0  # seminr: rhoA of a mode-B construct is 1
 
 
+def test_seminr_scheme_names_are_accepted(res):
+    r = pls(DATA, MEAS, STRUCT, scheme="path_weighting")
+    assert r.scheme == "path" and r.paths.equals(res.paths)
+    assert pls(DATA, MEAS, STRUCT, scheme="path_factorial").scheme == "factorial"
+
+
 @pytest.mark.parametrize("scheme", ["factorial", "centroid"])
 def test_other_schemes_converge_near_path_weighting(res, scheme):
     r = pls(DATA, MEAS, STRUCT, scheme=scheme)

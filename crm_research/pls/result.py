@@ -35,6 +35,8 @@ from crm_research.pls.quality import (
 
 __all__ = ["PLSResult", "pls", "fit_r2"]
 
+# seminr's names for the inner weighting functions.
+SCHEME_ALIASES = {"path_weighting": "path", "path_factorial": "factorial"}
 _BOOT_COLUMNS = ("se", "t", "pvalue", "ci_low", "ci_high", "bca_low", "bca_high")
 
 
@@ -251,7 +253,8 @@ def pls(
     structural : list of (from, to) or str
         Paths, or lavaan-like text ``"Loyalty ~ Satisfaction + Image"``.
     scheme : {"path", "factorial", "centroid"}
-        Inner weighting (seminr's default: path weighting).
+        Inner weighting (seminr's default: path weighting; seminr's names
+        ``"path_weighting"`` and ``"path_factorial"`` are accepted).
     mode : mapping, optional
         Construct -> ``"A"`` (correlation weights, default) or ``"B"`` (regression weights).
     n_boot : int
@@ -305,6 +308,7 @@ def pls(
         raise InputError(f"ci: give a level between 0 and 1, not {ci!r}.")
     if not isinstance(data, pd.DataFrame):
         raise InputError("data: give a pandas DataFrame with one column per item.")
+    scheme = SCHEME_ALIASES.get(str(scheme), str(scheme))
     model = specify(measurement, structural, mode=mode, columns=data.columns)
     frame, notes = prepare_data(data, model, missing, missing_values)
     x = frame.to_numpy()
