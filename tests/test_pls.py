@@ -416,3 +416,10 @@ def test_the_package_never_imports_gpl_pls_code():
         text = path.read_text(encoding="utf-8")
         for name in ("seminr", "plspm", "openpls"):
             assert f"import {name}" not in text and f"from {name}" not in text, (path, name)
+
+
+def test_a_singular_mode_b_block_is_one_sentence():
+    d = DATA.assign(x3=DATA["x1"] * 2 + 1)
+    with pytest.raises(InputError) as exc:
+        pls(d, MEAS, STRUCT, mode={"ind60": "B"})
+    assert "singular" in _one_sentence(exc)
