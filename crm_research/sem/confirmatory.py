@@ -30,7 +30,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
 from crm_research._blas import single_blas_thread
 from crm_research.errors import (
@@ -39,7 +39,10 @@ from crm_research.errors import (
     SingularMatrixError,
     ZeroVarianceError,
 )
+from crm_research.sem import engine, partable
 from crm_research.sem.data import numeric_items, unique_items
+from crm_research.sem.engine import matrices as engine_matrices
+from crm_research.sem.fitting import estimate as estimate_model
 from crm_research.sem.indices import (
     cfi,
     h1_trace,
@@ -52,7 +55,9 @@ from crm_research.sem.indices import (
     two_sided_p,
 )
 from crm_research.sem.measurement import parse_measurement_model
+from crm_research.sem.partable import Moments
 from crm_research.sem.results import CFAResult
+from crm_research.sem.syntax import parse_model
 from crm_research.sem.validity import htmt_from_correlation
 
 __all__ = [
@@ -60,11 +65,10 @@ __all__ = [
     "parse_measurement_model",
 ]
 
-# Convergence of the Fisher-scoring iterations (relative change of the fit function and
-# largest absolute gradient element); lavaan's nlminb uses rel.tol = 1e-10.
-_FIT_TOLERANCE = 1e-12
-_GRADIENT_TOLERANCE = 1e-7
-_MAX_ITERATIONS = 1000
+# Convergence of the shared engine's iterations (largest absolute gradient element of F,
+# iteration cap), the same as `sem` uses; set here so that a test can force non-convergence.
+_GRADIENT_TOLERANCE = engine.GRADIENT_TOLERANCE
+_MAX_ITERATIONS = engine.MAX_ITERATIONS
 # Eigenvalues of the latent covariance matrix below this count as "not positive definite"
 # (lavaan checks the sign of the smallest eigenvalue).
 _PD_TOLERANCE = 0.0
@@ -175,18 +179,6 @@ def _build_spec(factors: dict[str, list[str]], items: list[str], std_lv: bool) -
 # --------------------------------------------------------------------------------------------
 # Estimation
 # --------------------------------------------------------------------------------------------
-def _ml_discrepancy(sigma: np.ndarray, sample_cov: np.ndarray, logdet_s: float) -> float:
-    """F = log|Σ| + tr(SΣ⁻¹) − log|S| − p, or +inf if Σ is not positive definite."""
-    try:
-        chol = np.linalg.cholesky(sigma)
-    except np.linalg.LinAlgError:
-        return math.inf
-    logdet = 2.0 * float(np.sum(np.log(np.diag(chol))))
-    inv_chol = np.linalg.inv(chol)
-    trace = float(np.sum((inv_chol @ sample_cov) * inv_chol))  # tr(L⁻¹ S L⁻ᵀ)
-    return logdet + trace - logdet_s - sigma.shape[0]
-
-
 def _gradient(spec: _Spec, theta: np.ndarray, sample_cov: np.ndarray) -> np.ndarray:
     sigma = spec.sigma(theta)
     inv = np.linalg.inv(sigma)
@@ -203,38 +195,6 @@ def _expected_hessian(spec: _Spec, theta: np.ndarray) -> np.ndarray:
     return derivatives.reshape(len(derivatives), -1) @ weighted.reshape(len(weighted), -1).T
 
 
-def _start_values(spec: _Spec, sample_cov: np.ndarray) -> np.ndarray:
-    """Starting values in the spirit of lavaan's defaults.
-
-    Loadings from the leading eigenvector of each factor's item block (rescaled to the
-    marker), factor variances from the marker's share, covariances 0, residual variances
-    half the observed variances (lavaan: 0.5 · var).
-    """
-    p, m = spec.n_items, spec.n_factors
-    loadings = np.zeros((p, m))
-    factor_var = np.ones(m)
-    for f in range(m):
-        rows = np.flatnonzero(spec.pattern[:, f])
-        block = sample_cov[np.ix_(rows, rows)]
-        values, vectors = np.linalg.eigh(block)
-        vector = vectors[:, -1] * math.sqrt(max(values[-1], 1e-8))
-        if vector.sum() < 0:
-            vector = -vector
-        marker = next((j for j, g in spec.fixed_loadings if g == f), None)
-        if marker is not None:
-            marker_value = vector[list(rows).index(marker)]
-            if abs(marker_value) < 1e-3:
-                marker_value = 1e-3 if marker_value >= 0 else -1e-3
-            loadings[rows, f] = vector / marker_value
-            factor_var[f] = marker_value**2
-        else:
-            loadings[rows, f] = vector
-    theta = [loadings[j, f] for j, f in spec.free_loadings]
-    theta += [factor_var[f] if f == g else 0.0 for f, g in spec.free_phi]
-    theta += list(0.5 * np.diag(sample_cov)[spec.free_psi])
-    return np.asarray(theta, dtype=float)
-
-
 @dataclass(frozen=True)
 class _Estimate:
     theta: np.ndarray
@@ -243,90 +203,48 @@ class _Estimate:
     iterations: int
 
 
-def _simple_start_values(spec: _Spec, sample_cov: np.ndarray) -> np.ndarray:
-    """lavaan's ``start = "simple"``: loadings 1, latent variances 0.05, covariances 0.
+def _estimate_shared(
+    spec: _Spec,
+    factors: dict[str, list[str]],
+    items: list[str],
+    sample_cov: np.ndarray,
+    n: int,
+    std_lv: bool,
+) -> _Estimate:
+    """Estimate with the engine `sem` and `invariance` use, returned in this spec's order.
 
-    Residual variances start at half the observed variances, as in `_start_values`.
+    The measurement model is written as lavaan syntax (``NA*`` markers and ``1*`` factor
+    variances under ``std_lv``), fitted by `crm_research.sem.engine` (Fisher scoring with a
+    Newton finish, lavaan's simple start as the fallback) and read back from its matrices.
     """
-    theta = [1.0] * len(spec.free_loadings)
-    theta += [0.05 if f == g else 0.0 for f, g in spec.free_phi]
-    theta += list(0.5 * np.diag(sample_cov)[spec.free_psi])
-    return np.asarray(theta, dtype=float)
-
-
-def _estimate(spec: _Spec, sample_cov: np.ndarray) -> _Estimate:
-    """Minimise F from the default start; if that fails to converge, also from lavaan's
-    "simple" start, and keep the better (converged first, then lower F) solution.
-
-    The eigenvector start can put a marker loading near 0 (e.g. an item set whose first
-    principal axis is another item), sending the other loadings to a ridge where Σ is nearly
-    singular; lavaan still converges there (possibly to a negative latent variance), and so
-    does the simple start.
-    """
-    first = _estimate_from(spec, sample_cov, _start_values(spec, sample_cov))
-    if first.converged:
-        return first
-    second = _estimate_from(spec, sample_cov, _simple_start_values(spec, sample_cov))
-    best = min((first, second), key=lambda e: (not e.converged, e.fmin))
-    return _Estimate(
-        theta=best.theta,
-        fmin=best.fmin,
-        converged=best.converged,
-        iterations=first.iterations + second.iterations,
+    alias = {item: f"v{j}" for j, item in enumerate(items)}  # any column name is allowed
+    lines = []
+    for f, members in enumerate(factors.values()):
+        names = [alias[m] for m in members]
+        terms = [f"NA*{names[0]}", *names[1:]] if std_lv else names
+        lines.append(f"f{f} =~ " + " + ".join(terms))
+        if std_lv:
+            lines.append(f"f{f} ~~ 1*f{f}")
+    model = partable.build_model(parse_model("\n".join(lines)))
+    order = [model.observed.index(alias[item]) for item in items]
+    cov = np.empty_like(sample_cov)
+    cov[np.ix_(order, order)] = sample_cov
+    moments = [Moments(cov=cov, mean=np.zeros(len(items)), n=n)]
+    fit = estimate_model(
+        model, moments, max_iterations=_MAX_ITERATIONS, gradient_tolerance=_GRADIENT_TOLERANCE
     )
-
-
-def _estimate_from(spec: _Spec, sample_cov: np.ndarray, theta: np.ndarray) -> _Estimate:
-    """Minimise F by Fisher scoring with step halving; quasi-Newton polish if needed."""
-    logdet_s = float(np.linalg.slogdet(sample_cov)[1])
-    value = _ml_discrepancy(spec.sigma(theta), sample_cov, logdet_s)
-    if not np.isfinite(value):
-        theta[len(spec.free_loadings) + len(spec.free_phi) :] = np.diag(sample_cov)[spec.free_psi]
-        value = _ml_discrepancy(spec.sigma(theta), sample_cov, logdet_s)
-    converged = False
-    iteration = 0
-    while iteration < _MAX_ITERATIONS:
-        iteration += 1
-        gradient = _gradient(spec, theta, sample_cov)
-        hessian = _expected_hessian(spec, theta)
-        try:
-            step = -np.linalg.solve(hessian, gradient)
-        except np.linalg.LinAlgError:
-            step = -np.linalg.lstsq(hessian, gradient, rcond=None)[0]
-        if not np.all(np.isfinite(step)):
-            break
-        size = 1.0
-        for _ in range(40):
-            candidate = theta + size * step
-            new_value = _ml_discrepancy(spec.sigma(candidate), sample_cov, logdet_s)
-            if new_value <= value + 1e-14 * max(1.0, abs(value)):
-                break
-            size /= 2.0
-        else:
-            break
-        change = value - new_value
-        theta, value = candidate, new_value
-        if (
-            abs(change) <= _FIT_TOLERANCE * max(1.0, abs(value))
-            and np.max(np.abs(_gradient(spec, theta, sample_cov))) < _GRADIENT_TOLERANCE
-        ):
-            converged = True
-            break
-    if not converged:
-        result = optimize.minimize(
-            lambda t: _ml_discrepancy(spec.sigma(t), sample_cov, logdet_s),
-            theta,
-            jac=lambda t: _gradient(spec, t, sample_cov),
-            method="BFGS",
-            options={"gtol": _GRADIENT_TOLERANCE, "maxiter": 5000},
-        )
-        if np.isfinite(result.fun) and result.fun <= value:
-            theta, value = result.x, float(result.fun)
-        iteration += int(result.nit)
-        converged = bool(
-            np.max(np.abs(_gradient(spec, theta, sample_cov))) < 10 * _GRADIENT_TOLERANCE
-        )
-    return _Estimate(theta=theta, fmin=float(value), converged=converged, iterations=iteration)
+    A, S, _ = engine_matrices(model, 0, fit.theta, cov[None], moments[0].mean[None])
+    p = len(items)
+    lv = [p + model.latent.index(f"f{f}") for f in range(len(factors))]
+    theta = [A[0, order[j], lv[f]] for j, f in spec.free_loadings]
+    theta += [S[0, lv[f], lv[g]] for f, g in spec.free_phi]
+    theta += [S[0, order[j], order[j]] for j in spec.free_psi]
+    return _Estimate(
+        theta=np.asarray(theta, dtype=float),
+        fmin=float(fit.fmin[0]),
+        converged=bool(fit.converged[0]),
+        iterations=fit.iterations,
+    )
 
 
 def _h0_trace(spec: _Spec, theta: np.ndarray, centred: np.ndarray, sample_cov: np.ndarray) -> float:
@@ -471,7 +389,7 @@ def _fit_cfa(
             f"covariances (df = {df}); it is not identified — add indicators."
         )
 
-    estimate = _estimate(spec, sample_cov)
+    estimate = _estimate_shared(spec, factors, items, sample_cov, n, std_lv)
     theta = estimate.theta
     lam, phi, psi = spec.unpack(theta)
     implied = spec.sigma(theta)

@@ -92,14 +92,21 @@ def _simple_start(model: CompiledModel, moments: Sequence[Moments]) -> np.ndarra
     return theta
 
 
-def estimate(model: CompiledModel, moments: Sequence[Moments]) -> engine.BatchFit:
-    """Fit from lavaan-like starts; if that does not converge, also from the simple start."""
+def estimate(
+    model: CompiledModel, moments: Sequence[Moments], **options: object
+) -> engine.BatchFit:
+    """Fit from lavaan-like starts; if that does not converge, also from the simple start.
+
+    ``options`` go to `engine.fit_batch` (``max_iterations``, ``gradient_tolerance``).
+    """
     first = engine.fit_batch(
-        model, [[m] for m in moments], engine.start_values(model, moments)[None]
+        model, [[m] for m in moments], engine.start_values(model, moments)[None], **options
     )
     if first.converged[0]:
         return first
-    second = engine.fit_batch(model, [[m] for m in moments], _simple_start(model, moments)[None])
+    second = engine.fit_batch(
+        model, [[m] for m in moments], _simple_start(model, moments)[None], **options
+    )
     best = min((first, second), key=lambda f: (not f.converged[0], f.fmin[0]))
     best.iterations = first.iterations + second.iterations
     return best

@@ -19,7 +19,7 @@ from crm_research.errors import InputError
 
 __all__ = ["Modifier", "Statement", "ParsedModel", "parse_model", "compile_expression"]
 
-_NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+_NAME = re.compile(r"^[^\W\d][\w.]*$|^\.[^\W\d][\w.]*$")  # R-style names, Unicode letters too
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # lavaan's operators, longest first so that "=~" is not read as "=" + "~".
 _OPERATORS = ("=~", "~~", ":=", "~")
@@ -71,7 +71,7 @@ def _parse_modifier(text: str, line: int, statement: str) -> tuple[Modifier, ...
         parts = [p.strip() for p in text[2:-1].split(",")]
         return tuple(m for p in parts for m in _parse_modifier(p, line, statement))
     for function in ("label", "equal"):
-        match = re.fullmatch(function + r"\(\s*[\"']?([A-Za-z_.][A-Za-z0-9_.]*)[\"']?\s*\)", text)
+        match = re.fullmatch(function + r"\(\s*[\"']?([^\W\d][\w.]*)[\"']?\s*\)", text)
         if match:
             return (Modifier(label=match.group(1)),)
     if re.fullmatch(r"start\(.*\)", text):
