@@ -236,7 +236,22 @@ def test_bootstrap_interval_covers_population_shapley():
     cov[:p, :p] = r
     cov[:p, p] = cov[p, :p] = r @ b
     cov[p, p] = vy
-    truth = importance._general_dominance(importance._subset_r2(cov[None]), p)[0]
+    def pop_r2(sub: tuple[int, ...]) -> float:
+        if not sub:
+            return 0.0
+        idx = list(sub)
+        c = cov[idx, p]
+        return float(c @ np.linalg.solve(cov[np.ix_(idx, idx)], c) / vy)
+
+    truth = np.zeros(p)
+    for i in range(p):
+        others = [j for j in range(p) if j != i]
+        for k in range(p):
+            incs = [
+                pop_r2(tuple(sorted((*s, i)))) - pop_r2(s)
+                for s in itertools.combinations(others, k)
+            ]
+            truth[i] += np.mean(incs) / p
     rng = np.random.default_rng(4)
     x = rng.multivariate_normal(np.zeros(p), r, size=4000)
     y = x @ b + rng.normal(size=4000)
