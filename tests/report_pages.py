@@ -196,10 +196,17 @@ def read_page(path: Path) -> PageParts:
     )
 
 
-def build_report(out: Path, lang: str) -> Path:
-    """The simulated D-company report through the command line; its report.html."""
+def build_report(tmp_path_factory, lang: str = "zh") -> Path:
+    """The simulated D-company report through the command line; its report.html.
+
+    Built once per test process (in the session's base folder) and shared by test_word.py
+    and test_print.py when they run in the same process.
+    """
     from crm_research.cli import main
 
-    status = main(["reproduce", "d-company", "--out", str(out), "--lang", lang])
-    assert status == 0, f"crm-research reproduce failed with status {status}"
-    return out / "report.html"
+    out = tmp_path_factory.getbasetemp() / f"real-report-{lang}"
+    page = out / "report.html"
+    if not page.is_file():
+        status = main(["reproduce", "d-company", "--out", str(out), "--lang", lang])
+        assert status == 0, f"crm-research reproduce failed with status {status}"
+    return page

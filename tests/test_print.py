@@ -275,11 +275,11 @@ def test_a_table_marked_landscape_prints_on_a_landscape_page(tmp_path):
     }
 
 
-# ------------------------------------------------------------------ the real report (en)
+# ------------------------------------------------------------------ the real report (zh)
 @pytest.fixture(scope="module")
 def real_pdf(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("report-en")
-    page = build_report(folder / "report", "en")
+    folder = tmp_path_factory.mktemp("report-zh")
+    page = build_report(tmp_path_factory, "zh")  # the one test_word.py uses, if built
     return page, html_to_pdf(page, folder / "report.pdf", timeout=300)
 
 

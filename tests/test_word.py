@@ -279,7 +279,7 @@ def test_english_document_language(tmp_path):
 @pytest.fixture(scope="module")
 def real_report(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report-zh")
-    page = build_report(folder / "report", "zh")
+    page = build_report(tmp_path_factory, "zh")
     return page, docx.Document(html_to_docx(page, folder / "report.docx", lang="zh"))
 
 

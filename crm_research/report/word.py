@@ -497,10 +497,10 @@ class _Writer:
     @staticmethod
     def _trim(paragraph) -> None:
         """No white space at the start or end of a paragraph (HTML collapses it)."""
-        runs = [r for r in paragraph.runs if r.text]
-        if runs:
-            runs[0].text = runs[0].text.lstrip(" ")
-            runs[-1].text = runs[-1].text.rstrip(" ")
+        texts = [t for t in paragraph._p.iter(qn("w:t")) if t.text]
+        if texts:
+            texts[0].text = texts[0].text.lstrip(" ")
+            texts[-1].text = texts[-1].text.rstrip(" ")
 
     def heading(self, node: Tag) -> None:
         text = _text(node).strip()
@@ -786,7 +786,9 @@ class _Writer:
         for c, column in enumerate(table.columns):
             column.width = widths[c]
         keep = n_rows <= KEEP_TOGETHER_ROWS
-        style = self.document.styles[TABLE_STYLE_SMALL if n_cols >= WIDE_COLUMNS else TABLE_STYLE]
+        style_id = self.document.styles[
+            TABLE_STYLE_SMALL if n_cols >= WIDE_COLUMNS else TABLE_STYLE
+        ].style_id
         for r, (line, row) in enumerate(zip(grid, table.rows, strict=True)):
             tr_pr = row._tr.get_or_add_trPr()
             tr_pr.append(OxmlElement("w:cantSplit"))
@@ -799,7 +801,7 @@ class _Writer:
                 docx_cell = cells[c]
                 docx_cell.width = sum(widths[c : c + cell.colspan])
                 paragraph = docx_cell.paragraphs[0]
-                paragraph.style = style
+                paragraph._p.style = style_id  # by id: python-docx looks a name up in all styles
                 state = {"bold": cell.header, "italic": False, "mono": False,
                          "sup": False, "sub": False}  # fmt: skip
                 for child in cell.node.children:
