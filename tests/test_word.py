@@ -229,6 +229,24 @@ def test_a_wide_table_gets_a_landscape_page(fixture_docx):
     assert width <= landscape.page_width - landscape.left_margin - landscape.right_margin
 
 
+def test_table_classes_mark_landscape_and_alignment(tmp_path):
+    page = tmp_path / "marked.html"
+    page.write_text(
+        "<p>Before</p>"
+        '<div class="crm-landscape"><table><thead><tr><th>Year</th><th>Revenue</th></tr></thead>'
+        '<tbody><tr><td class="crm-text">2019</td><td class="crm-num">n/a</td></tr>'
+        "<tr><td>2018</td><td>1,204</td></tr></tbody></table></div><p>After</p>",
+        encoding="utf-8",
+    )
+    document = docx.Document(html_to_docx(page, tmp_path / "m.docx", lang="en"))
+    assert [(s.page_width > s.page_height) for s in document.sections] == [False, True, False]
+    from docx.enum.text import WD_ALIGN_PARAGRAPH as A
+
+    rows = document.tables[0].rows
+    assert [c.paragraphs[0].alignment for c in rows[1].cells] == [A.LEFT, A.RIGHT]
+    assert [c.paragraphs[0].alignment for c in rows[2].cells] == [A.RIGHT, A.RIGHT]
+
+
 # -------------------------------------------------------------------------------- figures
 def test_figures_embedded_at_their_size_or_the_text_width(fixture_docx):
     _, document = fixture_docx

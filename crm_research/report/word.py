@@ -9,7 +9,8 @@ writes the same document for Word and LibreOffice:
 - tables as three-line tables (三线表): a 1.5 pt rule above and below the table, a 0.75 pt
   rule under the header, no vertical rules; header rows repeat on every page, rows are not
   split, small tables are kept on one page, text columns left-aligned and numbers
-  right-aligned; tables of :data:`LANDSCAPE_COLUMNS` or more columns on a landscape page;
+  right-aligned (or as the cell's class ``crm-num`` / ``crm-text`` says); tables of
+  :data:`LANDSCAPE_COLUMNS` or more columns, or marked ``crm-landscape``, on a landscape page;
 - captions: ``<caption>`` of a table and a ``<p class="caption">`` above it, ``<figcaption>``
   below its figure, in Word's *Caption* style and kept with their table or figure;
 - figures (``data:`` PNG/JPEG, or a file inside the report folder) embedded at their own
@@ -752,7 +753,8 @@ class _Writer:
             if caption_tag is not None:
                 self.caption(caption_tag)
             return
-        landscape = n_cols >= LANDSCAPE_COLUMNS
+        marked = any("crm-landscape" in _classes(t) for t in (node, *node.parents) if t.name)
+        landscape = n_cols >= LANDSCAPE_COLUMNS or marked
         waiting = self.pending_caption
         if landscape:
             self._orient(landscape=True, carry=waiting)
