@@ -464,6 +464,9 @@ def test_bad_input_is_one_sentence(hs):
         sem.sem(hs, "f =~ x1 + x2 + nope")
     with pytest.raises(NotIdentifiedError, match="not identified"):
         sem.sem(hs, "f =~ x1 + x2\nx1 ~~ x2")
+    # df = 1 but the scale of f is not set: the information matrix is singular
+    with pytest.raises(NotIdentifiedError, match="not identified.*'f =~ x1'.*'f ~~ f'"):
+        sem.sem(hs, "f =~ NA*x1 + x2 + x3 + x4")
     constant = hs.assign(x4=hs["x1"] + hs["x2"])
     with pytest.raises(SingularMatrixError, match="not positive definite"):
         sem.sem(constant, "f =~ x1 + x2 + x3 + x4")

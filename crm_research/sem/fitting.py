@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from crm_research.errors import InputError, SingularMatrixError, ZeroVarianceError
+from crm_research.errors import (
+    InputError,
+    NotIdentifiedError,
+    SingularMatrixError,
+    ZeroVarianceError,
+)
 from crm_research.sem import engine
 from crm_research.sem.engine import CompiledModel, Moments
 from crm_research.sem.indices import (
@@ -276,6 +281,7 @@ def fit_model(model: CompiledModel, moments: list[Moments], *, estimator: str = 
         "unrestricted_logl": unrestricted,
         "fmin": est.fmin[0] / 2.0,
     }
+    _check_information(model, information(model, theta, moments))
     try:
         if estimator == "MLR":
             bread = np.linalg.inv(_observed_information(model, theta, moments))
@@ -308,6 +314,32 @@ def fit_model(model: CompiledModel, moments: list[Moments], *, estimator: str = 
         chisq_by_group=chisq_by_group,
         srmr_by_group=srmr_by_group,
         warnings=warnings,
+    )
+
+
+# The expected information is treated as singular (the model not identified) when its
+# smallest eigenvalue is below this fraction of its largest (lavaan warns at a similar
+# relative size when it cannot invert the information matrix).
+SINGULAR_INFORMATION = 1e-12
+
+
+def _check_information(model: CompiledModel, info: np.ndarray) -> None:
+    """Refuse a model whose parameters are not identified (singular expected information),
+    naming the parameters the null direction involves."""
+    if not info.size:
+        return
+    values, vectors = np.linalg.eigh(info)
+    if values[0] > SINGULAR_INFORMATION * max(values[-1], 1e-300):
+        return
+    direction = np.abs(vectors[:, 0])
+    involved = np.flatnonzero(direction > 0.1 * direction.max())
+    names = []
+    for k in involved:
+        q = next(p for p in model.parameters if p.free == k)
+        names.append(f"{q.lhs} {q.op} {q.rhs}".strip())
+    raise NotIdentifiedError(
+        f"The model is not identified: parameters {names} can change together without "
+        "changing the fit; fix one of them (e.g. a marker loading 1*x or a variance 1*f)."
     )
 
 
