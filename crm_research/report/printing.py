@@ -157,12 +157,13 @@ def html_to_pdf(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "r.html").write_text("<h1>Report</h1>", encoding="utf-8")
-    >>> try:
-    ...     html_to_pdf(folder / "r.html", folder / "r.pdf", chromium="no-such-browser")
-    ... except InputError as exc:
-    ...     print(str(exc).split(":")[0])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     page = pathlib.Path(tmp) / "r.html"
+    ...     _ = page.write_text("<h1>Report</h1>", encoding="utf-8")
+    ...     try:
+    ...         html_to_pdf(page, pathlib.Path(tmp) / "r.pdf", chromium="no-such-browser")
+    ...     except InputError as exc:
+    ...         print(str(exc).split(":")[0])
     Cannot print r.html to PDF
     """
     html_path = Path(html_path).resolve()

@@ -921,13 +921,13 @@ def html_to_docx(
     Examples
     --------
     >>> import tempfile, pathlib, docx
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> page = "<h1>1 客户</h1><p>满意度 3.69</p><table><caption>表1-1 样本</caption>"
     >>> page += "<thead><tr><th>城市</th><th>n</th></tr></thead>"
     >>> page += "<tbody><tr><td>石家庄</td><td>82</td></tr></tbody></table>"
-    >>> _ = (folder / "r.html").write_text(page, encoding="utf-8")
-    >>> out = html_to_docx(folder / "r.html", folder / "r.docx", lang="zh")
-    >>> d = docx.Document(out)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     html = pathlib.Path(tmp) / "r.html"
+    ...     _ = html.write_text(page, encoding="utf-8")
+    ...     d = docx.Document(html_to_docx(html, pathlib.Path(tmp) / "r.docx", lang="zh"))
     >>> [(p.style.name, p.text) for p in d.paragraphs if p.text]
     [('Heading 1', '1 客户'), ('Normal', '满意度 3.69'), ('Caption', '表1-1 样本')]
     >>> [c.text for c in d.tables[0].rows[1].cells]
