@@ -10,14 +10,13 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pingouin as pg  # test dependencies: a broken import fails, never skips (issue 16)
 import pytest
+import statsmodels.api as sm
 from scipy import stats
 
 from crm_research import analysis
 from crm_research.errors import InputError
-
-pg = pytest.importorskip("pingouin")
-sm = pytest.importorskip("statsmodels.api")
 
 SCIPY_TOL = 1e-10
 REF_TOL = 1e-8

@@ -152,7 +152,6 @@ def test_results_hold_no_run_metadata(two_reports, case_files):
 
 @pytest.fixture(scope="module")
 def reproduced_twice(tmp_path_factory):
-    pytest.importorskip("papermill")
     base = tmp_path_factory.mktemp("det_reproduce")
     out = base / "d-company"
     run_cli("reproduce", "d-company", "--seed", str(SEED), "--lang", "en", "--out", str(out),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import openpyxl
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 from support import subset_instrument
@@ -21,6 +22,10 @@ from support import subset_instrument
 from crm_research import pipeline
 from crm_research.cli import main
 from crm_research.instrument import load_instrument
+from crm_research.study.psychometrics import FACTOR_STEPS
+
+#: The factor-analysis tables of the customer questionnaire (every step, every table).
+FACTOR_TABLES = tuple(f"customer_{suffix}" for group in FACTOR_STEPS.values() for suffix in group)
 
 pytestmark = pytest.mark.slow
 
@@ -28,6 +33,7 @@ NOTEBOOKS = [pipeline.NOTEBOOKS_DIR / f"{name}.ipynb" for name in pipeline.NOTEB
 #: Names a notebook code cell may call: the package objects and IPython's display.
 ALLOWED_NAMES = {
     "pipeline",
+    "open_study",
     "plots",
     "report",
     "labels",
@@ -46,6 +52,8 @@ ALLOWED_NAMES = {
     "columns",
     "ipa",
     "cut",
+    "parallel",
+    "n_factors",
 }
 
 
@@ -166,6 +174,50 @@ def _check_report(out: Path, lang: str) -> BeautifulSoup:
     return soup
 
 
+#: A cell that shows one number: ``1,234``, ``-0.12``, ``.012``, ``< .001``, ``≥ 0.95``, ``45.3``.
+_SHOWN_NUMBER = re.compile(r"^(?P<op>[<≥≤]\s*)?(?P<num>-?(?:\d[\d,]*)?\.?\d+)$")
+
+
+def _matches(text: str, value: float, op: str | None) -> bool:
+    """Whether the table value ``value`` is shown as ``text`` by the report's display rounding."""
+    if op and op.strip() == "<":  # a p-value below the smallest shown (``< .001``)
+        return value < float(text.replace(",", ""))
+    number = text.replace(",", "")
+    decimals = len(number.split(".")[1]) if "." in number else 0
+    shown = f"{value:.{decimals}f}"
+    if shown.startswith("-") and float(shown) == 0:
+        shown = shown[1:]
+    if number.startswith("."):  # p-values drop the leading zero
+        shown = shown.replace("0.", ".", 1)
+    return shown == number
+
+
+def _assert_every_shown_number_is_in_tables(out: Path) -> int:
+    """Every number in a table of report.html is a cell of ``tables/<name>.csv`` after rounding.
+
+    Each table the notebooks show from the study carries ``data-crm-table``; its numbers are
+    looked up in that CSV.  The only other tables with numbers are the screening log (row
+    numbers of the export, not a result) and the findings' evidence (checked against the
+    tables by ``assert_evidence_in_tables``).  Returns the number of cells checked.
+    """
+    soup = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    checked = 0
+    tagged = soup.select("table[data-crm-table]")
+    assert len(tagged) >= 20
+    for table in tagged:
+        name = table["data-crm-table"]
+        frame = pd.read_csv(out / "tables" / f"{name}.csv")
+        values = [float(v) for v in frame.select_dtypes("number").to_numpy().ravel() if v == v]
+        for cell in table.select("tbody td"):
+            text = cell.get_text(strip=True)
+            match = _SHOWN_NUMBER.match(text)
+            if not match:
+                continue
+            assert any(_matches(match["num"], v, match["op"]) for v in values), (name, text)
+            checked += 1
+    return checked
+
+
 def _check_outputs(out: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["kind"] == pipeline.MANIFEST_KIND
@@ -182,6 +234,9 @@ def _check_outputs(out: Path) -> None:
     csvs = sorted(p.stem for p in (out / "tables").glob("*.csv"))
     book = openpyxl.load_workbook(out / "tables.xlsx", read_only=True)
     assert len(book.sheetnames) == len(csvs) and all(len(s) <= 31 for s in book.sheetnames)
+    # the factor analyses and the satisfaction x loyalty points are tables like the others
+    for name in (*FACTOR_TABLES, "satisfaction_loyalty_points"):
+        assert name in csvs and name[:31] in book.sheetnames, name
     assert len(list((out / "figures").glob("*.png"))) >= 5
     assert not (out / pipeline.WORK_DIR_NAME).exists()
     # the copied simulated inputs say what they are
@@ -202,11 +257,13 @@ def test_reproduce_zh_then_en_into_the_same_folder(tmp_path, capfd):
     soup = _check_report(out, "zh")
     assert "D 公司客户关系管理研究报告" in soup.get_text()
     _check_outputs(out)
+    assert _assert_every_shown_number_is_in_tables(out) > 300
 
     # a second run replaces the previous report and leaves nothing beside it
     assert main(["reproduce", "d-company", "--out", str(out), "--lang", "en", "--seed", "11"]) == 0
     _check_report(out, "en")
     _check_outputs(out)
+    assert _assert_every_shown_number_is_in_tables(out) > 300
     assert sorted(p.name for p in out.parent.iterdir()) == ["d-company"]
 
 
@@ -396,8 +453,14 @@ def test_batch_of_two_with_two_process_workers(tmp_path, capsys):
         assert soup.select_one(".crm-simulated") is None  # client data: no simulated banner
 
 
-def test_batch_on_a_dask_local_cluster_goes_on_after_a_failed_run(tmp_path, capsys):
-    pytest.importorskip("distributed")
+def test_batch_on_a_dask_local_cluster_goes_on_after_a_failed_run(tmp_path, capsys, monkeypatch):
+    import dask  # distributed is a test dependency: a broken install fails, never skips
+
+    # dask's scratch space (scheduler and worker directories) in tmp_path, not in /tmp;
+    # the environment variable reaches the worker processes, the config this process
+    scratch = tmp_path / "dask-tmp"
+    monkeypatch.setenv("DASK_TEMPORARY_DIRECTORY", str(scratch))
+    monkeypatch.setitem(dask.config.config, "temporary-directory", str(scratch))
     tiny = tmp_path / "tiny.ipynb"
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
@@ -444,3 +507,4 @@ def test_batch_on_a_dask_local_cluster_goes_on_after_a_failed_run(tmp_path, caps
     assert "ledger" in lines["bad"]
     assert (out / "good" / "report.html").is_file()
     assert not (out / "bad").exists()
+    assert (scratch / "dask-scratch-space").is_dir()
