@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from crm_research import pipeline
 from crm_research.cases.d_company import simulate
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -284,7 +285,6 @@ def test_platform_exports_write_no_personal_data(case, tmp_path, style):
 
 @pytest.fixture(scope="module")
 def pipeline_report(planted_inputs, tmp_path_factory):
-    pipeline = pytest.importorskip("crm_research.pipeline")
     _, paths, _ = planted_inputs
     out = tmp_path_factory.mktemp("pii_pipeline") / "report"
     stdout, stderr = io.StringIO(), io.StringIO()
@@ -364,7 +364,6 @@ def cell_inputs(case, tmp_path_factory):
 
 
 def test_quality_log_of_the_report_repeats_no_personal_cell(cell_inputs, tmp_path):
-    pipeline = pytest.importorskip("crm_research.pipeline")
     import nbformat
 
     _, paths, values = cell_inputs
@@ -380,12 +379,13 @@ def test_quality_log_of_the_report_repeats_no_personal_cell(cell_inputs, tmp_pat
     assert "sat1" in html and "(文本,不予显示)" in html  # the problem is listed, its text not
     found = leaks(output_texts(out), values)
     assert not found, sorted(set(found))[:10]
-    assert result.n_findings >= 0
+    # the study behind the page is the whole one: its findings are written and counted
+    records = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert result.n_findings == len(records) > 0
 
 
 def test_a_failed_build_keeps_no_personal_data(cell_inputs, tmp_path):
     """The build kept for inspection (``DIR.failed``) holds no study cache of responses."""
-    pipeline = pytest.importorskip("crm_research.pipeline")
     import nbformat
 
     _, paths, values = cell_inputs
@@ -404,3 +404,121 @@ def test_a_failed_build_keeps_no_personal_data(cell_inputs, tmp_path):
     assert not list(failed.rglob("*.pkl"))
     found = leaks(output_texts(failed), values)
     assert not found, sorted(set(found))[:10]
+
+
+# --------------------------------------------------------------------------------------
+# The report's own hiding, alone: screening's hiding switched off, the notebooks run in this
+# process, every displayed output and every figure's text elements (before rasterising:
+# a label in a PNG is outside any text search) searched for the planted values
+# --------------------------------------------------------------------------------------
+
+#: A phone number typed into the ledger's city column (the ledger is not a survey export).
+LEDGER_CITY_PHONE = "13912345678"
+
+
+def _shown_text(obj) -> str:
+    """What a notebook shows of a displayed object, as text (HTML or Markdown)."""
+    for method in ("_repr_html_", "_repr_markdown_"):
+        render = getattr(obj, method, None)
+        if render is not None:
+            value = render()
+            return str(value[0] if isinstance(value, tuple) else value)
+    return "" if obj is None else str(obj)
+
+
+def _run_cells(source: str, name: str, namespace: dict, shown: list) -> None:
+    """One code cell as Jupyter runs it: its last expression is displayed."""
+    import ast
+
+    tree = ast.parse(source)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, name, "exec"), namespace)
+    if last is not None:
+        value = eval(compile(ast.Expression(last.value), name, "eval"), namespace)
+        if value is not None:
+            shown.append(value)
+
+
+@pytest.fixture(scope="module")
+def unscreened_report(case, tmp_path_factory):
+    """The report notebooks run in this process on exports with personal data typed into
+    cells, with screening's hiding (``looks_like_personal_data``) switched off: the report
+    layer gets the raw cells (the ledger is not screened at all).  Returns (raw quality log, displayed texts, figure texts,
+    survey values planted)."""
+    import matplotlib
+    import matplotlib.figure
+    import matplotlib.text
+    import nbformat
+
+    import crm_research.screening as screening
+
+    folder = tmp_path_factory.mktemp("pii_unscreened")
+    customers, values = plant_cells(case.customers)
+    ledger = case.ledger.copy().astype(object)
+    ledger.loc[ledger.index[0], "city"] = LEDGER_CITY_PHONE
+    paths = {role: folder / f"{role}.csv" for role in ("customers", "employees", "ledger")}
+    customers.to_csv(paths["customers"], index=False)
+    case.employees.to_csv(paths["employees"], index=False)
+    ledger.to_csv(paths["ledger"], index=False)
+    figure_texts: list[tuple[str, str]] = []
+    savefig = matplotlib.figure.Figure.savefig
+
+    def recording_savefig(fig, *args, **kwargs):
+        for ax in fig.axes:  # tick labels are formatted when asked for, before drawing
+            ax.get_xticklabels()
+            ax.get_yticklabels()
+        title = fig.axes[0].get_title() if fig.axes else ""
+        figure_texts.extend((title, t.get_text()) for t in fig.findobj(matplotlib.text.Text))
+        return savefig(fig, *args, **kwargs)
+
+    shown: list = []
+    report = None
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(screening, "looks_like_personal_data", lambda text: False)
+        mp.setattr(matplotlib.figure.Figure, "savefig", recording_savefig)
+        for path in sorted(pipeline.NOTEBOOKS_DIR.glob("0*.ipynb")):
+            cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+            namespace: dict = {"display": shown.append}
+            exec(cells[0].source, namespace)  # the parameters cell, then the run's values
+            namespace.update(
+                customers=str(paths["customers"]), employees=str(paths["employees"]),
+                ledger=str(paths["ledger"]), scorecard=None, lang="zh",
+                output_dir=str(folder / "report"), work_dir=str(folder / "work"),
+            )  # fmt: skip
+            for k, cell in enumerate(cells[1:], start=1):
+                _run_cells(cell.source, f"{path.name}, cell {k}", namespace, shown)
+            report = namespace["report"]
+    raw_log = report.study.customers.quality
+    texts = [_shown_text(obj) for obj in shown]
+    return raw_log, texts, figure_texts, values
+
+
+def test_the_report_hides_personal_cells_itself(unscreened_report):
+    raw_log, texts, _, values = unscreened_report
+    # the report layer really got the typed cells (screening's hiding was off) ...
+    typed = values[:4]  # an e-mail address, a phone and an ID-card number, a phone in words
+    assert set(typed) <= set(raw_log["value"].astype(str)), raw_log
+    # ... and its quality log lists the problems without them
+    page = "\n".join(texts)
+    assert "sat1" in page and "(文本,不予显示)" in page
+    found = leaks({"displayed": page}, values)
+    assert not found, sorted(set(found))[:10]
+
+
+def test_figure_texts_hold_no_personal_data(unscreened_report):
+    _, _, figure_texts, values = unscreened_report
+    titles = {title for title, _ in figure_texts}
+    assert len(titles) >= 8  # every chapter's figures were drawn and looked at
+    found = leaks({f"{title} #{k}": text for k, (title, text) in enumerate(figure_texts)}, values)
+    assert not found, sorted(set(found))[:10]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the ledger is read without screening (study load_ledger): a phone number typed "
+    "into its city column is drawn as a city label (revenue_by_city) -- issue 16 report",
+)
+def test_figure_texts_hold_no_personal_data_from_the_ledger(unscreened_report):
+    _, _, figure_texts, _ = unscreened_report
+    found = [(title, text) for title, text in figure_texts if LEDGER_CITY_PHONE in text]
+    assert not found, found
