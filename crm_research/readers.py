@@ -151,7 +151,8 @@ class Responses:
     columns : dict
         Header in the file -> item or metadata id it was read as.
     n_read : int
-        Data rows read (before exclusions).
+        Non-blank rows read under the header (before exclusions): ``n`` plus the rows of
+        ``quality.rows_excluded()``, a skipped second header row included.
     """
 
     items: pd.DataFrame
