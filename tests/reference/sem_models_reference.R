@@ -60,6 +60,17 @@ hs_model <- paste(
 out$hs_structural <- entry(sem(hs_model, data = hs), hs_model)
 out$hs_structural_mlr <- entry(sem(hs_model, data = hs, estimator = "MLR"), hs_model)
 
+# observed covariates predicting latent variables, an observed outcome, intercepts
+mixed_model <- paste(
+  "visual =~ x1 + x2 + x3", "textual =~ x4 + x5 + x6",
+  "visual ~ ageyr + sex", "textual ~ visual + ageyr", "x9 ~ textual + visual",
+  "x9 ~ 1", sep = "\n")
+out$hs_mixed <- entry(sem(mixed_model, data = hs), mixed_model)
+# a second-order factor
+second_model <- paste("visual =~ x1 + x2 + x3", "textual =~ x4 + x5 + x6",
+                      "speed =~ x7 + x8 + x9", "g =~ visual + textual + speed", sep = "\n")
+out$hs_second_order <- entry(sem(second_model, data = hs), second_model)
+
 ## 3. PoliticalDemocracy SEM with MLR -------------------------------------------------------
 pd <- read.csv(file.path(fx, "political_democracy.csv"))
 pd_model <- paste(
@@ -93,6 +104,14 @@ partial <- cfa(inv_model, data = b, group = "gender",
                group.partial = c("A1~1", "consc=~C5"))
 out$bfi_partial <- list(group_partial = c("A1~1", "consc=~C5"), fit = fit_of(partial),
                         parameters = params_of(partial))
+
+## 5. Three groups (Holzinger-Swineford by age: 11-12, 13, 14+), in order of appearance ------
+hs$age_group <- ifelse(hs$ageyr <= 12, "12 or less", ifelse(hs$ageyr == 13, "13", "14 or more"))
+hs_cfa <- "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
+three <- lapply(eqs, function(e) cfa(hs_cfa, data = hs, group = "age_group", group.equal = e))
+out$hs_three_groups <- list(
+  model = hs_cfa, group = "age_group", group_labels = lavInspect(three$configural, "group.label"),
+  fits = lapply(three, fit_of), parameters = lapply(three, params_of))
 
 write_json(out, file.path(fx, "sem_models_reference.json"), digits = NA, auto_unbox = TRUE,
            pretty = TRUE, na = "null")
