@@ -32,6 +32,8 @@ def numeric_items(data: pd.DataFrame, items: list[str]) -> pd.DataFrame:
         if not pd.api.types.is_numeric_dtype(frame[item]) or pd.api.types.is_bool_dtype(frame[item])
     ]
     if non_numeric:
-        raise InputError(f"Item column(s) {non_numeric} are not numeric; recode them before CFA.")
+        raise InputError(
+            f"Column(s) {non_numeric} named in the model are not numeric; recode them first."
+        )
     frame, _ = drop_undeclared_codes(frame, stacklevel=6)  # -99 etc.: flagged, set to NaN
     return frame.astype(float)
