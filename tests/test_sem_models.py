@@ -223,6 +223,7 @@ def test_lavaan_estimates_give_lavaan_chisq(pdem, hs):
     [
         ("mediation", "mediation", "ML"),
         ("mediation_means", "mediation", "ML"),
+        ("mediation_means_mlr", "mediation", "MLR"),
         ("two_outcomes", "mediation", "ML"),
         ("hs_structural", "hs", "ML"),
         ("hs_structural_mlr", "hs", "MLR"),

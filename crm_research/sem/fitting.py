@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,7 @@ from crm_research.sem.indices import (
     tli,
     two_sided_p,
 )
+from crm_research.sem.partable import Parameter
 from crm_research.sem.syntax import compile_expression, evaluate_expression
 
 __all__ = [
@@ -358,24 +359,19 @@ def _robust(model, theta, moments, fit, bread, meat) -> dict[str, float]:
         }
     mom = moments[0]
     trace_h1 = _h1_trace(mom, model.meanstructure)
-    trace_h0 = float(np.sum(meat * bread))
+    if model.exogenous_x:  # fixed.x: the x moments count as (saturated) free parameters
+        model_x, theta_x = _exogenous_freed(model, theta, mom)
+        trace_h0 = _h0_trace(model_x, theta_x, moments)
+    else:
+        trace_h0 = float(np.sum(meat * bread))
     scaling = (trace_h1 - trace_h0) / df
-    # independence model: Σ = diag(S) (means saturated); its information is diagonal
-    p = model.p
-    var = np.diag(mom.cov)
-    d = mom.data - mom.mean
-    base_scores = 0.5 * (d**2 / var**2 - 1.0 / var)
-    base_info = 0.5 / var**2
-    if model.meanstructure:
-        base_scores = np.hstack([d / var, base_scores])
-        base_info = np.concatenate([1.0 / var, base_info])
-    base_meat = base_scores.T @ base_scores / len(d)
-    base_trace_h0 = float(np.sum(np.diag(base_meat) / base_info))
+    # independence model: free variances (the x block free too) and, with means, free means
+    base_model, base_theta = _independence(model, mom)
+    base_trace_h0 = _h0_trace(base_model, base_theta, moments)
     base_df = int(fit["baseline_df"])
     base_scaling = (trace_h1 - base_trace_h0) / base_df
     base_chisq = fit["baseline_chisq"]
     chisq_scaled = chisq / scaling
-    del p
     lower, upper = rmsea_ci(chisq_scaled, df, n, c_hat=scaling)
     return {
         "chisq_scaled": chisq_scaled,
@@ -389,6 +385,57 @@ def _robust(model, theta, moments, fit, bread, meat) -> dict[str, float]:
         "rmsea_ci_lower_robust": lower,
         "rmsea_ci_upper_robust": upper,
     }
+
+
+def _h0_trace(model: CompiledModel, theta: np.ndarray, moments) -> float:
+    """tr(E⁻¹B₀): observed information E and the mean outer product of case-wise scores."""
+    bread = np.linalg.inv(_observed_information(model, theta, moments))
+    scores = case_scores(model, theta, moments)
+    return float(np.sum(scores.T @ scores / len(scores) * bread))
+
+
+def _exogenous_freed(model: CompiledModel, theta: np.ndarray, mom: Moments):
+    """The model with its fixed.x entries turned into free parameters (at their values)."""
+    params, extra = [], []
+    for q in model.parameters:
+        q = replace(q)
+        if q.exo:
+            extra.append(mom.cov[q.row, q.col] if q.kind == "S" else mom.mean[q.row])
+            q.free, q.exo = model.n_free + len(extra) - 1, False
+        params.append(q)
+    freed = replace(model, parameters=params, n_free=model.n_free + len(extra))
+    freed.__dict__.pop("_arrays", None)
+    freed.__dict__.pop("_row_index", None)
+    return freed, np.concatenate([theta, extra])
+
+
+def _independence(model: CompiledModel, mom: Moments):
+    """lavaan's baseline as a model: free variances (and the exogenous block), free means."""
+    x = [model.observed.index(v) for v in model.exogenous_x]
+    params, values = [], []
+    for k, v in enumerate(model.observed):
+        if k not in x:
+            params.append(Parameter(v, "~~", v, 0, free=len(values), kind="S", row=k, col=k))
+            values.append(mom.cov[k, k])
+    for a, i in enumerate(x):
+        for j in x[a:]:
+            lhs, rhs = model.observed[i], model.observed[j]
+            params.append(Parameter(lhs, "~~", rhs, 0, free=len(values), kind="S", row=i, col=j))
+            values.append(mom.cov[i, j])
+    if model.meanstructure:
+        for k, v in enumerate(model.observed):
+            params.append(Parameter(v, "~1", "", 0, free=len(values), kind="M", row=k))
+            values.append(mom.mean[k])
+    base = CompiledModel(
+        observed=list(model.observed),
+        latent=[],
+        exogenous_x=[],
+        groups=[""],
+        meanstructure=model.meanstructure,
+        parameters=params,
+        n_free=len(values),
+    )
+    return base, np.asarray(values, dtype=float)
 
 
 # --------------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ out$mediation <- entry(sem(med_model, data = med), med_model)
 # the same with intercepts (meanstructure) and with two purely endogenous outcomes
 med_means <- "m ~ a*x + w\n y ~ b*m + c*x\n m ~ 1\n y ~ 1\n ind := a*b"
 out$mediation_means <- entry(sem(med_means, data = med), med_means)
+out$mediation_means_mlr <- entry(sem(med_means, data = med, estimator = "MLR"), med_means)
 two_y <- "m ~ x\n y ~ x + w"  # auto.cov.y: m ~~ y free
 out$two_outcomes <- entry(sem(two_y, data = med), two_y)
 
