@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
-# both from Hypothesis' defaults (Hypothesis loads its own "ci" profile when it sees CI set)
+# both from Hypothesis' defaults (Hypothesis loads its own "ci" profile when it sees CI set);
+# no timing checks in either (a loaded machine is slow, not wrong): no deadline, no
+# too_slow health check
 _DEFAULT = settings.get_profile("default")
+_UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile(
-    "ci", parent=_DEFAULT, derandomize=True, database=None, print_blob=True
+    "ci", parent=_DEFAULT, derandomize=True, database=None, print_blob=True, **_UNTIMED
 )
-settings.register_profile("dev", parent=_DEFAULT, print_blob=True)
+settings.register_profile("dev", parent=_DEFAULT, print_blob=True, **_UNTIMED)
 
 
 def hypothesis_profile(environ: os._Environ[str] | dict[str, str] = os.environ) -> str:

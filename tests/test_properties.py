@@ -318,5 +318,6 @@ def test_ci_replays_the_same_examples_and_local_runs_explore():
     ci, dev = settings.get_profile("ci"), settings.get_profile("dev")
     assert ci.derandomize and ci.database is None
     assert not dev.derandomize
+    assert ci.deadline is None is dev.deadline  # no timing checks (a loaded machine is slow)
     # the profile in force reaches the settings the tests here are decorated with
     assert SLOW.derandomize == FAST.derandomize == settings.default.derandomize
