@@ -428,7 +428,14 @@ def _facet_refs(spec: Any, facets: dict[str, Facet], where: str, path: Path) -> 
     return refs
 
 
-def _resolve_path(name_or_path: str | Path) -> Path:
+def resolve_instrument_path(name_or_path: str | Path) -> Path:
+    """The YAML file of an instrument name under ``surveys/``, or the given path itself.
+
+    Raises
+    ------
+    InstrumentError
+        For a directory, or a name that is neither a file nor a shipped instrument.
+    """
     p = Path(name_or_path)
     if str(name_or_path).strip() and p.is_dir():
         raise InstrumentError(f"{p}: is a directory, not an instrument YAML file.")
@@ -472,7 +479,7 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
     """
     if isinstance(name_or_path, Instrument):
         return name_or_path
-    path = _resolve_path(name_or_path)
+    path = resolve_instrument_path(name_or_path)
     if not path.exists():
         raise InstrumentError(f"{path}: instrument file does not exist.")
     spec = read_yaml(path)

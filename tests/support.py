@@ -25,6 +25,19 @@ def subset_instrument(folder: Path, name: str, scales: set[str], new_id: str | N
     spec["items"] = [it for it in spec["items"] if it["id"] in kept]
     if "columns" in spec:
         spec["columns"] = {k: v for k, v in spec["columns"].items() if v in kept}
+    if "roles" in spec:  # roles may name only what the cut-down instrument still has
+        known = {sc["id"] for sc in spec["scales"]} | {m["id"] for m in spec.get("metadata", [])}
+        roles = {}
+        for key, value in spec["roles"].items():
+            if isinstance(value, list):
+                value = [v for v in value if v in known]
+            elif isinstance(value, dict):
+                value = {k: v for k, v in value.items() if k in known}
+            elif value not in known:
+                value = None
+            if value:
+                roles[key] = value
+        spec["roles"] = roles
     out = Path(folder) / f"{spec['id']}.yaml"
     out.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return out

@@ -378,12 +378,12 @@ def test_abc_recommendation_quotes_the_cut_offs_the_study_used():
     ],
 )
 def test_quoted_numbers_agree_with_the_table_under_any_rounding(value, digits, text):
-    from crm_research.findings import _f
+    from crm_research.findings.wording import number_text
 
-    assert _f(value, digits) == text
+    assert number_text(value, digits) == text
 
 
 def test_percentages_agree_with_the_table():
-    from crm_research.findings import _pct
+    from crm_research.findings.wording import percent_text as pct
 
-    assert _pct(0.5525) == "55.25%" and _pct(0.553333) == "55.3%" and _pct(0.7) == "70.0%"
+    assert pct(0.5525) == "55.25%" and pct(0.553333) == "55.3%" and pct(0.7) == "70.0%"

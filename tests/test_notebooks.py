@@ -106,11 +106,19 @@ def test_random_steps_are_seeded_even_for_real_data(path):
                 assert any(kw.arg == "seed" for kw in node.keywords), ast.unparse(node)
 
 
-def test_report_context_random_seed_is_never_none():
-    bundle = pipeline.StudyBundle(None, (), {}, {}, {}, False, None, 0.0)
-    assert pipeline.ReportContext(bundle, "zh", Path(".")).random_seed == pipeline.DEFAULT_SEED
-    bundle = pipeline.StudyBundle(None, (), {}, {}, {}, True, 5, 0.0)
-    assert pipeline.ReportContext(bundle, "zh", Path(".")).random_seed == 5
+def test_the_parallel_analysis_seed_does_not_depend_on_the_route():
+    """Real data (``seed=None``) and a simulation seed both get the study's fixed seed."""
+    from crm_research.cases.d_company import simulate
+    from crm_research.study.psychometrics import PARALLEL_SEED, factor_items, factor_tables
+
+    case = simulate(2, n_customers=60)
+    inst = load_instrument("d_company_customer")
+    items = factor_items(case.customers[inst.item_ids], inst).iloc[:, :8]
+    default, _ = factor_tables(items, {"a": list(items.columns)}, "c", n_iter=20)
+    fixed, _ = factor_tables(items, {"a": list(items.columns)}, "c", n_iter=20, seed=PARALLEL_SEED)
+    other, _ = factor_tables(items, {"a": list(items.columns)}, "c", n_iter=20, seed=1)
+    pa = "c_parallel_analysis"
+    assert default[pa].equals(fixed[pa]) and not default[pa].equals(other[pa])
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -14,6 +15,8 @@ from bs4 import BeautifulSoup
 
 from crm_research import pipeline
 from crm_research.errors import InputError
+from crm_research.study import TABLE_NAMES
+from crm_research.study.psychometrics import FACTOR_STEPS as PSYCHOMETRIC_STEPS
 
 
 def _notebook(path, *cells, parameters="lang = 'en'\noutput_dir = '.'"):
@@ -399,9 +402,11 @@ def test_factor_analyses_on_fewer_respondents_than_items_give_one_reason(
     small_study, lang, sentence
 ):
     fa = _context(small_study, lang).factor_analyses("customer")
-    assert (fa.n, fa.k) == (20, 27)
     assert not any(fa.ran(step) for step in pipeline.FACTOR_STEPS)
-    assert fa.kmo is fa.parallel is fa.efa is fa.cfa is None
+    # the study left every factor table out, each with the same reason code
+    fa_tables = [f"customer_{suffix}" for group in PSYCHOMETRIC_STEPS.values() for suffix in group]
+    assert fa_tables and not any(n in small_study.tables for n in fa_tables)
+    assert {small_study.absent[n].code for n in fa_tables} == {"fa_too_few"}
     note = fa.note("adequacy")
     assert note.markdown.endswith(sentence)
     assert note.markdown.startswith("## 2.2 ")  # under the section's heading
@@ -413,12 +418,19 @@ def test_factor_analyses_on_fewer_respondents_than_items_give_one_reason(
         fa.ran("pca")
 
 
+def _few_items(small_study):
+    from crm_research.study import factor_items
+
+    data = small_study.customers
+    return factor_items(data.items, data.instrument).head(15).iloc[:, :6]
+
+
 def test_factor_analyses_leave_out_only_the_step_that_fails(small_study, monkeypatch):
     from crm_research import factor
+    from crm_research.study import factor_tables
 
-    ctx = _context(small_study, "en")
-    items = ctx.keyed_items("customer").head(15).iloc[:, :6]
-    monkeypatch.setattr(ctx.__class__, "keyed_items", lambda self, survey="customer": items)
+    items = _few_items(small_study)
+    model = {"a": list(items.columns[:3]), "b": list(items.columns[3:])}
 
     def not_identified(*args, **kwargs):
         from crm_research.errors import NotIdentifiedError
@@ -426,31 +438,82 @@ def test_factor_analyses_leave_out_only_the_step_that_fails(small_study, monkeyp
         raise NotIdentifiedError("The model has 9 free parameters but only 6 ...; not identified.")
 
     monkeypatch.setattr(factor, "cfa", not_identified)
-    fa = ctx.factor_analyses("customer", n_iter=20)
-    assert fa.ran("adequacy") and fa.ran("parallel") and fa.ran("efa")
-    assert fa.kmo is not None and fa.efa is not None and not fa.ran("cfa")
+    tables, absent = factor_tables(items, model, "customer", n_iter=20)
+    assert {"customer_kmo", "customer_parallel_analysis", "customer_efa_loadings"} <= set(tables)
+    assert not any(n.startswith("customer_cfa") for n in tables)
+    assert {a.code for n, a in absent.items() if n.startswith("customer_cfa")} == {
+        "fa_not_identified"
+    }
+    study = replace(small_study, tables={**small_study.tables, **tables}, absent=absent)
+    fa = _context(study, "en").factor_analyses("customer")
+    assert fa.ran("adequacy") and fa.ran("parallel") and fa.ran("efa") and not fa.ran("cfa")
     note = fa.note("cfa").markdown
     assert note.startswith("## 2.5 Confirmatory factor analysis")
     assert "Confirmatory factor analysis cannot be estimated because the model has more" in note
 
     # a constant item stops every step, with its name
-    constant = items.assign(idn2=3.0)
-    monkeypatch.setattr(ctx.__class__, "keyed_items", lambda self, survey="customer": constant)
-    fa = ctx.factor_analyses("customer", n_iter=20)
-    assert not any(fa.ran(step) for step in pipeline.FACTOR_STEPS)
-    assert "every respondent gave item idn2 the same answer" in fa.note("adequacy").markdown
+    tables, absent = factor_tables(items.assign(idn2=3.0), model, "customer", n_iter=20)
+    assert not tables and {a.code for a in absent.values()} == {"fa_constant"}
+    assert "every respondent gave item idn2 the same answer" in absent["customer_kmo"].text["en"]
 
 
 def test_factor_analyses_still_raise_a_bug(small_study, monkeypatch):
     """Only 'the data cannot support this' (InputError) is turned into a sentence."""
     from crm_research import factor
+    from crm_research.study import factor_tables
 
-    ctx = _context(small_study, "en")
-    items = ctx.keyed_items("customer").head(15).iloc[:, :6]
-    monkeypatch.setattr(ctx.__class__, "keyed_items", lambda self, survey="customer": items)
+    items = _few_items(small_study)
     monkeypatch.setattr(factor, "kmo", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
-        ctx.factor_analyses("customer", n_iter=20)
+        factor_tables(items, {"a": list(items.columns)}, "customer", n_iter=20)
+
+
+@pytest.fixture(scope="module")
+def case_study():
+    """The simulated case with 120 customers (enough for every factor step)."""
+    from crm_research.cases.d_company import simulate
+    from crm_research.study import run_study
+
+    case = simulate(3, n_customers=120, n_employees=20)
+    return run_study(case.customers, case.employees, case.ledger, posthoc=False, seed=11)
+
+
+def test_study_tables_carry_what_the_report_showed_of_each_fit(case_study):
+    """The factor tables hold what the factor results hold (the report only looks them up)."""
+    from crm_research import factor
+    from crm_research.study import factor_items, measurement_model
+
+    STUDY = case_study
+    case_items = factor_items(STUDY.customers.items, STUDY.customers.instrument)
+    model = measurement_model(STUDY.customers.instrument)
+    tables = {n[len("customer_"):]: t for n, t in STUDY.tables.items() if n.startswith("customer_")}
+    kmo = factor.kmo(case_items)
+    assert tables["kmo"].set_index("item")["msa"].to_dict() == pytest.approx(
+        {**kmo.per_item.to_dict(), "overall": kmo.overall}, abs=5e-7
+    )
+    seed = STUDY.parameters["parallel_seed"]
+    assert seed == 11
+    parallel = factor.parallel_analysis(case_items, n_iter=100, seed=seed)
+    assert tables["parallel_analysis"]["factor_quantile"].tolist() == pytest.approx(
+        parallel.simulated["factor_quantile"].tolist(), abs=5e-7
+    )
+    assert int(tables["parallel_analysis"]["n_factors"].iloc[0]) == parallel.n_factors
+    efa = factor.efa(case_items, parallel.n_factors, method="minres", rotation="oblimin")
+    assert tables["efa_loadings"].set_index("item")["communality"].tolist() == pytest.approx(
+        efa.communalities.tolist(), abs=5e-7
+    )
+    cfa = factor.cfa(case_items, model)
+    fit = tables["cfa_fit"].set_index("measure")["value"]
+    assert fit["cfi"] == pytest.approx(cfa.fit["cfi"], abs=5e-7)
+    assert tables["cfa_validity"].set_index("factor")["ave"].to_dict() == pytest.approx(
+        cfa.ave.to_dict(), abs=5e-7
+    )
+    assert set(tables["cfa_htmt"].columns) == {"factor", *model}
+    points = STUDY.table("satisfaction_loyalty_points")
+    assert len(points) == len(STUDY.customers.scores)
+    assert points["satisfaction"].tolist() == pytest.approx(
+        STUDY.customers.scores["satisfaction"].tolist(), abs=5e-7, nan_ok=True
+    )
 
 
 def test_left_out_names_the_missing_input_in_the_report_language(small_study):
@@ -463,6 +526,9 @@ def test_left_out_names_the_missing_input_in_the_report_language(small_study):
     note = zh.left_out("ipa", "cs.ipa").markdown
     assert note.startswith("## 3.3 重要性–表现分析\n\n")  # heading, then the one sentence
     assert en.left_out("no_such_table").markdown.startswith("The table no_such_table")
+    # the reasons are the study's: one code and a sentence per language for each absent table
+    assert small_study.absent["scorecard"].code == "no_scorecard"
+    assert set(small_study.absent) == set(TABLE_NAMES) - set(small_study.tables)
 
 
 def test_abc_text_quotes_the_cut_offs_the_study_used(small_study):

@@ -12,16 +12,15 @@ from support import subset_instrument
 
 from crm_research.cases.d_company import simulate
 from crm_research.errors import InputError
+from crm_research.report.outputs import format_table, write_study_outputs
 from crm_research.study import (
     TABLE_NAMES,
     count_concentration,
-    format_table,
     item_summary,
     load_ledger,
     run_study,
     scale_summary,
     tier_value_agreement,
-    write_study_outputs,
 )
 
 

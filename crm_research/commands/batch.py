@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from crm_research.errors import InputError
+from crm_research.report.base import DEFAULT_TIMEOUT, EXECUTORS
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``batch`` sub-command."""
-    from crm_research.pipeline import DEFAULT_TIMEOUT, EXECUTORS
-
     p = subparsers.add_parser(
         "batch",
         help="build one report per run of a YAML configuration, several at a time",
@@ -52,8 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the batch, print the summary table; return 1 if any run failed."""
-    from crm_research.errors import InputError
-    from crm_research.pipeline import load_batch_config, run_batch
+    # the CLI imports every command module to list it: the report layer loads only here
+    from crm_research.report.batch import load_batch_config, run_batch
 
     if args.scheduler and args.executor != "dask":
         raise InputError("--scheduler needs --executor dask.")

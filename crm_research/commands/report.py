@@ -1,6 +1,6 @@
 """``crm-research report``: run the CRM study and write the report a reader gets.
 
-By default (issue 5) the notebook-based HTML report of :mod:`crm_research.pipeline`:
+By default (issue 5) the notebook-based HTML report of :mod:`crm_research.report.run`:
 ``DIR/report.html``, ``DIR/notebooks``, ``DIR/figures``, ``DIR/tables``, ``DIR/tables.xlsx``,
 ``DIR/findings.json`` and ``DIR/manifest.json``.  With ``--no-html`` only the fast part:
 ``DIR/findings.json`` (both languages), ``DIR/findings.md`` (in ``--lang``) and
@@ -11,6 +11,11 @@ formatting).
 from __future__ import annotations
 
 import argparse
+import sys
+
+from crm_research.instrument import LANGS
+from crm_research.paths import safe_output_dir
+from crm_research.report.base import PipelineError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument(
         "--lang",
-        choices=("zh", "en"),
+        choices=LANGS,
         default="zh",
         help="language of the report (report.html, findings.md)",
     )
@@ -67,10 +72,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_html(args: argparse.Namespace) -> int:
-    """The HTML report (default) with :func:`crm_research.pipeline.run_pipeline`."""
-    import sys
-
-    from crm_research.pipeline import PipelineError, run_pipeline
+    """The HTML report (default) with :func:`crm_research.report.run.run_pipeline`."""
+    # the CLI imports every command module to list it: the report layer loads only here
+    from crm_research.report.run import run_pipeline
 
     try:
         result = run_pipeline(
@@ -100,9 +104,10 @@ def run(args: argparse.Namespace) -> int:
     """Run the study and write its outputs; return the exit status."""
     if getattr(args, "html", True):
         return run_html(args)
+    # the CLI imports every command module to list it: the study loads only here
     from crm_research.findings import derive_findings, render_findings
-    from crm_research.paths import safe_output_dir
-    from crm_research.study import run_study, write_study_outputs
+    from crm_research.report.outputs import write_study_outputs
+    from crm_research.study import run_study
 
     # refuse a non-empty folder that is not a previous report before any work (issue 7)
     out = safe_output_dir(args.out, marker="findings.json")

@@ -6,14 +6,20 @@ import argparse
 import sys
 import tempfile
 
+from crm_research.instrument import LANGS
+from crm_research.report.base import (
+    DEFAULT_SEED,
+    DEFAULT_TIMEOUT,
+    DEFAULT_WORKERS,
+    PipelineError,
+)
+
 CASES = ("d-company",)
 DEFAULT_OUT = "reports/d-company"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``reproduce`` sub-command."""
-    from crm_research.pipeline import DEFAULT_SEED, DEFAULT_TIMEOUT, DEFAULT_WORKERS, LANGS
-
     p = subparsers.add_parser(
         "reproduce",
         help="rebuild a case study report (data, tables, figures, findings) in one command",
@@ -53,8 +59,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate the case, build the report; return the exit status (1 if a notebook failed)."""
+    # the CLI imports every command module to list it: simulation and report load only here
     from crm_research.cases.d_company import simulate
-    from crm_research.pipeline import PipelineError, check_output_dir, run_pipeline
+    from crm_research.report.outdir import check_output_dir
+    from crm_research.report.run import run_pipeline
 
     verbose = bool(getattr(args, "verbose", False))
     out = check_output_dir(args.out)  # refuse a bad folder before any work

@@ -1,621 +1,40 @@
-"""Stage 6 of the flow: findings -- explicit rules with cited thresholds, evidence, and
-bilingual problem statements and recommendations.
-
-:func:`derive_findings` reads the tables of a :class:`crm_research.study.StudyResult` and
-returns :class:`Finding` records.  Every number a finding quotes comes from a table through
-:func:`evidence_ref`, which records the table, the row (its key columns) and the column, so
-that a reader (or a test) can find it again in ``tables/*.csv``.
-
-Severity comes from effect sizes and their confidence intervals, never from p-values
-alone.  For a standardized effect *e* oriented so that larger is worse (e.g. ``-d`` for a
-scale mean below the midpoint), with CI ``[e_low, e_high]``:
-
-==========  ================================================================
-severity    rule
-==========  ================================================================
-major       the whole CI lies beyond a medium effect: ``e_low > 0.5``
-moderate    the estimate is at least medium (``e >= 0.5``) and the CI excludes 0
-minor       the estimate is at least small (``e >= 0.2``) and the CI excludes 0
-info        otherwise (nothing to act on)
-==========  ================================================================
-
-with Cohen's (1988) benchmarks d = .2 / .5 / .8.  Concentration uses the HHI bands of the
-2010 US Horizontal Merger Guidelines and agreement the kappa bands of Landis & Koch (1977);
-see the constants below.
-
-The five problems of the D-company thesis (chapter 3) have their own areas:
-``identification``, ``classification``, ``interaction``, ``customization`` and
-``crm_system``; each always gets at least one finding (``info`` when nothing is wrong).
-Other areas (``perception_gap``, ``loyalty``, ``concentration``, ``reliability``,
-``people``, ``implementation``) appear when the data show something.  Recommendations
-follow thesis chapter 4 (the answer to each problem) and chapter 5 (institutional, funding,
-technology, personnel and customer-support safeguards), and quote the evidence.
-
-The sentences name what they quote in the reader's language -- scales by ``Scale.name``,
-cities, customer types and roles by ``MetaColumn.level_label``, scorecard categories by their
-facet label (石家庄 / Shijiazhuang, 终端用户 / end-user customers) -- from the study's own
-instruments, then the shipped ones (:data:`SHIPPED_INSTRUMENTS`), else the id itself.
-``evidence`` keeps the machine-readable ids, exactly as they are in ``tables/*.csv``.
-"""
+"""The rules: one function per area, each reading the study's tables and returning findings."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
-from functools import cache
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from crm_research.errors import InputError, InstrumentError
-from crm_research.instrument import Instrument, load_instrument
-from crm_research.study import TABLE_DECIMALS
-
-__all__ = [
-    "Finding",
-    "EvidenceRef",
-    "evidence_ref",
-    "effect_severity",
-    "hhi_severity",
-    "spread_severity",
-    "kappa_severity",
-    "alpha_severity",
-    "derive_findings",
-    "findings_to_records",
-    "findings_to_frame",
-    "render_findings",
-    "SEVERITIES",
-    "THESIS_AREAS",
-]
-
-# ---------------------------------------------------------------------------------------
-# Thresholds (each with its source)
-# ---------------------------------------------------------------------------------------
-
-SEVERITIES = ("info", "minor", "moderate", "major")
-
-#: The five problem areas of the thesis, chapter 3 (§3.3.1-3.3.5), in its order.
-THESIS_AREAS = ("identification", "classification", "interaction", "customization", "crm_system")
-
-#: Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences (2nd ed.),
-#: benchmarks for standardized mean differences d: small .2, medium .5, large .8.
-D_SMALL = 0.2
-D_MEDIUM = 0.5
-D_LARGE = 0.8
-
-#: Cohen (1988) benchmarks for eta squared: small .01, medium .06, large .14.
-ETA2_SMALL = 0.01
-ETA2_MEDIUM = 0.06
-ETA2_LARGE = 0.14
-
-#: Cohen (1988), ch. 7: benchmarks for the effect size w of a distribution against a reference
-#: distribution (here: an even spread of customers over the cities): small .1, medium .3,
-#: large .5.
-W_SMALL = 0.1
-W_MEDIUM = 0.3
-W_LARGE = 0.5
-
-#: US DOJ & FTC (2010), Horizontal Merger Guidelines §5.3: HHI below 1500 (0.15)
-#: unconcentrated, 1500-2500 moderately concentrated, above 2500 (0.25) highly concentrated.
-HHI_MODERATE = 0.15
-HHI_HIGH = 0.25
-
-#: Landis, J. R., & Koch, G. G. (1977). The measurement of observer agreement for categorical
-#: data. Biometrics, 33, 159-174: kappa .00-.20 slight, .21-.40 fair, .41-.60 moderate,
-#: .61-.80 substantial, .81-1 almost perfect.
-KAPPA_SLIGHT = 0.20
-KAPPA_FAIR = 0.40
-KAPPA_MODERATE = 0.60
-KAPPA_SUBSTANTIAL = 0.80
-
-#: Nunnally, J. C. (1978). Psychometric Theory (2nd ed.): alpha >= .70 for research use.
-ALPHA_ADEQUATE = 0.70
-#: George, D., & Mallery, P. (2003). SPSS for Windows Step by Step (4th ed.): alpha < .60
-#: "questionable" to "poor".
-ALPHA_POOR = 0.60
-
-#: The Pareto (80/20) benchmark for revenue concentration: the top 20 % of customers bringing
-#: 80 % of revenue (Juran 1951, Quality Control Handbook; the basis of ABC analysis).
-PARETO_TOP_SHARE = 0.80
-
-_SEVERITY_RANK = {s: k for k, s in enumerate(SEVERITIES)}
-
-REFERENCES = {
-    "cohen1988": "Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences (2nd ed.). Erlbaum.",
-    "peppers2004": "Peppers, D., & Rogers, M. (2004). Managing Customer Relationships: A Strategic Framework. Wiley (IDIC model).",
-    "doj2010": "U.S. Department of Justice & Federal Trade Commission (2010). Horizontal Merger Guidelines, §5.3.",
-    "landis1977": "Landis, J. R., & Koch, G. G. (1977). The measurement of observer agreement for categorical data. Biometrics, 33(1), 159-174.",
-    "cohen1960": "Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational and Psychological Measurement, 20(1), 37-46.",
-    "jones1995": "Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect. Harvard Business Review, 73(6), 88-99.",
-    "nunnally1978": "Nunnally, J. C. (1978). Psychometric Theory (2nd ed.). McGraw-Hill.",
-    "juran1951": "Juran, J. M. (1951). Quality Control Handbook. McGraw-Hill (Pareto principle, ABC analysis).",
-    "reichheld2003": "Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review, 81(12), 46-54.",
-    "thesis": "D公司客户关系管理优化研究 (D-company CRM thesis), chapters 3-5 (seeds/001).",
-    "scorecard": "CRM implementation metrics, 5 categories x 17 metrics (seeds/002).",
-}
-
-
-# ---------------------------------------------------------------------------------------
-# Records
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EvidenceRef:
-    """Where a quoted number lives: ``tables/<table>.csv``, the row whose key columns have the
-    given values, and a column."""
-
-    table: str
-    row: tuple[tuple[str, str], ...]
-    column: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able ``{table, row: {column: value}, column}``."""
-        return {"table": self.table, "row": dict(self.row), "column": self.column}
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One finding: what is wrong (or fine), how sure, and what to do.
-
-    Attributes
-    ----------
-    id : str
-        Stable id, ``<area>.<rule>``.
-    area : str
-        One of :data:`THESIS_AREAS` or another area (``loyalty``, ``perception_gap`` ...).
-    severity : {"info", "minor", "moderate", "major"}
-    evidence : dict
-        ``name -> value``; every value is in ``study.tables`` (see ``evidence_refs``).
-    evidence_refs : dict
-        ``name -> EvidenceRef``.
-    problem, recommendation : dict
-        ``{"zh": ..., "en": ...}``.
-    framework : str
-        The theory the rule applies (IDIC, ABC, satisfaction-loyalty, ...).
-    references : tuple of str
-    """
-
-    id: str
-    area: str
-    severity: str
-    evidence: dict[str, Any]
-    evidence_refs: dict[str, EvidenceRef]
-    problem: dict[str, str]
-    recommendation: dict[str, str]
-    framework: str
-    references: tuple[str, ...] = field(default_factory=tuple)
-
-    def to_record(self) -> dict[str, Any]:
-        """JSON-able dict (evidence refs as nested dicts)."""
-        return {
-            "id": self.id,
-            "area": self.area,
-            "severity": self.severity,
-            "evidence": dict(self.evidence),
-            "evidence_refs": {k: v.to_dict() for k, v in self.evidence_refs.items()},
-            "problem": dict(self.problem),
-            "recommendation": dict(self.recommendation),
-            "framework": self.framework,
-            "references": list(self.references),
-        }
-
-    def to_frame(self) -> pd.DataFrame:
-        """Evidence as a tidy table: ``name, value, table, row, column``."""
-        return pd.DataFrame(
-            [
-                {
-                    "name": k,
-                    "value": v,
-                    "table": self.evidence_refs[k].table,
-                    "row": json.dumps(dict(self.evidence_refs[k].row), sort_keys=True),
-                    "column": self.evidence_refs[k].column,
-                }
-                for k, v in self.evidence.items()
-            ]
-        )
-
-    def __repr__(self) -> str:
-        return f"Finding({self.id!r}, {self.severity}: {self.problem.get('en', '')[:100]})"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.bool_ | bool):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating | float):
-        v = float(value)
-        return None if np.isnan(v) else v
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return value if isinstance(value, int | str) else str(value)
-
-
-def evidence_ref(study: Any, table: str, column: str, **row: Any) -> tuple[Any, EvidenceRef]:
-    """Look a value up in ``study.tables`` and return it with its reference.
-
-    Parameters
-    ----------
-    study : StudyResult
-        Anything with a ``tables`` dict of DataFrames.
-    table : str
-        Table name.
-    column : str
-        Column holding the value.
-    **row
-        Key columns and their values identifying exactly one row (none: the table must have
-        one row).
-
-    Returns
-    -------
-    (value, EvidenceRef)
-        The value as a plain Python scalar, and where it was found.
-
-    Raises
-    ------
-    KeyError
-        When the table, the column or exactly one matching row is not found.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> class S: tables = {"t": pd.DataFrame({"scale": ["a", "b"], "mean": [2.5, 3.0]})}
-    >>> evidence_ref(S(), "t", "mean", scale="b")[0]
-    3.0
-    """
-    frame = study.tables[table]
-    if column not in frame.columns:
-        raise KeyError(f"table {table!r} has no column {column!r}")
-    mask = np.ones(len(frame), dtype=bool)
-    for key, value in row.items():
-        mask &= frame[key].astype(str).to_numpy() == str(value)
-    hits = np.flatnonzero(mask)
-    if hits.size != 1:
-        raise KeyError(f"table {table!r}: {hits.size} rows match {row!r}")
-    value = _plain(frame[column].iloc[int(hits[0])])
-    ref = EvidenceRef(table, tuple((k, str(v)) for k, v in row.items()), column)
-    return value, ref
-
-
-class _Evidence:
-    """Collects evidence for one finding (name -> value, name -> reference)."""
-
-    def __init__(self, study: Any) -> None:
-        self.study = study
-        self.values: dict[str, Any] = {}
-        self.refs: dict[str, EvidenceRef] = {}
-
-    def add(self, name: str, table: str, column: str, **row: Any) -> Any:
-        value, ref = evidence_ref(self.study, table, column, **row)
-        self.values[name] = value
-        self.refs[name] = ref
-        return value
-
-
-# ---------------------------------------------------------------------------------------
-# Severity rules
-# ---------------------------------------------------------------------------------------
-
-
-def effect_severity(effect: float, ci_low: float, ci_high: float, worse: str = "lower") -> str:
-    """Severity of a standardized effect from its size and CI (Cohen 1988 benchmarks).
-
-    Parameters
-    ----------
-    effect, ci_low, ci_high : float
-        A standardized difference (Cohen's d, Hedges' g, d_z) and its CI.
-    worse : {"lower", "higher"}
-        Direction that signals a problem (``"lower"``: e.g. a rating below the midpoint).
-
-    Returns
-    -------
-    str
-        ``major`` when the whole CI lies beyond a medium effect (0.5) in the bad direction;
-        ``moderate`` when the estimate is at least medium and the CI excludes 0; ``minor``
-        when it is at least small (0.2) and the CI excludes 0; else ``info``.
-
-    Examples
-    --------
-    >>> effect_severity(-1.1, -1.3, -0.9)
-    'major'
-    >>> effect_severity(-0.6, -1.0, -0.2)
-    'moderate'
-    >>> effect_severity(0.9, 0.7, 1.1)
-    'info'
-
-    References
-    ----------
-    Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences (2nd ed.).
-    """
-    if worse not in ("lower", "higher"):
-        raise ValueError("worse must be 'lower' or 'higher'")
-    if effect is None or not np.all(np.isfinite([effect, ci_low, ci_high])):
-        return "info"
-    if worse == "lower":
-        return _banded(-effect, -ci_high, small=D_SMALL, medium=D_MEDIUM)
-    return _banded(effect, ci_low, small=D_SMALL, medium=D_MEDIUM)
-
-
-def _banded(effect: float, near: float, *, small: float, medium: float) -> str:
-    """Severity of an effect in the bad direction from its size and its CI bound nearest 0:
-    major when that bound is beyond a medium effect, moderate when the estimate is at least
-    medium and the CI excludes 0, minor when it is at least small and the CI excludes 0."""
-    if near > medium:
-        return "major"
-    if effect >= medium and near > 0:
-        return "moderate"
-    if effect >= small and near > 0:
-        return "minor"
-    return "info"
-
-
-def hhi_severity(hhi: float, ci_low: float) -> str:
-    """Severity of a concentration (HHI on 0-1) from the 2010 Merger Guidelines bands.
-
-    ``major`` when the whole CI lies above 0.25 (highly concentrated); ``moderate`` when the
-    whole CI lies above 0.15 (at least moderately concentrated); ``minor`` when the estimate
-    is above 0.15; else ``info``.
-
-    Examples
-    --------
-    >>> hhi_severity(0.35, 0.28), hhi_severity(0.27, 0.21), hhi_severity(0.10, 0.08)
-    ('major', 'moderate', 'info')
-    """
-    if not np.all(np.isfinite([hhi, ci_low])):
-        return "info"
-    if ci_low > HHI_HIGH:
-        return "major"
-    if ci_low > HHI_MODERATE:
-        return "moderate"
-    if hhi > HHI_MODERATE:
-        return "minor"
-    return "info"
-
-
-def spread_severity(w: float, ci_low: float) -> str:
-    """Severity of an uneven spread over categories from Cohen's w against an even spread.
-
-    ``major`` when the whole CI lies beyond a medium effect (``ci_low > 0.3``); ``moderate``
-    when the estimate is at least medium and the CI excludes 0; ``minor`` when it is at least
-    small (0.1) and the CI excludes 0; else ``info`` (Cohen 1988 benchmarks for w).
-
-    Examples
-    --------
-    >>> spread_severity(1.2, 0.9), spread_severity(0.35, 0.05), spread_severity(0.15, 0.0)
-    ('major', 'moderate', 'info')
-    """
-    if w is None or ci_low is None or not np.all(np.isfinite([w, ci_low])):
-        return "info"
-    return _banded(w, ci_low, small=W_SMALL, medium=W_MEDIUM)
-
-
-def kappa_severity(kappa: float, ci_high: float) -> str:
-    """Severity of poor agreement between assigned tiers and value classes (Landis & Koch).
-
-    ``major`` when even the upper CI bound is at most "fair" (<= .40); ``moderate`` when the
-    estimate is at most fair; ``minor`` when it is at most "moderate" (<= .60); else ``info``
-    (substantial agreement or better).
-
-    Examples
-    --------
-    >>> kappa_severity(0.02, 0.17), kappa_severity(0.35, 0.55), kappa_severity(0.85, 0.95)
-    ('major', 'moderate', 'info')
-    """
-    if not np.all(np.isfinite([kappa, ci_high])):
-        return "info"
-    if ci_high <= KAPPA_FAIR:
-        return "major"
-    if kappa <= KAPPA_FAIR:
-        return "moderate"
-    if kappa <= KAPPA_MODERATE:
-        return "minor"
-    return "info"
-
-
-def alpha_severity(alpha: float) -> str:
-    """Severity of low internal consistency: < .60 moderate, < .70 minor (Nunnally 1978).
-
-    Examples
-    --------
-    >>> alpha_severity(0.55), alpha_severity(0.65), alpha_severity(0.85)
-    ('moderate', 'minor', 'info')
-    """
-    if alpha is None or not np.isfinite(alpha):
-        return "info"
-    if alpha < ALPHA_POOR:
-        return "moderate"
-    if alpha < ALPHA_ADEQUATE:
-        return "minor"
-    return "info"
-
-
-def _worst(*severities: str) -> str:
-    return max(severities, key=lambda s: _SEVERITY_RANK[s])
-
-
-def _mildest(*severities: str) -> str:
-    return min(severities, key=lambda s: _SEVERITY_RANK[s])
-
-
-# ---------------------------------------------------------------------------------------
-# Text helpers
-# ---------------------------------------------------------------------------------------
-
-
-def _quoted(value: Decimal, digits: int) -> str:
-    """``value`` (a table value as written) to ``digits`` decimals; one more on an exact tie.
-
-    A table holds ``3.925000``: a reader rounding it half up reads 3.93, binary floating point
-    (3.92499999...) gives 3.92.  Quoting ``3.925`` is what the table says under every rounding
-    convention, so a tie keeps the decimal that decides it.
-    """
-    step = Decimal(1).scaleb(-digits)
-    if abs(value - value.quantize(step, rounding=ROUND_HALF_EVEN)) * 2 == step:
-        digits += 1
-    text = f"{value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN):f}"
-    return "0" + text[2:] if text.startswith("-0") and not text.strip("-0.") else text
-
-
-def _f(x: Any, digits: int = 2) -> str:
-    if x is None:
-        return "n/a"
-    if isinstance(x, int | np.integer):
-        return str(int(x))
-    if not np.isfinite(float(x)):
-        return f"{float(x):.{digits}f}"
-    return _quoted(Decimal(f"{float(x):.{TABLE_DECIMALS}f}"), digits)
-
-
-def _pct(x: Any) -> str:
-    if x is None:
-        return "n/a"
-    if not np.isfinite(float(x)):
-        return f"{100 * float(x):.1f}%"
-    return _quoted(Decimal(f"{float(x):.{TABLE_DECIMALS}f}").scaleb(2), 1) + "%"
-
-
-_SEVERITY_ZH = {"info": "信息", "minor": "轻微", "moderate": "中等", "major": "严重"}
-
-#: The shipped instruments, in the order their labels are looked up after the study's own:
-#: the names a finding quotes (scales, cities, customer types, roles, scorecard categories)
-#: are ids of these instruments unless the client's instruments declare others.
-SHIPPED_INSTRUMENTS = ("d_company_customer", "d_company_employee", "crm_implementation_scorecard")
-
-
-@cache
-def _shipped_instrument(name: str) -> Instrument | None:
-    try:
-        return load_instrument(name)
-    except (InstrumentError, InputError, OSError):
-        return None
-
-
-class _Names:
-    """The names, in the reader's language, of the ids a finding quotes.
-
-    Labels come from the study's instruments (customers, employees, then the scorecard the
-    study names in its parameters) and then from :data:`SHIPPED_INSTRUMENTS`; an id that no
-    instrument labels is quoted as it is.  Evidence keeps the ids; only sentences use names.
-    """
-
-    def __init__(self, study: Any) -> None:
-        found: list[Instrument] = []
-        for which in ("customers", "employees"):
-            inst = getattr(getattr(study, which, None), "instrument", None)
-            if isinstance(inst, Instrument):
-                found.append(inst)
-        scorecard = (getattr(study, "parameters", None) or {}).get("scorecard_instrument")
-        for name in ((scorecard,) if isinstance(scorecard, str) else ()) + SHIPPED_INSTRUMENTS:
-            inst = _shipped_instrument(name)
-            if inst is not None and all(inst is not seen for seen in found):
-                found.append(inst)
-        self.instruments = tuple(found)
-
-    def scale(self, scale_id: str, lang: str) -> str:
-        """``Scale.name[lang]`` of the first instrument that names ``scale_id``."""
-        for inst in self.instruments:
-            for sc in inst.scales:
-                if sc.id == scale_id and sc.name.get(lang):
-                    return sc.name[lang]
-        return scale_id
-
-    def level(self, column: str, level: str, lang: str) -> str:
-        """The label of ``level`` of the categorical metadata column ``column``."""
-        for inst in self.instruments:
-            for meta in inst.metadata:
-                if meta.id == column and lang in meta.level_labels.get(level, {}):
-                    return meta.level_label(level, lang)
-        return level
-
-    def facet_level(self, facet: str, level: str, lang: str) -> str:
-        """The label of ``level`` of the facet ``facet`` (e.g. a scorecard category)."""
-        for inst in self.instruments:
-            spec = inst.facets.get(facet)
-            for lv in spec.levels if spec is not None else ():
-                if lv.id == level and lv.label.get(lang):
-                    return lv.label[lang]
-        return level
-
-    def scale_in_sentence(self, scale_id: str) -> str:
-        """The English scale name inside a sentence (``"customer identification"``)."""
-        return _lower_first(self.scale(scale_id, "en"))
-
-    def customers_of_type(self, level: str) -> str:
-        """English plural for the customers of a ``customer_type`` level: a label naming a
-        customer is pluralised (``"engineering (project) customers"``), any other label
-        qualifies "customers" as a compound modifier (``"end-user customers"``)."""
-        label = self.level("customer_type", level, "en")
-        if label == level:
-            return f"{level} customers"
-        label = _lower_first(label)
-        if label.endswith("customer"):
-            return label + "s"
-        if label.endswith("customers"):
-            return label
-        return f"{label.replace(' ', '-')} customers"
-
-
-def _lower_first(label: str) -> str:
-    """Lower-case a label's first letter unless its first word is an acronym (``CRM``)."""
-    first = label.split(" ", 1)[0]
-    if len(first) > 1 and first.isupper():
-        return label
-    return label[:1].lower() + label[1:]
-
-
-def _capital(sentence: str) -> str:
-    return sentence[:1].upper() + sentence[1:]
-
-
-def _item_text(study: Any, which: str, item_id: str, lang: str) -> str:
-    data = getattr(study, which, None)
-    inst = getattr(data, "instrument", None)
-    try:
-        text = inst.item(item_id).text.get(lang, "") if inst is not None else ""
-    except KeyError:
-        text = ""
-    return f"{item_id} ({text})" if text else item_id
-
-
-def _level_sentence(
-    names: _Names, scale: str, ev: Mapping[str, Any], who: str = "customers"
-) -> tuple[str, str]:
-    who_zh = "客户" if who == "customers" else "员工"
-    en = (
-        f"{who.capitalize()} rate {names.scale_in_sentence(scale)} at {_f(ev['mean'])} on the "
-        f"1-5 scale (midpoint "
-        f"{_f(ev['midpoint'], 1)}; d = {_f(ev['d'])}, 95% CI {_f(ev['d_ci_low'])} to "
-        f"{_f(ev['d_ci_high'])}, n = {ev['n']})."
-    )
-    zh = (
-        f"{who_zh}对“{names.scale(scale, 'zh')}”的平均评分为 {_f(ev['mean'])}(1-5 分,中点 "
-        f"{_f(ev['midpoint'], 1)};d = {_f(ev['d'])},95% 置信区间 {_f(ev['d_ci_low'])} 至 "
-        f"{_f(ev['d_ci_high'])},n = {ev['n']})。"
-    )
-    return en, zh
-
-
-def _gap_sentence(dim: str, ev: Mapping[str, Any]) -> tuple[str, str]:
-    if "gap" not in ev:
-        return "", ""
-    en = (
-        f" Employees rate themselves at {_f(ev['employee_mean'])} on the same dimension "
-        f"(gap {_f(ev['gap'])}, Hedges' g = {_f(ev['gap_g'])})."
-    )
-    zh = (
-        f"员工自评同一维度为 {_f(ev['employee_mean'])}(差距 {_f(ev['gap'])},"
-        f"Hedges' g = {_f(ev['gap_g'])})。"
-    )
-    return en, zh
-
-
-# ---------------------------------------------------------------------------------------
-# Rules
-# ---------------------------------------------------------------------------------------
+from crm_research.errors import InputError
+from crm_research.findings.evidence import Evidence, Finding
+from crm_research.findings.severity import (
+    ALPHA_ADEQUATE,
+    D_MEDIUM,
+    D_SMALL,
+    PARETO_TOP_SHARE,
+    REFERENCES,
+    SEVERITY_RANK,
+    THESIS_AREAS,
+    alpha_severity,
+    effect_severity,
+    hhi_severity,
+    kappa_severity,
+    mildest,
+    spread_severity,
+    worst,
+)
+from crm_research.findings.wording import (
+    Names,
+    capital,
+    gap_sentence,
+    item_text,
+    level_sentence,
+    lower_first,
+    number_text,
+    percent_text,
+)
 
 _SAFEGUARDS = {
     "institutional": (
@@ -657,9 +76,7 @@ def _safeguards(*keys: str) -> tuple[str, str]:
     return f" Safeguards: {en}.", f"保障措施:{zh}。"
 
 
-def _scale_evidence(
-    ev: _Evidence, scale: str, table: str = "customer_scale_scores_summary"
-) -> dict:
+def _scale_evidence(ev: Evidence, scale: str, table: str = "customer_scale_scores_summary") -> dict:
     out = {}
     for col in ("n", "mean", "d", "d_ci_low", "d_ci_high"):
         out[col] = ev.add(f"{scale}_{col}", table, col, scale=scale)
@@ -667,7 +84,7 @@ def _scale_evidence(
     return out
 
 
-def _gap_evidence(ev: _Evidence, study: Any, dim: str) -> dict:
+def _gap_evidence(ev: Evidence, study: Any, dim: str) -> dict:
     if "perception_gap" not in study.tables:
         return {}
     try:
@@ -698,7 +115,7 @@ def _finding(
     fid: str,
     area: str,
     severity: str,
-    ev: _Evidence,
+    ev: Evidence,
     problem: tuple[str, str],
     recommendation: tuple[str, str],
     framework: str,
@@ -721,13 +138,13 @@ def _rule_identification(study: Any) -> list[Finding]:
     out = []
     if not _has_row(study, "customer_scale_scores_summary", scale="identification"):
         return out
-    names = _Names(study)
-    ev = _Evidence(study)
+    names = Names(study)
+    ev = Evidence(study)
     s = _scale_evidence(ev, "identification")
     g = _gap_evidence(ev, study, "identification")
     sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-    en, zh = _level_sentence(names, "identification", s)
-    gen, gzh = _gap_sentence("identification", g)
+    en, zh = level_sentence(names, "identification", s)
+    gen, gzh = gap_sentence("identification", g)
     if sev in ("moderate", "major", "minor"):
         problem = (
             f"Customer identification is weak: {en}{gen} Customer information is defined, "
@@ -759,7 +176,7 @@ def _rule_identification(study: Any) -> list[Finding]:
         sub = items[(items["scale"] == "identification") & (items["rank_in_scale"] == 1)]
         if len(sub) == 1:
             item = str(sub["item"].iloc[0])
-            ev = _Evidence(study)
+            ev = Evidence(study)
             mean = ev.add(f"{item}_mean", "customer_item_summary", "mean", item=item)
             d = ev.add(f"{item}_d", "customer_item_summary", "d", item=item)
             lo = ev.add(f"{item}_d_ci_low", "customer_item_summary", "d_ci_low", item=item)
@@ -768,14 +185,14 @@ def _rule_identification(study: Any) -> list[Finding]:
                                 scale="identification")  # fmt: skip
             sev_item = effect_severity(d, lo, hi, "lower")
             if sev_item != "info":
-                ten = _item_text(study, "customers", item, "en")
-                tzh = _item_text(study, "customers", item, "zh")
+                ten = item_text(study, "customers", item, "en")
+                tzh = item_text(study, "customers", item, "zh")
                 problem = (
-                    f"The weakest identification item is {ten}: mean {_f(mean)} (d = {_f(d)} "
-                    f"against the midpoint, 95% CI {_f(lo)} to {_f(hi)}; scale mean "
-                    f"{_f(scale_mean)}).",
-                    f"客户识别中得分最低的题项是 {tzh}:均值 {_f(mean)}(相对中点 d = {_f(d)},"
-                    f"95% 置信区间 {_f(lo)} 至 {_f(hi)};维度均值 {_f(scale_mean)})。",
+                    f"The weakest identification item is {ten}: mean {number_text(mean)} (d = {number_text(d)} "
+                    f"against the midpoint, 95% CI {number_text(lo)} to {number_text(hi)}; scale mean "
+                    f"{number_text(scale_mean)}).",
+                    f"客户识别中得分最低的题项是 {tzh}:均值 {number_text(mean)}(相对中点 d = {number_text(d)},"
+                    f"95% 置信区间 {number_text(lo)} 至 {number_text(hi)};维度均值 {number_text(scale_mean)})。",
                 )
                 rec = (
                     "Set an explicit update frequency for customer records (e.g. after every "
@@ -793,10 +210,10 @@ def _rule_identification(study: Any) -> list[Finding]:
 
 def _rule_classification(study: Any) -> list[Finding]:
     out = []
-    names = _Names(study)
+    names = Names(study)
     # (a) The company's own tiers against value (ABC).
     if _has_row(study, "classification_agreement"):
-        ev = _Evidence(study)
+        ev = Evidence(study)
         kappa = ev.add("kappa", "classification_agreement", "kappa")
         lo = ev.add("kappa_ci_low", "classification_agreement", "ci_low")
         hi = ev.add("kappa_ci_high", "classification_agreement", "ci_high")
@@ -807,13 +224,13 @@ def _rule_classification(study: Any) -> list[Finding]:
         sev = kappa_severity(kappa, hi)
         base_en = (
             f"The company's service tiers agree with value-based ABC classes at kappa = "
-            f"{_f(kappa)} (95% CI {_f(lo)} to {_f(hi)}; {_f(agree, 1)}% of {n} customers "
-            f"classified alike). The {a_customers} class-A customers bring {_f(a_pct, 1)}% of revenue."
+            f"{number_text(kappa)} (95% CI {number_text(lo)} to {number_text(hi)}; {number_text(agree, 1)}% of {n} customers "
+            f"classified alike). The {a_customers} class-A customers bring {number_text(a_pct, 1)}% of revenue."
         )
         base_zh = (
-            f"公司现有客户等级与按价值划分的 ABC 类别的一致性 kappa = {_f(kappa)}(95% 置信区间 "
-            f"{_f(lo)} 至 {_f(hi)};{n} 位客户中 {_f(agree, 1)}% 归类一致)。{a_customers} 位 A 类"
-            f"客户贡献了 {_f(a_pct, 1)}% 的收入。"
+            f"公司现有客户等级与按价值划分的 ABC 类别的一致性 kappa = {number_text(kappa)}(95% 置信区间 "
+            f"{number_text(lo)} 至 {number_text(hi)};{n} 位客户中 {number_text(agree, 1)}% 归类一致)。{a_customers} 位 A 类"
+            f"客户贡献了 {number_text(a_pct, 1)}% 的收入。"
         )
         if sev != "info":
             problem = (
@@ -852,7 +269,7 @@ def _rule_classification(study: Any) -> list[Finding]:
 
     # (b) Distribution of customers over cities.
     if _has_row(study, "customer_distribution", by="city"):
-        ev = _Evidence(study)
+        ev = Evidence(study)
         hhi = ev.add("city_hhi", "customer_distribution", "hhi", by="city")
         lo = ev.add("city_hhi_ci_low", "customer_distribution", "ci_low", by="city")
         hi = ev.add("city_hhi_ci_high", "customer_distribution", "ci_high", by="city")
@@ -872,13 +289,11 @@ def _rule_classification(study: Any) -> list[Finding]:
             )
             w_sev = spread_severity(w, wl)
             w_txt_en = (
-                f"; against an even spread over the cities, Cohen's w = {_f(w)} (95% CI "
-                f"{_f(wl)} to {_f(wh)})"
+                f"; against an even spread over the cities, Cohen's w = {number_text(w)} (95% CI "
+                f"{number_text(wl)} to {number_text(wh)})"
             )
-            w_txt_zh = (
-                f";相对于各城市均匀分布,Cohen's w = {_f(w)}(95% 置信区间 {_f(wl)} 至 {_f(wh)})"
-            )
-        sev = _mildest(hhi_severity(hhi, lo), w_sev)
+            w_txt_zh = f";相对于各城市均匀分布,Cohen's w = {number_text(w)}(95% 置信区间 {number_text(wl)} 至 {number_text(wh)})"
+        sev = mildest(hhi_severity(hhi, lo), w_sev)
         type_txt_en = type_txt_zh = ""
         if _has_row(study, "customer_distribution", by="customer_type"):
             ttop = ev.add(
@@ -887,20 +302,25 @@ def _rule_classification(study: Any) -> list[Finding]:
             tshare = ev.add(
                 "top_customer_type_share", "customer_distribution", "top_share", by="customer_type"
             )
-            type_txt_en = f" {_pct(tshare)} of the customers are {names.customers_of_type(ttop)}."
-            type_txt_zh = f"{names.level('customer_type', ttop, 'zh')}占客户总数的 {_pct(tshare)}。"
+            type_txt_en = (
+                f" {percent_text(tshare)} of the customers are {names.customers_of_type(ttop)}."
+            )
+            type_txt_zh = (
+                f"{names.level('customer_type', ttop, 'zh')}占客户总数的 {percent_text(tshare)}。"
+            )
         top_en = names.level("city", top, "en")
         top_zh = names.level("city", top, "zh")
         base_en = (
-            f"Customers over {groups} cities: HHI = {_f(hhi, 3)} (95% CI {_f(lo, 3)} to {_f(hi, 3)})"
+            f"Customers over {groups} cities: HHI = {number_text(hhi, 3)} (95% CI {number_text(lo, 3)} to {number_text(hi, 3)})"
             f"{w_txt_en}; "
-            f"{top_en} alone holds {_pct(top_share)} and the two largest cities {_pct(top2)}."
+            f"{top_en} alone holds {percent_text(top_share)} and the two largest cities {percent_text(top2)}."
             + type_txt_en
         )
         base_zh = (
-            f"客户分布于 {groups} 个城市:HHI = {_f(hhi, 3)}(95% 置信区间 {_f(lo, 3)} 至 {_f(hi, 3)})"
+            f"客户分布于 {groups} 个城市:HHI = {number_text(hhi, 3)}(95% 置信区间 {number_text(lo, 3)} 至 {number_text(hi, 3)})"
             f"{w_txt_zh};"
-            f"{top_zh}一地占 {_pct(top_share)},前两个城市合计占 {_pct(top2)}。" + type_txt_zh
+            f"{top_zh}一地占 {percent_text(top_share)},前两个城市合计占 {percent_text(top2)}。"
+            + type_txt_zh
         )
         if sev != "info":
             problem = ("Customer distribution is unbalanced: " + base_en, "客户分布失衡:" + base_zh)
@@ -923,12 +343,12 @@ def _rule_classification(study: Any) -> list[Finding]:
 
     # (c) Do customers perceive differentiated treatment (IDIC differentiate)?
     if _has_row(study, "customer_scale_scores_summary", scale="differentiation"):
-        ev = _Evidence(study)
+        ev = Evidence(study)
         s = _scale_evidence(ev, "differentiation")
         g = _gap_evidence(ev, study, "differentiation")
         sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-        en, zh = _level_sentence(names, "differentiation", s)
-        gen, gzh = _gap_sentence("differentiation", g)
+        en, zh = level_sentence(names, "differentiation", s)
+        gen, gzh = gap_sentence("differentiation", g)
         if sev != "info":
             problem = (
                 f"Customers do not feel treated according to their value and needs: {en}{gen}",
@@ -955,13 +375,13 @@ def _rule_classification(study: Any) -> list[Finding]:
 def _rule_interaction(study: Any) -> list[Finding]:
     if not _has_row(study, "customer_scale_scores_summary", scale="interaction"):
         return []
-    names = _Names(study)
-    ev = _Evidence(study)
+    names = Names(study)
+    ev = Evidence(study)
     s = _scale_evidence(ev, "interaction")
     g = _gap_evidence(ev, study, "interaction")
     sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-    en, zh = _level_sentence(names, "interaction", s)
-    gen, gzh = _gap_sentence("interaction", g)
+    en, zh = level_sentence(names, "interaction", s)
+    gen, gzh = gap_sentence("interaction", g)
     if sev != "info":
         problem = (
             f"Communication and interaction with customers are insufficient: {en}{gen}",
@@ -989,13 +409,13 @@ def _rule_customization(study: Any) -> list[Finding]:
     out = []
     if not _has_row(study, "customer_scale_scores_summary", scale="customization"):
         return out
-    names = _Names(study)
-    ev = _Evidence(study)
+    names = Names(study)
+    ev = Evidence(study)
     s = _scale_evidence(ev, "customization")
     g = _gap_evidence(ev, study, "customization")
     sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-    en, zh = _level_sentence(names, "customization", s)
-    gen, gzh = _gap_sentence("customization", g)
+    en, zh = level_sentence(names, "customization", s)
+    gen, gzh = gap_sentence("customization", g)
     if sev != "info":
         problem = (
             f"Customized service needs improvement: {en}{gen}",
@@ -1022,7 +442,7 @@ def _rule_customization(study: Any) -> list[Finding]:
     if tests is not None and not tests.empty and "group_1" in tests.columns:
         row = tests[(tests["value"] == "customization") & (tests["group"] == "customer_type")]
         if len(row) == 1 and str(row["group_1"].iloc[0]) not in ("", "nan"):
-            ev = _Evidence(study)
+            ev = Evidence(study)
             key = {"value": "customization", "group": "customer_type"}
             d = ev.add("type_d", "group_comparisons", "effect_value", **key)
             lo = ev.add("type_d_ci_low", "group_comparisons", "effect_ci_low", **key)
@@ -1039,7 +459,7 @@ def _rule_customization(study: Any) -> list[Finding]:
             # severity of the gap, oriented so that the lower group's disadvantage is "worse"
             gap_sev = effect_severity(d, lo, hi, "lower" if d < 0 else "higher")
             level_sev = effect_severity(ld, ldl, ldh, "lower")
-            sev2 = _mildest(gap_sev, level_sev)
+            sev2 = mildest(gap_sev, level_sev)
             if sev2 != "info":
                 low_en, high_en = names.customers_of_type(low), names.customers_of_type(high)
                 g1_en, g2_en = names.customers_of_type(g1), names.customers_of_type(g2)
@@ -1047,15 +467,15 @@ def _rule_customization(study: Any) -> list[Finding]:
                     names.level("customer_type", v, "zh") for v in (low, high, g1, g2)
                 )
                 problem = (
-                    _capital(
+                    capital(
                         f"{low_en} are served worse on customization than {high_en}: mean "
-                        f"{_f(lm)} vs {_f(hm)} (d = {_f(d)} for {g1_en} minus {g2_en}, 95% CI "
-                        f"{_f(lo)} to {_f(hi)}); their own rating is below the midpoint (d = "
-                        f"{_f(ld)}, 95% CI {_f(ldl)} to {_f(ldh)})."
+                        f"{number_text(lm)} vs {number_text(hm)} (d = {number_text(d)} for {g1_en} minus {g2_en}, 95% CI "
+                        f"{number_text(lo)} to {number_text(hi)}); their own rating is below the midpoint (d = "
+                        f"{number_text(ld)}, 95% CI {number_text(ldl)} to {number_text(ldh)})."
                     ),
                     f"{low_zh}的定制化服务评价低于{high_zh}:均值 "
-                    f"{_f(lm)} 对 {_f(hm)}({g1_zh}减{g2_zh}的 d = {_f(d)},95% 置信区间 {_f(lo)} 至 "
-                    f"{_f(hi)});其评分低于中点(d = {_f(ld)},95% 置信区间 {_f(ldl)} 至 {_f(ldh)})。",
+                    f"{number_text(lm)} 对 {number_text(hm)}({g1_zh}减{g2_zh}的 d = {number_text(d)},95% 置信区间 {number_text(lo)} 至 "
+                    f"{number_text(hi)});其评分低于中点(d = {number_text(ld)},95% 置信区间 {number_text(ldl)} 至 {number_text(ldh)})。",
                 )
                 rec = (
                     f"Design a customization offer for {low_en} first (thesis §4.4.2 for end "
@@ -1077,11 +497,11 @@ def _rule_crm_system(study: Any) -> list[Finding]:
     table = "employee_scale_scores_summary"
     if not _has_row(study, table, scale="crm_use"):
         return out
-    names = _Names(study)
-    ev = _Evidence(study)
+    names = Names(study)
+    ev = Evidence(study)
     s = _scale_evidence(ev, "crm_use", table)
     sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-    en, zh = _level_sentence(names, "crm_use", s, who="employees")
+    en, zh = level_sentence(names, "crm_use", s, who="employees")
     extra_en = extra_zh = ""
     # The reverse-keyed item "I keep customer records outside the CRM", raw agreement.
     items = study.tables.get("employee_item_summary")
@@ -1095,20 +515,22 @@ def _rule_crm_system(study: Any) -> list[Finding]:
             dh = ev.add(f"{item}_d_ci_high", "employee_item_summary", "d_ci_high", item=item)
             rev_sev = effect_severity(dd, dl, dh, "higher")
             extra_en += (
-                f" Agreement with {_item_text(study, 'employees', item, 'en')} averages {_f(m)} "
-                f"(d = {_f(dd)} relative to the scale midpoint, 95% CI {_f(dl)} to {_f(dh)})."
+                f" Agreement with {item_text(study, 'employees', item, 'en')} averages {number_text(m)} "
+                f"(d = {number_text(dd)} relative to the scale midpoint, 95% CI {number_text(dl)} to {number_text(dh)})."
             )
             extra_zh += (
-                f"对 {_item_text(study, 'employees', item, 'zh')} 的平均同意程度为 {_f(m)}(相对中点 "
-                f"d = {_f(dd)},95% 置信区间 {_f(dl)} 至 {_f(dh)})。"
+                f"对 {item_text(study, 'employees', item, 'zh')} 的平均同意程度为 {number_text(m)}(相对中点 "
+                f"d = {number_text(dd)},95% 置信区间 {number_text(dl)} 至 {number_text(dh)})。"
             )
     if _has_row(study, "employee_group_comparisons", value="crm_use", group="role"):
         key = {"value": "crm_use", "group": "role"}
         eta = ev.add("role_eta_squared", "employee_group_comparisons", "effect_value", **key)
         el = ev.add("role_eta_squared_ci_low", "employee_group_comparisons", "effect_ci_low", **key)
-        extra_en += f" Use differs by role: eta squared = {_f(eta)} (lower 95% bound {_f(el)})."
-        extra_zh += f"不同岗位之间使用差异:eta² = {_f(eta)}(95% 置信下限 {_f(el)})。"
-    sev = _worst(sev, rev_sev)
+        extra_en += f" Use differs by role: eta squared = {number_text(eta)} (lower 95% bound {number_text(el)})."
+        extra_zh += (
+            f"不同岗位之间使用差异:eta² = {number_text(eta)}(95% 置信下限 {number_text(el)})。"
+        )
+    sev = worst(sev, rev_sev)
     if sev != "info":
         problem = (
             f"CRM-system use is not standardised: {en}{extra_en}",
@@ -1141,9 +563,9 @@ def _rule_perception_gap(study: Any) -> list[Finding]:
     gap = study.tables.get("perception_gap")
     if gap is None or gap.empty:
         return out
-    names = _Names(study)
+    names = Names(study)
     for dim in gap["dimension"].astype(str):
-        ev = _Evidence(study)
+        ev = Evidence(study)
         key = {"dimension": dim}
         em = ev.add("employee_mean", "perception_gap", "employee_mean", **key)
         cm = ev.add("customer_mean", "perception_gap", "customer_mean", **key)
@@ -1157,12 +579,12 @@ def _rule_perception_gap(study: Any) -> list[Finding]:
         if sev == "info":
             continue
         problem = (
-            f"Employees rate the company's {names.scale_in_sentence(dim)} higher than its customers do: {_f(em)} vs "
-            f"{_f(cm)} (gap {_f(gp)}, 95% CI {_f(gl)} to {_f(gh)}; Hedges' g = {_f(g)}, 95% CI "
-            f"{_f(lo)} to {_f(hi)}).",
-            f"员工对公司“{names.scale(dim, 'zh')}”的自评高于客户评价:{_f(em)} 对 {_f(cm)}(差距 "
-            f"{_f(gp)},95% 置信区间 {_f(gl)} 至 {_f(gh)};Hedges' g = {_f(g)},95% 置信区间 "
-            f"{_f(lo)} 至 {_f(hi)})。",
+            f"Employees rate the company's {names.scale_in_sentence(dim)} higher than its customers do: {number_text(em)} vs "
+            f"{number_text(cm)} (gap {number_text(gp)}, 95% CI {number_text(gl)} to {number_text(gh)}; Hedges' g = {number_text(g)}, 95% CI "
+            f"{number_text(lo)} to {number_text(hi)}).",
+            f"员工对公司“{names.scale(dim, 'zh')}”的自评高于客户评价:{number_text(em)} 对 {number_text(cm)}(差距 "
+            f"{number_text(gp)},95% 置信区间 {number_text(gl)} 至 {number_text(gh)};Hedges' g = {number_text(g)},95% 置信区间 "
+            f"{number_text(lo)} 至 {number_text(hi)})。",
         )
         sen, szh = _safeguards("customer", "training")
         rec = (
@@ -1182,7 +604,7 @@ def _rule_perception_gap(study: Any) -> list[Finding]:
 def _rule_loyalty(study: Any) -> list[Finding]:
     if not _has_row(study, "satisfaction_vs_loyalty"):
         return []
-    ev = _Evidence(study)
+    ev = Evidence(study)
     sat = ev.add("satisfaction_mean", "satisfaction_vs_loyalty", "mean_after")
     loy = ev.add("loyalty_mean", "satisfaction_vs_loyalty", "mean_before")
     dz = ev.add("d_z", "satisfaction_vs_loyalty", "d_z")
@@ -1194,24 +616,22 @@ def _rule_loyalty(study: Any) -> list[Finding]:
         mn = ev.add("mercenary_n", "satisfaction_loyalty", "n", segment="mercenary")
         ap = ev.add("apostle_percent", "satisfaction_loyalty", "percent", segment="apostle")
         merc_txt_en = (
-            f" {mn} customers ({_f(mp, 1)}%) are mercenaries (satisfied but not loyal); "
-            f"{_f(ap, 1)}% are apostles."
+            f" {mn} customers ({number_text(mp, 1)}%) are mercenaries (satisfied but not loyal); "
+            f"{number_text(ap, 1)}% are apostles."
         )
-        merc_txt_zh = (
-            f"{mn} 位客户({_f(mp, 1)}%)属于“唯利是图者”(满意但不忠诚);“忠诚拥护者”占 {_f(ap, 1)}%。"
-        )
+        merc_txt_zh = f"{mn} 位客户({number_text(mp, 1)}%)属于“唯利是图者”(满意但不忠诚);“忠诚拥护者”占 {number_text(ap, 1)}%。"
     if _has_row(study, "nps"):
         nps = ev.add("nps", "nps", "nps")
-        merc_txt_en += f" NPS = {_f(nps, 1)}."
-        merc_txt_zh += f"净推荐值 NPS = {_f(nps, 1)}。"
+        merc_txt_en += f" NPS = {number_text(nps, 1)}."
+        merc_txt_zh += f"净推荐值 NPS = {number_text(nps, 1)}。"
     sev = effect_severity(dz, lo, hi, "higher")
     if sev == "info":
         return []
     problem = (
-        f"Satisfaction does not translate into loyalty: satisfaction {_f(sat)} vs loyalty "
-        f"{_f(loy)} (d_z = {_f(dz)}, 95% CI {_f(lo)} to {_f(hi)}).{merc_txt_en}",
-        f"满意不等于忠诚:满意度 {_f(sat)},忠诚度 {_f(loy)}(d_z = {_f(dz)},95% 置信区间 {_f(lo)} 至 "
-        f"{_f(hi)})。{merc_txt_zh}",
+        f"Satisfaction does not translate into loyalty: satisfaction {number_text(sat)} vs loyalty "
+        f"{number_text(loy)} (d_z = {number_text(dz)}, 95% CI {number_text(lo)} to {number_text(hi)}).{merc_txt_en}",
+        f"满意不等于忠诚:满意度 {number_text(sat)},忠诚度 {number_text(loy)}(d_z = {number_text(dz)},95% 置信区间 {number_text(lo)} 至 "
+        f"{number_text(hi)})。{merc_txt_zh}",
     )
     sen, szh = _safeguards("institutional", "customer")
     rec = (
@@ -1230,7 +650,7 @@ def _rule_loyalty(study: Any) -> list[Finding]:
 def _rule_concentration(study: Any) -> list[Finding]:
     if not _has_row(study, "concentration_summary", by="city"):
         return []
-    ev = _Evidence(study)
+    ev = Evidence(study)
     top = ev.add("top20_revenue_share", "concentration_summary", "top_revenue_share", by="city")
     gini = ev.add("gini", "concentration_summary", "gini", by="city")
     n = ev.add("customers", "concentration_summary", "n_customers", by="city")
@@ -1241,9 +661,9 @@ def _rule_concentration(study: Any) -> list[Finding]:
         else ("Revenue is less concentrated than the Pareto benchmark", "收入集中度低于帕累托基准")
     )
     problem = (
-        f"{lead_en}: the top 20% of the {_f(n, 0)} customers bring {_pct(top)} of "
-        f"revenue (Gini = {_f(gini)}).",
-        f"{lead_zh}:前 20% 的客户(共 {_f(n, 0)} 位)贡献了 {_pct(top)} 的收入(基尼系数 {_f(gini)})。",
+        f"{lead_en}: the top 20% of the {number_text(n, 0)} customers bring {percent_text(top)} of "
+        f"revenue (Gini = {number_text(gini)}).",
+        f"{lead_zh}:前 20% 的客户(共 {number_text(n, 0)} 位)贡献了 {percent_text(top)} 的收入(基尼系数 {number_text(gini)})。",
     )
     rec = (
         "Protect the largest accounts (class A) with dedicated owners and service plans, and "
@@ -1260,22 +680,22 @@ def _rule_concentration(study: Any) -> list[Finding]:
 
 def _rule_reliability(study: Any) -> list[Finding]:
     out = []
-    names = _Names(study)
+    names = Names(study)
     for table, who in (("reliability_customer", "customer"), ("reliability_employee", "employee")):
         frame = study.tables.get(table)
         if frame is None or frame.empty or "alpha" not in frame.columns:
             continue
         for scale in frame["scale"].astype(str):
-            ev = _Evidence(study)
+            ev = Evidence(study)
             alpha = ev.add("alpha", table, "alpha", scale=scale)
             sev = alpha_severity(alpha)
             if sev == "info":
                 continue
             problem = (
                 f"The {who} scale '{names.scale(scale, 'en')}' is not reliable enough: Cronbach's alpha = "
-                f"{_f(alpha, 3)} (< {ALPHA_ADEQUATE:.2f}).",
+                f"{number_text(alpha, 3)} (< {ALPHA_ADEQUATE:.2f}).",
                 f"{'客户' if who == 'customer' else '员工'}量表“{names.scale(scale, 'zh')}”信度不足:"
-                f"Cronbach's α = {_f(alpha, 3)}(< {ALPHA_ADEQUATE:.2f})。",
+                f"Cronbach's α = {number_text(alpha, 3)}(< {ALPHA_ADEQUATE:.2f})。",
             )
             rec = (
                 "Read findings that rely on this scale with caution; revise or add items before "
@@ -1291,17 +711,17 @@ def _rule_reliability(study: Any) -> list[Finding]:
 
 def _rule_people(study: Any) -> list[Finding]:
     out = []
-    names = _Names(study)
+    names = Names(study)
     table = "employee_scale_scores_summary"
     for scale in ("training", "motivation", "acceptance"):
         if not _has_row(study, table, scale=scale):
             continue
-        ev = _Evidence(study)
+        ev = Evidence(study)
         s = _scale_evidence(ev, scale, table)
         sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
         if sev == "info":
             continue
-        en, zh = _level_sentence(names, scale, s, who="employees")
+        en, zh = level_sentence(names, scale, s, who="employees")
         sen, szh = _safeguards("training", "personnel")
         out.append(
             _finding(
@@ -1329,14 +749,14 @@ def _rule_implementation(study: Any) -> list[Finding]:
     comp = study.tables.get("scorecard_comparisons")
     if comp is None or comp.empty or "category" not in comp.columns:
         return out
-    names = _Names(study)
+    names = Names(study)
     for category in comp["category"].astype(str).unique():
         before, after = f"{category}_before", f"{category}_after"
         if not _has_row(
             study, "scorecard_comparisons", category=category, before=before, after=after
         ):
             continue
-        ev = _Evidence(study)
+        ev = Evidence(study)
         key = {"category": category, "before": before, "after": after}
         mb = ev.add("mean_before", "scorecard_comparisons", "mean_before", **key)
         ma = ev.add("mean_after", "scorecard_comparisons", "mean_after", **key)
@@ -1358,12 +778,12 @@ def _rule_implementation(study: Any) -> list[Finding]:
                 ev,
                 (
                     f"The CRM implementation has not improved the "
-                    f"{_lower_first(names.facet_level('category', category, 'en'))} metrics: "
-                    f"{_f(mb)} before vs "
-                    f"{_f(ma)} after (d_z = {_f(dz)}, 95% CI {_f(lo)} to {_f(hi)}; a medium "
+                    f"{lower_first(names.facet_level('category', category, 'en'))} metrics: "
+                    f"{number_text(mb)} before vs "
+                    f"{number_text(ma)} after (d_z = {number_text(dz)}, 95% CI {number_text(lo)} to {number_text(hi)}; a medium "
                     f"improvement, d_z = {D_MEDIUM}, is expected).",
-                    f"CRM 实施未改善“{names.facet_level('category', category, 'zh')}”类指标:实施前 {_f(mb)},实施后 "
-                    f"{_f(ma)}(d_z = {_f(dz)},95% 置信区间 {_f(lo)} 至 {_f(hi)};预期至少中等程度改善,"
+                    f"CRM 实施未改善“{names.facet_level('category', category, 'zh')}”类指标:实施前 {number_text(mb)},实施后 "
+                    f"{number_text(ma)}(d_z = {number_text(dz)},95% 置信区间 {number_text(lo)} 至 {number_text(hi)};预期至少中等程度改善,"
                     f"d_z = {D_MEDIUM})。",
                 ),
                 (
@@ -1436,101 +856,5 @@ def derive_findings(study: Any) -> list[Finding]:
     for rule in _RULES:
         found.extend(rule(study))
     order = {a: k for k, a in enumerate(_AREA_ORDER)}
-    found.sort(key=lambda f: (order.get(f.area, len(order)), -_SEVERITY_RANK[f.severity], f.id))
+    found.sort(key=lambda f: (order.get(f.area, len(order)), -SEVERITY_RANK[f.severity], f.id))
     return found
-
-
-def findings_to_records(findings: Sequence[Finding]) -> list[dict[str, Any]]:
-    """JSON-able list of finding records (see :meth:`Finding.to_record`).
-
-    Examples
-    --------
-    >>> findings_to_records([])
-    []
-    """
-    return [f.to_record() for f in findings]
-
-
-def findings_to_frame(findings: Sequence[Finding], lang: str = "en") -> pd.DataFrame:
-    """One row per finding: ``id, area, severity, problem, recommendation, framework``.
-
-    Examples
-    --------
-    >>> findings_to_frame([]).columns.tolist()[:3]
-    ['id', 'area', 'severity']
-    """
-    cols = ["id", "area", "severity", "problem", "recommendation", "framework"]
-    return pd.DataFrame(
-        [
-            [f.id, f.area, f.severity, f.problem[lang], f.recommendation[lang], f.framework]
-            for f in findings
-        ],
-        columns=cols,
-    )
-
-
-_AREA_TITLES = {
-    "identification": ("Customer identification", "客户识别"),
-    "classification": ("Customer distribution and classification", "客户分布与分类"),
-    "interaction": ("Communication and interaction", "客户沟通及互动"),
-    "customization": ("Customized service", "客户定制化服务"),
-    "crm_system": ("CRM-system use", "CRM 系统应用"),
-    "perception_gap": ("Employee-customer perception gap", "员工与客户认知差距"),
-    "loyalty": ("Satisfaction and loyalty", "满意度与忠诚度"),
-    "concentration": ("Revenue concentration", "收入集中度"),
-    "people": ("People", "人员"),
-    "implementation": ("CRM implementation", "CRM 实施"),
-    "reliability": ("Measurement reliability", "测量信度"),
-}
-
-
-def render_findings(findings: Sequence[Finding], lang: str = "en") -> str:
-    """Render findings as Markdown in Chinese (``"zh"``) or English (``"en"``).
-
-    Parameters
-    ----------
-    findings : sequence of Finding
-    lang : {"en", "zh"}
-
-    Returns
-    -------
-    str
-        Markdown: one section per area, one entry per finding with severity, problem,
-        evidence, recommendation, framework and references.
-
-    Examples
-    --------
-    >>> render_findings([], "en").splitlines()[0]
-    '# Findings and recommendations'
-    """
-    if lang not in ("en", "zh"):
-        raise InputError(f"Language must be 'zh' or 'en', not {lang!r}.")
-    zh = lang == "zh"
-    lines = ["# 发现与建议" if zh else "# Findings and recommendations", ""]
-    if not findings:
-        lines.append("(无)" if zh else "(none)")
-        return "\n".join(lines) + "\n"
-    area = None
-    for f in findings:
-        if f.area != area:
-            area = f.area
-            en_t, zh_t = _AREA_TITLES.get(area, (area, area))
-            lines += [f"## {zh_t if zh else en_t}", ""]
-        sev = _SEVERITY_ZH[f.severity] if zh else f.severity
-        lines.append(f"### [{sev}] `{f.id}`")
-        lines.append("")
-        lines.append(f"**{'问题' if zh else 'Problem'}:** {f.problem[lang]}")
-        lines.append("")
-        lines.append(f"**{'建议' if zh else 'Recommendation'}:** {f.recommendation[lang]}")
-        lines.append("")
-        ev = ", ".join(
-            f"{k} = {_f(v, 3) if isinstance(v, float) else v}" for k, v in f.evidence.items()
-        )
-        lines.append(f"*{'证据' if zh else 'Evidence'}:* {ev}")
-        lines.append("")
-        lines.append(f"*{'理论框架' if zh else 'Framework'}:* {f.framework}")
-        lines.append("")
-        for ref in f.references:
-            lines.append(f"- {ref}")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"

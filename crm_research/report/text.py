@@ -1,14 +1,61 @@
-"""Stage 7: the report's prose and labels in Chinese and English (data, no logic).
+"""The report's words: every piece of prose and every label, in Chinese and English.
+
+This is the one language mechanism of the report: catalogues keyed by id, each entry with a
+``zh`` and an ``en`` text (:data:`CATALOGUES`; a test fails when an entry lacks one), looked
+up with :func:`text` / :func:`report_text` after :func:`check_lang`.  No code of the report
+chooses a language with an ``if``.
 
 The notebooks never hold prose in one language: they call
-:func:`crm_research.pipeline.prose` / :meth:`ReportContext.say` with a key of
-:data:`NOTEBOOK_TEXT`, so the same notebook writes a Chinese or an English report.
-:data:`ID_LABELS` and :data:`COLUMN_LABELS` turn analysis ids and table headers into words
-of the report language.  Chapter order follows the D-company thesis: current state ->
-problems -> optimisation plan -> safeguards.
+:meth:`~crm_research.report.context.ReportContext.say` with a key of :data:`NOTEBOOK_TEXT`,
+so the same notebook writes a Chinese or an English report.  :data:`ID_LABELS` and
+:data:`COLUMN_LABELS` turn analysis ids and table headers into words of the report
+language; :data:`REPORT_TEXT` is the page's chrome, :data:`APPENDIX_TEXT` the methods
+appendix, :data:`PLOT_TEXT` the figures' titles and axes.  Why a table is left out is not
+here: the study says it (:data:`crm_research.study.ABSENT_TEXT`).  Chapter order follows the
+D-company thesis: current state -> problems -> optimisation plan -> safeguards.
 """
 
 from __future__ import annotations
+
+import re
+
+from crm_research.errors import InputError
+from crm_research.instrument import LANGS
+from crm_research.study.absent import COLUMN_WORDS
+
+__all__ = [
+    "APPENDIX_TEXT",
+    "CATALOGUES",
+    "COLUMN_LABELS",
+    "EVIDENCE_LABELS",
+    "EVIDENCE_SUFFIXES",
+    "FINDING_TEXT",
+    "FRAMEWORK_LABELS",
+    "ID_LABELS",
+    "LANGS",
+    "NOTEBOOK_TEXT",
+    "PLOT_TEXT",
+    "QUALITY_RULE_LABELS",
+    "REPORT_TEXT",
+    "check_lang",
+    "quality_text",
+    "report_text",
+    "text",
+]
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if it is a report language (:data:`LANGS`), else ``InputError``.
+
+    Examples
+    --------
+    >>> check_lang("en")
+    'en'
+    """
+    if lang not in LANGS:
+        raise InputError(f"Unknown report language '{lang}': choose zh or en.")
+    return lang
+
 
 NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
     # 01 data quality --------------------------------------------------------------------
@@ -84,35 +131,6 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
         "RMSEA ≤ .06, SRMR ≤ .08 (Hu & Bentler, 1999); convergent validity from composite "
         "reliability CR ≥ .70 and AVE ≥ .50 (Fornell & Larcker, 1981).",
     },
-    # sections left out: one sentence naming why (ReportContext.factor_analyses) ------------
-    "rv.fa_too_few": {
-        "zh": "只有 {n} 位受访者、{k} 个题项,因子分析需要受访者多于题项,故略去。",
-        "en": "Factor analysis needs more respondents than items ({n} respondents, {k} items); "
-        "it is left out.",
-    },
-    "rv.fa_too_few_items": {
-        "zh": "因子分析至少需要两个题项,本问卷只有 {k} 个,故略去。",
-        "en": "Factor analysis needs at least two items ({k} here); it is left out.",
-    },
-    "rv.fa_constant": {
-        "zh": "题项 {item} 的所有回答都相同,相关系数无定义,因子分析无法进行,故略去。",
-        "en": "Factor analysis is undefined because every respondent gave item {item} the same "
-        "answer; it is left out.",
-    },
-    "rv.fa_singular": {
-        "zh": "题项的相关矩阵奇异(某些题项是其他题项的线性组合),因子分析无法进行,故略去。",
-        "en": "Factor analysis is undefined because the items' correlation matrix is singular "
-        "(some items are linear combinations of others); it is left out.",
-    },
-    "rv.fa_not_identified": {
-        "zh": "测量模型的自由参数多于题项的方差与协方差(维度的题项太少),{what}无法估计,故略去。",
-        "en": "{what} cannot be estimated because the model has more free parameters than the "
-        "items have variances and covariances (too few items per scale); it is left out.",
-    },
-    "rv.fa_failed": {
-        "zh": "{what}无法在这些数据上进行({message}),故略去。",
-        "en": "{what} could not be computed on these data ({message}); it is left out.",
-    },
     # 03 customer satisfaction ------------------------------------------------------------
     "cs.title": {
         "zh": "# 3 客户满意度与忠诚度\n\n从客户视角看 D 公司客户关系管理的现状:IDIC 四个维度"
@@ -185,10 +203,6 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
         "categories (strategy, people, process, technology, customer), rated before, during and "
         "after implementation; the figure shows each category's mean per phase.",
     },
-    "es.scorecard_missing": {
-        "zh": "本次未提供实施评分卡数据。",
-        "en": "No implementation scorecard was supplied for this report.",
-    },
     # 05 customer value -------------------------------------------------------------------
     "cv.title": {
         "zh": "# 5 客户价值与 ABC 分类\n\n依据客户台账(2018–2019 年销售额)评价客户价值,"
@@ -215,10 +229,6 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
         "的一致程度(Landis & Koch, 1977)。",
         "en": "## 5.3 Company tiers against value classes\n\nCohen's κ measures how far the "
         "company's own customer tiers agree with the ABC classes (Landis & Koch, 1977).",
-    },
-    "cv.agreement_missing": {
-        "zh": "客户数据中没有现有客户等级,无法比较。",
-        "en": "The customer data hold no company tiers, so there is nothing to compare.",
     },
     # 06 findings and recommendations ----------------------------------------------------
     "fr.title": {
@@ -264,87 +274,6 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
         "- **Customer support**: collect customers' feedback on the changes and feed it back "
         "into the plan.",
     },
-}
-
-#: Why a table is absent from a study (:meth:`crm_research.pipeline.ReportContext.left_out`):
-#: one sentence each, naming the cause.
-SKIPPED_TEXT: dict[str, dict[str, str]] = {
-    "no_satisfaction": {
-        "zh": "客户问卷中没有满意度维度,故略去满意度的驱动因素分析。",
-        "en": "The customer questionnaire has no satisfaction scale, so the drivers of "
-        "satisfaction are left out.",
-    },
-    "no_drivers": {
-        "zh": "客户问卷中没有可作为满意度驱动因素的 IDIC 维度或质量维度,故略去。",
-        "en": "The customer questionnaire has no IDIC or quality scale to act as a driver of "
-        "satisfaction; it is left out.",
-    },
-    "ipa_no_satisfaction": {
-        "zh": "重要性–表现分析需要满意度维度,客户问卷中没有该维度,故略去。",
-        "en": "Importance–performance analysis needs the satisfaction scale, which the customer "
-        "questionnaire lacks; it is left out.",
-    },
-    "ipa": {
-        "zh": "重要性–表现分析至少需要两个驱动维度,本问卷只有 {n} 个({scales}),故略去。",
-        "en": "Importance–performance analysis needs at least two driver scales and the "
-        "customer questionnaire has {n} ({scales}); it is left out.",
-    },
-    "satloy": {
-        "zh": "满意度 × 忠诚度矩阵需要满意度和忠诚度两个维度,客户问卷中缺少{scales},故略去。",
-        "en": "The satisfaction × loyalty matrix needs both the satisfaction and the loyalty "
-        "scale and the customer questionnaire lacks {scales}; it is left out.",
-    },
-    "nps": {
-        "zh": "客户问卷中没有净推荐值题目,故略去 NPS。",
-        "en": "The customer questionnaire has no Net Promoter question, so the NPS is left out.",
-    },
-    "groups": {
-        "zh": "客户数据中没有客户类型或行业列,无法比较客户群体,故略去。",
-        "en": "The customer data have neither a customer-type nor a sector column, so the "
-        "comparison of customer groups is left out.",
-    },
-    "distribution": {
-        "zh": "客户数据中没有“{column}”列,故略去按{column}的客户构成。",
-        "en": "The customer data have no '{column}' column; the customer mix by this column is "
-        "left out.",
-    },
-    "gap": {
-        "zh": "员工问卷与客户问卷没有共同的 IDIC 维度,故略去感知差距。",
-        "en": "The employee and customer questionnaires share no IDIC dimension, so the "
-        "perception gap is left out.",
-    },
-    "no_role": {
-        "zh": "员工数据中没有岗位列,故略去各岗位的比较。",
-        "en": "The employee data have no role column, so the comparison by role is left out.",
-    },
-    "no_crm_use": {
-        "zh": "员工问卷中没有 CRM 系统使用维度,故略去各岗位的 CRM 系统使用。",
-        "en": "The employee questionnaire has no CRM-use scale, so CRM use by role is left out.",
-    },
-    "no_customer_id": {
-        "zh": "客户数据中没有客户编号,无法与台账对应,故略去现有等级与价值类别的比较。",
-        "en": "The customer data have no customer ID to match them to the ledger, so the "
-        "comparison of tiers with value classes is left out.",
-    },
-    "table": {
-        "zh": "这些数据无法生成表 {name},故略去。",
-        "en": "The table {name} could not be made from these data; it is left out.",
-    },
-}
-
-#: Words for scales a report section needs (in :data:`SKIPPED_TEXT` sentences).
-SCALE_WORDS: dict[str, dict[str, str]] = {
-    "satisfaction": {"zh": "满意度", "en": "satisfaction"},
-    "loyalty": {"zh": "忠诚度", "en": "loyalty"},
-    "and": {"zh": "和", "en": " and "},
-}
-
-#: The steps of the factor analyses (subjects of the ``rv.fa_*`` sentences).
-FACTOR_STEP_LABELS: dict[str, dict[str, str]] = {
-    "adequacy": {"zh": "KMO 与 Bartlett 检验", "en": "The KMO measure and Bartlett's test"},
-    "parallel": {"zh": "平行分析", "en": "Parallel analysis"},
-    "efa": {"zh": "探索性因子分析", "en": "Exploratory factor analysis"},
-    "cfa": {"zh": "验证性因子分析", "en": "Confirmatory factor analysis"},
 }
 
 #: Labels of analysis ids that no instrument defines.
@@ -608,9 +537,7 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "revenue": {"zh": "销售额", "en": "Revenue"},
     "percent_revenue": {"zh": "销售额占比 %", "en": "Revenue %"},
     "share": {"zh": "占比", "en": "Share"},
-    "city": {"zh": "城市", "en": "City"},
-    "customer_type": {"zh": "客户类型", "en": "Customer type"},
-    "sector": {"zh": "行业", "en": "Sector"},
+    **COLUMN_WORDS,  # city, customer_type, sector: the words the study's reasons use
     "percent_within": {"zh": "组内百分比", "en": "Percent within"},
     "by": {"zh": "维度", "en": "By"},
     "hhi": {"zh": "HHI", "en": "HHI"},
@@ -688,6 +615,10 @@ QUALITY_TEXT_ZH: tuple[tuple[str, str], ...] = (
     (r"row (\d+)", "第 {0} 行"),
 )
 
+#: The patterns per report language: the screening log is written in English, so English
+#: needs none.
+QUALITY_PATTERNS: dict[str, tuple[tuple[str, str], ...]] = {"zh": QUALITY_TEXT_ZH, "en": ()}
+
 
 def quality_text(text: str, lang: str) -> str:
     """An action or generated value of the screening log in the report language.
@@ -711,12 +642,181 @@ def quality_text(text: str, lang: str) -> str:
     >>> quality_text("20 of 28 items missing", "zh")
     '28 个题项中缺失 20 个'
     """
-    import re
-
-    if lang != "zh":
-        return text
-    for pattern, template in QUALITY_TEXT_ZH:
+    for pattern, template in QUALITY_PATTERNS[check_lang(lang)]:
         match = re.fullmatch(pattern, text.strip())
         if match:
             return template.format(*match.groups())
     return text
+
+
+#: Report chrome (title page, contents, appendix headings) in both languages.
+REPORT_TEXT: dict[str, dict[str, str]] = {
+    "title.case": {
+        "zh": "D 公司客户关系管理研究报告",
+        "en": "Customer relationship management at D company",
+    },
+    "title.generic": {
+        "zh": "客户关系管理诊断报告",
+        "en": "Customer relationship management diagnostic report",
+    },
+    "subtitle": {
+        "zh": "现状 · 问题 · 优化方案 · 保障措施",
+        "en": "Current state · problems · optimisation plan · safeguards",
+    },
+    "simulated.banner": {"zh": "模拟数据", "en": "SIMULATED DATA"},
+    "contents": {"zh": "目录", "en": "Contents"},
+    "facts.inputs": {"zh": "输入文件(SHA-256)", "en": "Input files (SHA-256)"},
+    "facts.lang": {"zh": "报告语言", "en": "Report language"},
+    "facts.seed": {"zh": "随机种子", "en": "Random seed"},
+    "facts.version": {"zh": "软件版本", "en": "Software version"},
+    "facts.instruments": {"zh": "问卷工具", "en": "Instruments"},
+    "lang.zh": {"zh": "中文", "en": "Chinese"},
+    "lang.en": {"zh": "英文", "en": "English"},
+    # the page's ``lang`` attribute (BCP 47)
+    "html.lang": {"zh": "zh-CN", "en": "en"},
+    # punctuation between a label and what follows it
+    "colon": {"zh": ":", "en": ": "},
+    "list": {"zh": "、", "en": ", "},
+}
+
+#: The methods appendix: headings and the words of each row (thresholds come from the
+#: modules that apply them, see :func:`crm_research.report.appendix.methods_appendix`).
+APPENDIX_TEXT: dict[str, dict[str, str]] = {
+    "title": {"zh": "# 附录:方法与阈值", "en": "# Appendix: methods and thresholds"},
+    "header": {"zh": "| 方法 | 阈值 | 文献 |", "en": "| Method | Threshold | Reference |"},
+    "references": {"zh": "参考文献", "en": "References"},
+    "alpha": {
+        "zh": "Cronbach α 及 Feldt 置信区间",
+        "en": "Cronbach α with the Feldt confidence interval",
+    },
+    "omega": {"zh": "McDonald ω(单因子 ML 模型)", "en": "McDonald ω (one-factor ML model)"},
+    "bartlett": {"zh": "Bartlett 球形检验", "en": "Bartlett's test of sphericity"},
+    "parallel": {"zh": "平行分析(保留因子数)", "en": "Parallel analysis (factors retained)"},
+    "parallel.threshold": {"zh": "95% 分位数", "en": "95% quantile of random eigenvalues"},
+    "efa": {
+        "zh": "探索性因子分析(minres, oblimin)",
+        "en": "Exploratory factor analysis (minres, oblimin)",
+    },
+    "efa.threshold": {"zh": "载荷 ≥ {loading}", "en": "loading ≥ {loading}"},
+    "cfa": {"zh": "验证性因子分析拟合(ML)", "en": "Confirmatory factor analysis fit (ML)"},
+    "cr_ave": {
+        "zh": "组合信度、平均方差萃取量",
+        "en": "Composite reliability, average variance extracted",
+    },
+    "ipa": {"zh": "重要性–表现分析", "en": "Importance–performance analysis"},
+    "ipa.threshold": {"zh": "均值为象限分界", "en": "quadrants cut at the means"},
+    "satloy": {"zh": "满意度 × 忠诚度矩阵", "en": "Satisfaction × loyalty matrix"},
+    "satloy.threshold": {"zh": "高 = 均值 ≥ {cut}", "en": "high = mean ≥ {cut}"},
+    "abc": {"zh": "ABC 客户分类", "en": "ABC customer classification"},
+    "abc.threshold": {
+        "zh": "A ≤ {a_cut}, B ≤ {b_cut} 累计销售额",
+        "en": "A ≤ {a_cut}, B ≤ {b_cut} of cumulative revenue",
+    },
+    "hhi": {"zh": "集中度(HHI)", "en": "Concentration (HHI)"},
+    "hhi.threshold": {"zh": "1500 / 2500(0–{points} 刻度)", "en": "1500 / 2500 (0–{points} scale)"},
+    "drivers": {"zh": "驱动因素回归(标准化 β)", "en": "Driver regression (standardised β)"},
+}
+
+
+def text(catalogue: dict[str, dict[str, str]], key: str, lang: str, **values: object) -> str:
+    """Entry ``key`` of ``catalogue`` in ``lang``, with ``str.format`` ``values`` filled in.
+
+    Examples
+    --------
+    >>> text(REPORT_TEXT, "contents", "zh")
+    '目录'
+    >>> text(APPENDIX_TEXT, "efa.threshold", "en", loading="0.50")
+    'loading ≥ 0.50'
+    """
+    try:
+        entry = catalogue[key][check_lang(lang)]
+    except KeyError:
+        raise InputError(f"No report text '{key}'.") from None
+    return entry.format(**values) if values else entry
+
+
+def report_text(key: str, lang: str, **values: object) -> str:
+    """Report chrome text ``key`` (see :data:`REPORT_TEXT`) in ``lang``."""
+    return text(REPORT_TEXT, key, lang, **values)
+
+
+#: The figures' titles and axis labels (:mod:`crm_research.plots`).
+PLOT_TEXT: dict[str, dict[str, str]] = {
+    "scale_means.title": {
+        "zh": "各维度均值及 95% 置信区间",
+        "en": "Scale means with 95% confidence intervals",
+    },
+    "scale_means.title_customer": {
+        "zh": "客户问卷:各维度均值及 95% 置信区间",
+        "en": "Customer questionnaire: scale means with 95% confidence intervals",
+    },
+    "scale_means.title_employee": {
+        "zh": "员工自评问卷:各维度均值及 95% 置信区间",
+        "en": "Employee self-assessment: scale means with 95% confidence intervals",
+    },
+    "scale_means.midpoint": {"zh": "量表中点", "en": "Scale midpoint"},
+    "scale_means.x": {"zh": "均值(1–5 分)", "en": "Mean (1–5)"},
+    "scale_means.y": {"zh": "维度", "en": "Scale"},
+    "ipa.title": {"zh": "重要性–表现分析(IPA)", "en": "Importance–performance analysis (IPA)"},
+    "ipa.x": {"zh": "表现(均值)", "en": "Performance (mean)"},
+    "ipa.y": {"zh": "重要性(对满意度的影响)", "en": "Importance (effect on satisfaction)"},
+    "ipa.concentrate_here": {"zh": "重点改进", "en": "Concentrate here"},
+    "ipa.keep_up_good_work": {"zh": "继续保持", "en": "Keep up the good work"},
+    "ipa.low_priority": {"zh": "次要改进", "en": "Low priority"},
+    "ipa.possible_overkill": {"zh": "可能过度", "en": "Possible overkill"},
+    "satloy.title": {"zh": "满意度 × 忠诚度", "en": "Satisfaction × loyalty"},
+    "satloy.x": {"zh": "满意度(均值)", "en": "Satisfaction (mean)"},
+    "satloy.y": {"zh": "忠诚度(均值)", "en": "Loyalty (mean)"},
+    "satloy.segment": {"zh": "客户类型", "en": "Segment"},
+    "segment.apostle": {"zh": "忠诚拥护者", "en": "Apostle"},
+    "segment.mercenary": {"zh": "唯利是图者", "en": "Mercenary"},
+    "segment.hostage": {"zh": "被套牢者", "en": "Hostage"},
+    "segment.defector": {"zh": "背叛者", "en": "Defector"},
+    "gap.title": {
+        "zh": "感知差距:员工自评与客户评价",
+        "en": "Perception gap: employees vs customers",
+    },
+    "gap.x": {"zh": "均值(1–5 分)", "en": "Mean (1–5)"},
+    "gap.y": {"zh": "IDIC 维度", "en": "IDIC dimension"},
+    "gap.employee": {"zh": "员工自评", "en": "Employees (self-assessment)"},
+    "gap.customer": {"zh": "客户评价", "en": "Customers"},
+    "pareto.title": {
+        "zh": "客户价值帕累托曲线(ABC 分类)",
+        "en": "Customer value Pareto curve (ABC classes)",
+    },
+    "pareto.x": {"zh": "客户累计占比", "en": "Cumulative share of customers"},
+    "pareto.y": {"zh": "销售额累计占比", "en": "Cumulative share of revenue"},
+    "pareto.class": {"zh": "{k} 类客户", "en": "Class {k}"},
+    "pareto.equality": {"zh": "完全均衡", "en": "Equal shares"},
+    "city.title": {"zh": "各城市销售额", "en": "Revenue by city"},
+    "city.x": {"zh": "销售额(万)", "en": "Revenue (millions)"},
+    "city.y": {"zh": "城市", "en": "City"},
+    "scorecard.title": {
+        "zh": "CRM 实施评分卡(按阶段)",
+        "en": "CRM implementation scorecard by phase",
+    },
+    "scorecard.x": {"zh": "实施阶段", "en": "Implementation phase"},
+    "scorecard.y": {"zh": "指标", "en": "Metric"},
+    "scorecard.value": {"zh": "均值", "en": "Mean"},
+    "scree.title": {"zh": "碎石图与平行分析", "en": "Scree plot and parallel analysis"},
+    "scree.x": {"zh": "因子序号", "en": "Factor number"},
+    "scree.y": {"zh": "特征值", "en": "Eigenvalue"},
+    "scree.observed": {"zh": "实际数据", "en": "Observed data"},
+    "scree.simulated": {"zh": "随机数据(平行分析)", "en": "Random data (parallel analysis)"},
+    "scree.retained": {"zh": "保留 {n} 个因子", "en": "{n} factor(s) retained"},
+}
+
+#: Every catalogue of the report: id -> one text per language of :data:`LANGS`.
+CATALOGUES: dict[str, dict[str, dict[str, str]]] = {
+    "NOTEBOOK_TEXT": NOTEBOOK_TEXT,
+    "ID_LABELS": ID_LABELS,
+    "FRAMEWORK_LABELS": FRAMEWORK_LABELS,
+    "EVIDENCE_LABELS": EVIDENCE_LABELS,
+    "EVIDENCE_SUFFIXES": EVIDENCE_SUFFIXES,
+    "FINDING_TEXT": FINDING_TEXT,
+    "COLUMN_LABELS": COLUMN_LABELS,
+    "QUALITY_RULE_LABELS": QUALITY_RULE_LABELS,
+    "REPORT_TEXT": REPORT_TEXT,
+    "APPENDIX_TEXT": APPENDIX_TEXT,
+    "PLOT_TEXT": PLOT_TEXT,
+}

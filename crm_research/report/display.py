@@ -1,0 +1,506 @@
+"""How the report shows things: prose, numbers, tables, and every data value escaped once.
+
+Numbers: :func:`display_frame` turns a table into text cells in the report language (ids as
+labels, p-values ``< .001`` style, counts without decimals, money with separators, percents
+with one decimal); :func:`format_p` and :func:`short_citation` are its small helpers.
+
+Escaping: a data value (a category typed in an export, an item's wording, a city name) is
+text, never markup.  :func:`display_frame` returns plain text (the path a Word document
+takes); :func:`html_table` escapes each cell and header once for HTML; :func:`prose` and
+:func:`left_out_note` escape the values they put into Markdown.  Nothing else in the
+report writes a data value into HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crm_research.report.text import (
+    COLUMN_LABELS,
+    ID_LABELS,
+    NOTEBOOK_TEXT,
+    QUALITY_RULE_LABELS,
+    QUALITY_VALUE_HIDDEN,
+    check_lang,
+    quality_text,
+)
+from crm_research.report.text import text as catalogue_text
+
+__all__ = [
+    "COUNT_COLUMNS",
+    "FIT_UPPER_LIMITS",
+    "MONEY_COLUMNS",
+    "NOTHING",
+    "PERCENT_COLUMNS",
+    "P_VALUE_COLUMNS",
+    "SIMULATED_NOTE_ROLE",
+    "HtmlBlock",
+    "NothingToShow",
+    "Prose",
+    "SimulatedNote",
+    "display_frame",
+    "escape_markdown",
+    "format_p",
+    "headline",
+    "html_table",
+    "left_out_note",
+    "prose",
+    "quality_log_frame",
+    "quality_value",
+    "short_citation",
+    "shorten",
+    "without_label",
+]
+
+#: Characters of an item's wording shown after its id (about one line of a table).
+LABEL_CHARS = {"zh": 16, "en": 40}
+#: Whether a language separates words by spaces (a shortened label ends at a word).
+WORD_SPACED = {"zh": False, "en": True}
+
+
+def escape_markdown(value: object) -> str:
+    """A data value as literal text inside Markdown prose: its HTML markup escaped.
+
+    Markup typed into an export (``<b>``, ``<script>``) shows as text; numbers pass unchanged.
+
+    Examples
+    --------
+    >>> escape_markdown("<b>Evil</b>")
+    '&lt;b&gt;Evil&lt;/b&gt;'
+    >>> escape_markdown(3)
+    '3'
+    """
+    if isinstance(value, int | float | np.integer | np.floating):
+        return str(value)
+    return html.escape(str(value), quote=False)
+
+
+@dataclass(frozen=True)
+class Prose:
+    """Markdown text that a notebook displays as rendered prose."""
+
+    markdown: str
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+    def __repr__(self) -> str:
+        return self.markdown
+
+
+#: Output metadata that marks the SIMULATED DATA notice of a notebook: JupyterLab readers see
+#: it in every notebook, the HTML report shows it once, as the title page's banner.
+SIMULATED_NOTE_ROLE = "simulated-note"
+
+
+@dataclass(frozen=True)
+class SimulatedNote(Prose):
+    """The SIMULATED DATA notice of a notebook (left out of the HTML report's chapters)."""
+
+    def _repr_markdown_(self) -> tuple[str, dict[str, str]]:  # type: ignore[override]
+        return self.markdown, {"crm-role": SIMULATED_NOTE_ROLE}
+
+
+@dataclass(frozen=True)
+class HtmlBlock:
+    """Ready HTML (escaped text) that a notebook displays as is."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return re.sub(r"<[^>]+>", "", self.html)
+
+
+def prose(key: str, lang: str, **values: object) -> Prose:
+    """The package's prose ``key`` (:data:`NOTEBOOK_TEXT`) in ``lang`` as displayable Markdown.
+
+    Parameters
+    ----------
+    key : str
+    lang : {"zh", "en"}
+    **values
+        ``str.format`` values.
+
+    Returns
+    -------
+    Prose
+
+    Examples
+    --------
+    >>> prose("dq.title", "en").markdown.splitlines()[0]
+    '# 1 Data and data quality'
+    """
+    safe = {name: escape_markdown(value) for name, value in values.items()}
+    return Prose(catalogue_text(NOTEBOOK_TEXT, key, lang, **safe))
+
+
+class NothingToShow:
+    """What a notebook displays when a section has nothing to add: no output at all.
+
+    (``display(None)`` would print ``None``.)  It is false in an ``if``.
+    """
+
+    def _ipython_display_(self) -> None:
+        return None
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return ""
+
+
+NOTHING = NothingToShow()
+
+
+def _section_heading(key: str, lang: str) -> str:
+    """The Markdown heading that opens the prose ``key`` (``""`` when it has none)."""
+    first = NOTEBOOK_TEXT[key][lang].split("\n", 1)[0]
+    return first if first.startswith("#") else ""
+
+
+def left_out_note(reason: str, lang: str, section: str | None = None) -> Prose:
+    """A section that is left out: its heading (from the prose ``section``) and ``reason``.
+
+    Parameters
+    ----------
+    reason : str
+        One sentence in ``lang`` naming why the section cannot run on these data.
+    lang : {"zh", "en"}
+    section : str, optional
+        Key of the section's prose (:data:`~crm_research.report.text.NOTEBOOK_TEXT`); its
+        heading line is shown above the reason.
+
+    Returns
+    -------
+    Prose
+
+    Examples
+    --------
+    >>> print(left_out_note("It is left out.", "en", "cs.ipa").markdown)
+    ## 3.3 Importance–performance analysis
+    <BLANKLINE>
+    It is left out.
+    """
+    heading = _section_heading(section, check_lang(lang)) if section else ""
+    reason = escape_markdown(reason)
+    return Prose(f"{heading}\n\n{reason}" if heading else reason)
+
+
+def without_label(note: str, label: str) -> str:
+    """``note`` without a leading ``label`` (the banner shows the label in bold already)."""
+    if note.casefold().startswith(label.casefold()):
+        return re.sub(r"^[。.:：\s]+", "", note[len(label) :])
+    return note
+
+
+FIT_UPPER_LIMITS = frozenset({"rmsea", "srmr"})
+#: Columns shown as p-values (``< .001`` style, APA 7th ed. §6.36).
+P_VALUE_COLUMNS = frozenset({"p_value", "pvalue", "p_holm", "wilcoxon_p", "wilcoxon_p_holm"})
+#: Columns shown as whole numbers.
+COUNT_COLUMNS = frozenset(
+    {"n", "k", "customers", "respondents", "problems", "n_customers", "df", "row", "groups"}
+)
+#: Columns of money amounts (thousands separators, no decimals).
+MONEY_COLUMNS = frozenset({"revenue", "total_revenue"})
+#: Columns holding percentages (one decimal).
+PERCENT_COLUMNS = frozenset(
+    {
+        "percent",
+        "percent_customers",
+        "percent_revenue",
+        "percent_agreement",
+        "pct_promoters",
+        "pct_passives",
+        "pct_detractors",
+        "nps",
+    }
+)
+COUNT_EVIDENCE = frozenset({"n", "customers", "cities", "a_customers", "mercenary_n"})
+SEVERITY_ORDER = {"major": 0, "moderate": 1, "minor": 2, "info": 3}
+
+
+#: Screening rules whose ``value`` is the cell as typed in the export (the other rules write
+#: a value of their own: "20 of 28 items missing", "column G", ...).
+_CELL_TEXT_RULES = frozenset(
+    {
+        "non_numeric",
+        "not_a_scale_point",
+        "out_of_range",
+        "undeclared_code",
+        "declared_missing",
+        "wjx_skip",
+        "bad_date",
+        "unknown_level",
+        "duplicate_respondent",
+    }
+)
+#: A cell the quality log repeats as typed: a short number (a code such as -99, 9 or 3.5).
+_SHORT_NUMBER = re.compile(r"[+-]?\d{1,6}(?:\.\d{1,4})?")
+#: Signs of personal data in a cell: an e-mail address, a long digit run (phone, ID-card or
+#: QQ number, also with separators), an IPv4 address, a WeChat id.
+_PERSONAL_DATA = re.compile(
+    r"@|\d[\d\s\-()]{5,}\d|\d{1,3}(?:\.\d{1,3}){3}|wxid|https?://", re.IGNORECASE
+)
+#: A respondent id or unknown category the quality log repeats: a short code of ASCII
+#: letters, digits, ``_`` and ``-`` (``C004``, ``R_5xyz``); a name in Chinese characters or
+#: with a space (``张伟``, ``Oliver Smith``) is not repeated.
+_CODE_LIKE = re.compile(r"[A-Za-z0-9_\-]{1,20}")
+
+
+def quality_value(rule: str, value: Any, lang: str) -> str:
+    """The ``value`` of a screening problem as the report shows it (never personal data).
+
+    The report repeats a cell only when it cannot hold personal data: short numbers (codes
+    such as ``-99`` or ``9``), Wenjuanxing skip marks, and unknown categories or repeated
+    respondent ids that are short ASCII codes (``C004``) without a long digit run.
+    Free text typed into an answer (``non_numeric``, ``bad_date``) is never repeated;
+    ``pii`` problems have no value.  ``crm-research validate`` still lists every cell.
+
+    Parameters
+    ----------
+    rule : str
+        Screening rule (:data:`crm_research.screening.RULES`).
+    value : object
+        The problem's value as screening wrote it.
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> quality_value("out_of_range", "9", "en"), quality_value("out_of_range", "13812345678", "en")
+    ('9', '(text not shown)')
+    >>> quality_value("non_numeric", "abc", "zh"), quality_value("too_many_missing", "20 of 28 items missing", "zh")
+    ('(文本,不予显示)', '28 个题项中缺失 20 个')
+    """
+    text = "" if value is None or value != value else str(value).strip()
+    if not text or rule == "pii":
+        return ""
+    if rule not in _CELL_TEXT_RULES:
+        return quality_text(text, lang)
+    if _SHORT_NUMBER.fullmatch(text):
+        return text
+    if rule == "wjx_skip" and len(text) <= 8 and not _PERSONAL_DATA.search(text):
+        return text
+    if rule == "duplicate_respondent" and re.fullmatch(r"row \d+", text):
+        return quality_text(text, lang)
+    if (
+        rule in ("unknown_level", "duplicate_respondent")
+        and _CODE_LIKE.fullmatch(text)
+        and not _PERSONAL_DATA.search(text)
+    ):
+        return text
+    return QUALITY_VALUE_HIDDEN[lang]
+
+
+def quality_log_frame(log: Any, lang: str) -> Any:
+    """The screening log as the report shows it: rules and actions in words, no personal data.
+
+    Parameters
+    ----------
+    log : DataFrame
+        Columns ``row, column, rule, value, action`` (and optionally ``input``).
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    DataFrame
+        The same columns; ``value`` through :func:`quality_value`, ``rule`` and ``action``
+        in the report language.
+    """
+    out = log.copy()
+    rules = [str(r) for r in log["rule"].tolist()]
+    out["value"] = [
+        quality_value(r, v, lang) for r, v in zip(rules, log["value"].tolist(), strict=True)
+    ]
+    out["action"] = [quality_text(str(a), lang) for a in log["action"].tolist()]
+    out["rule"] = [QUALITY_RULE_LABELS.get(r, {}).get(lang, r) for r in rules]
+    return out
+
+
+def format_p(value: Any) -> str:
+    """A p-value as a report shows it: ``< .001``, else three decimals without the zero.
+
+    Parameters
+    ----------
+    value : float
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_p(1e-9), format_p(0.0123), format_p(0.5), format_p(float("nan"))
+    ('< .001', '.012', '.500', '—')
+    """
+    try:
+        p = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if p != p:
+        return "—"
+    if p < 0.001:
+        return "< .001"
+    return f"{p:.3f}".replace("0.", ".", 1) if p < 1 else "1.000"
+
+
+def shorten(text: str, lang: str, limit: int | None = None) -> str:
+    """The start of ``text`` (about 16 CJK characters or 40 Latin ones) with an ellipsis."""
+    text = " ".join(str(text).split())
+    limit = limit or LABEL_CHARS[lang]
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if WORD_SPACED[lang] and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:，。；：、(（") + "…"
+
+
+def headline(problem: str) -> str:
+    """The part of a problem statement before its first colon (its headline)."""
+    head = re.split(r"[:：]", problem, maxsplit=1)[0].strip()
+    return head if 0 < len(head) <= 60 else shorten(problem, "en", 60)
+
+
+def short_citation(reference: str) -> str:
+    """``"Surname & Surname, 2004"`` from an APA reference; other texts up to their first ``(``.
+
+    Examples
+    --------
+    >>> short_citation("Peppers, D., & Rogers, M. (2004). Managing customer relationships.")
+    'Peppers & Rogers, 2004'
+    >>> short_citation("Cohen, J., Cohen, P., West, S. G., & Aiken, L. S. (2003). Applied.")
+    'Cohen et al., 2003'
+    """
+    match = re.match(r"^(?P<authors>[^()]+?)\s*\((?P<year>\d{4})\)", reference)
+    if not match:
+        return reference.split(" (")[0].strip()
+    authors = match.group("authors")
+    names = [a.strip() for a in re.split(r",\s*(?:&\s*)?(?=[A-Z][\w'’-]+,)|\s&\s", authors)]
+    surnames = [n.split(",")[0].strip() for n in names if n.strip()]
+    if len(surnames) >= 3:
+        who = f"{surnames[0]} et al."
+    elif len(surnames) == 2:
+        who = f"{surnames[0]} & {surnames[1]}"
+    else:
+        who = surnames[0] if surnames else authors
+    return f"{who}, {match.group('year')}"
+
+
+def display_frame(
+    frame: Any,
+    lang: str,
+    labels: Mapping[str, str],
+    item_labels: Mapping[str, str] | None = None,
+    decimals: int = 2,
+) -> Any:
+    """A table as the report shows it: every cell text in ``lang``, headers in words.
+
+    Ids become their labels (``item`` columns: the item id with the start of its wording),
+    booleans yes/no (是/否), p-value columns ``< .001`` style, counts without decimals,
+    money with thousands separators, percentages with one decimal, other numbers with
+    ``decimals``; missing values ``—``.  The CSV files keep the machine-readable values.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    lang : {"zh", "en"}
+    labels : mapping
+        Id -> label in ``lang``.
+    item_labels : mapping, optional
+        Item id -> label, used in columns named ``item``.
+    decimals : int
+
+    Returns
+    -------
+    DataFrame
+        Same shape, every cell a string, columns renamed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"n": [150.0], "p_value": [1e-5], "met": [True], "mean": [2.1712]})
+    >>> display_frame(t, "zh", {}).iloc[0].tolist()
+    ['150', '< .001', '是', '2.17']
+    """
+    yes, no = ID_LABELS["yes"][lang], ID_LABELS["no"][lang]
+    item_labels = item_labels or {}
+    out = pd.DataFrame(index=frame.index)
+
+    def cell(column: str, value: Any) -> str:
+        if value is None or (isinstance(value, float) and value != value):
+            return "—"
+        if isinstance(value, bool | np.bool_):
+            return yes if value else no
+        if isinstance(value, str):
+            if column == "item" and value in item_labels:
+                return item_labels[value]
+            return labels.get(value, value)
+        if isinstance(value, int | float | np.integer | np.floating):
+            v = float(value)
+            if column in P_VALUE_COLUMNS:
+                return format_p(v)
+            if column in COUNT_COLUMNS and v.is_integer():
+                return f"{v:,.0f}"
+            if column in MONEY_COLUMNS:
+                return f"{v:,.0f}"
+            if column in PERCENT_COLUMNS:
+                return f"{v:.1f}"
+            text = f"{v:,.{decimals}f}"
+            return (
+                text[1:] if text.startswith("-") and float(text[1:].replace(",", "")) == 0 else text
+            )
+        return str(value)
+
+    for position, column in enumerate(frame.columns):
+        name = str(column)
+        values = frame.iloc[:, position]
+        out[position] = [cell(name, v) for v in values.tolist()]
+    out.columns = [
+        COLUMN_LABELS.get(str(c), {}).get(lang) or labels.get(str(c), str(c)) for c in frame.columns
+    ]
+    return out
+
+
+def html_table(shown: pd.DataFrame, table: str | None = None) -> Any:
+    """A displayed table (:func:`display_frame`) for HTML: every cell and header escaped once.
+
+    Parameters
+    ----------
+    shown : DataFrame
+        Text cells, as :func:`display_frame` returns them.
+    table : str, optional
+        Name of the study table the cells come from; the HTML table carries it as
+        ``data-crm-table`` (a reader or a test finds the numbers in ``tables/<name>.csv``).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+
+    Examples
+    --------
+    >>> styler = html_table(pd.DataFrame({"<i>x</i>": ["<b>Evil</b>"]}), "cities")
+    >>> html = styler.to_html()
+    >>> "&lt;b&gt;Evil&lt;/b&gt;" in html and "<b>" not in html
+    True
+    >>> 'data-crm-table="cities"' in html and "&lt;i&gt;x&lt;/i&gt;" in html
+    True
+    """
+    styler = shown.style.format(escape="html").format_index(escape="html", axis=1)
+    if table is not None:
+        styler = styler.set_table_attributes(f'data-crm-table="{html.escape(table)}"')
+    return styler.hide(axis="index")

@@ -1,0 +1,229 @@
+"""Why a table is absent from a study: one reason code and one sentence in each language.
+
+The study decides which tables the data can support, so the study also says why a table
+is left out (:func:`crm_research.study.run_study` records an :class:`AbsentTable` for each
+table of :data:`~crm_research.study.TABLE_NAMES` it did not make).  The report only shows
+the sentence; it never repeats the rules.  The sentences are a text catalogue keyed by
+reason code (:data:`ABSENT_TEXT`), each with ``zh`` and ``en``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from crm_research.instrument import LANGS
+
+__all__ = [
+    "ABSENT_TEXT",
+    "COLUMN_WORDS",
+    "FACTOR_STEP_LABELS",
+    "SCALE_WORDS",
+    "AbsentTable",
+    "absent_frame",
+    "absent_table",
+]
+
+#: Reason code -> one sentence per language naming why a table is left out.
+ABSENT_TEXT: dict[str, dict[str, str]] = {
+    "no_satisfaction": {
+        "zh": "客户问卷中没有满意度维度,故略去满意度的驱动因素分析。",
+        "en": "The customer questionnaire has no satisfaction scale, so the drivers of "
+        "satisfaction are left out.",
+    },
+    "no_drivers": {
+        "zh": "客户问卷中没有可作为满意度驱动因素的 IDIC 维度或质量维度,故略去。",
+        "en": "The customer questionnaire has no IDIC or quality scale to act as a driver of "
+        "satisfaction; it is left out.",
+    },
+    "ipa_no_satisfaction": {
+        "zh": "重要性–表现分析需要满意度维度,客户问卷中没有该维度,故略去。",
+        "en": "Importance–performance analysis needs the satisfaction scale, which the customer "
+        "questionnaire lacks; it is left out.",
+    },
+    "ipa": {
+        "zh": "重要性–表现分析至少需要两个驱动维度,本问卷只有 {n} 个({scales}),故略去。",
+        "en": "Importance–performance analysis needs at least two driver scales and the "
+        "customer questionnaire has {n} ({scales}); it is left out.",
+    },
+    "satloy": {
+        "zh": "满意度 × 忠诚度矩阵需要满意度和忠诚度两个维度,客户问卷中缺少{scales},故略去。",
+        "en": "The satisfaction × loyalty matrix needs both the satisfaction and the loyalty "
+        "scale and the customer questionnaire lacks {scales}; it is left out.",
+    },
+    "nps": {
+        "zh": "客户问卷中没有净推荐值题目,故略去 NPS。",
+        "en": "The customer questionnaire has no Net Promoter question, so the NPS is left out.",
+    },
+    "groups": {
+        "zh": "客户数据中没有客户类型或行业列,无法比较客户群体,故略去。",
+        "en": "The customer data have neither a customer-type nor a sector column, so the "
+        "comparison of customer groups is left out.",
+    },
+    "distribution": {
+        "zh": "客户数据中没有“{column}”列,故略去按{column}的客户构成。",
+        "en": "The customer data have no '{column}' column; the customer mix by this column is "
+        "left out.",
+    },
+    "gap": {
+        "zh": "员工问卷与客户问卷没有共同的 IDIC 维度,故略去感知差距。",
+        "en": "The employee and customer questionnaires share no IDIC dimension, so the "
+        "perception gap is left out.",
+    },
+    "no_role": {
+        "zh": "员工数据中没有岗位列,故略去各岗位的比较。",
+        "en": "The employee data have no role column, so the comparison by role is left out.",
+    },
+    "no_crm_use": {
+        "zh": "员工问卷中没有 CRM 系统使用维度,故略去各岗位的 CRM 系统使用。",
+        "en": "The employee questionnaire has no CRM-use scale, so CRM use by role is left out.",
+    },
+    "no_customer_id": {
+        "zh": "客户数据中没有客户编号,无法与台账对应,故略去现有等级与价值类别的比较。",
+        "en": "The customer data have no customer ID to match them to the ledger, so the "
+        "comparison of tiers with value classes is left out.",
+    },
+    "no_tiers": {
+        "zh": "客户数据中没有现有客户等级,无法比较。",
+        "en": "The customer data hold no company tiers, so there is nothing to compare.",
+    },
+    "no_scorecard": {
+        "zh": "本次未提供实施评分卡数据。",
+        "en": "No implementation scorecard was supplied for this report.",
+    },
+    "table": {
+        "zh": "这些数据无法生成表 {name},故略去。",
+        "en": "The table {name} could not be made from these data; it is left out.",
+    },
+    # factor analyses (crm_research.study.psychometrics) ---------------------------------
+    "fa_too_few": {
+        "zh": "只有 {n} 位受访者、{k} 个题项,因子分析需要受访者多于题项,故略去。",
+        "en": "Factor analysis needs more respondents than items ({n} respondents, {k} items); "
+        "it is left out.",
+    },
+    "fa_too_few_items": {
+        "zh": "因子分析至少需要两个题项,本问卷只有 {k} 个,故略去。",
+        "en": "Factor analysis needs at least two items ({k} here); it is left out.",
+    },
+    "fa_constant": {
+        "zh": "题项 {item} 的所有回答都相同,相关系数无定义,因子分析无法进行,故略去。",
+        "en": "Factor analysis is undefined because every respondent gave item {item} the same "
+        "answer; it is left out.",
+    },
+    "fa_singular": {
+        "zh": "题项的相关矩阵奇异(某些题项是其他题项的线性组合),因子分析无法进行,故略去。",
+        "en": "Factor analysis is undefined because the items' correlation matrix is singular "
+        "(some items are linear combinations of others); it is left out.",
+    },
+    "fa_not_identified": {
+        "zh": "测量模型的自由参数多于题项的方差与协方差(维度的题项太少),{what}无法估计,故略去。",
+        "en": "{what} cannot be estimated because the model has more free parameters than the "
+        "items have variances and covariances (too few items per scale); it is left out.",
+    },
+    "fa_failed": {
+        "zh": "{what}无法在这些数据上进行({message}),故略去。",
+        "en": "{what} could not be computed on these data ({message}); it is left out.",
+    },
+    "fa_one_factor": {
+        "zh": "探索性因子分析只保留了一个因子,没有因子间相关。",
+        "en": "The exploratory factor analysis retained one factor, so there are no factor "
+        "correlations.",
+    },
+}
+
+#: Words for scales a reason names (:data:`ABSENT_TEXT` ``satloy``).
+SCALE_WORDS: dict[str, dict[str, str]] = {
+    "satisfaction": {"zh": "满意度", "en": "satisfaction"},
+    "loyalty": {"zh": "忠诚度", "en": "loyalty"},
+    "and": {"zh": "和", "en": " and "},
+    "list": {"zh": "、", "en": ", "},
+}
+
+#: Background columns a reason names (:data:`ABSENT_TEXT` ``distribution``); the report's
+#: column headers use the same words.
+COLUMN_WORDS: dict[str, dict[str, str]] = {
+    "city": {"zh": "城市", "en": "City"},
+    "customer_type": {"zh": "客户类型", "en": "Customer type"},
+    "sector": {"zh": "行业", "en": "Sector"},
+}
+
+#: The steps of the factor analyses (subjects of the ``fa_*`` sentences).
+FACTOR_STEP_LABELS: dict[str, dict[str, str]] = {
+    "adequacy": {"zh": "KMO 与 Bartlett 检验", "en": "The KMO measure and Bartlett's test"},
+    "parallel": {"zh": "平行分析", "en": "Parallel analysis"},
+    "efa": {"zh": "探索性因子分析", "en": "Exploratory factor analysis"},
+    "cfa": {"zh": "验证性因子分析", "en": "Confirmatory factor analysis"},
+}
+
+
+@dataclass(frozen=True)
+class AbsentTable:
+    """A table the study could not make, and why.
+
+    Attributes
+    ----------
+    table : str
+        Table name (:data:`~crm_research.study.TABLE_NAMES`).
+    code : str
+        Reason code (a key of :data:`ABSENT_TEXT`).
+    text : dict
+        Language -> the sentence naming the cause.
+    """
+
+    table: str
+    code: str
+    text: dict[str, str]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: ``table, code`` and one column per language."""
+        return pd.DataFrame([{"table": self.table, "code": self.code, **self.text}])
+
+    def __repr__(self) -> str:
+        return f"AbsentTable({self.table!r}: {self.code}; {self.text.get('en', '')!r})"
+
+
+def absent_table(table: str, code: str, **values: object) -> AbsentTable:
+    """The reason ``code`` for ``table``, its sentence filled in every language.
+
+    Parameters
+    ----------
+    table : str
+    code : str
+        A key of :data:`ABSENT_TEXT`.
+    **values
+        ``str.format`` values; a value that differs by language is a mapping
+        ``{"zh": ..., "en": ...}``.
+
+    Returns
+    -------
+    AbsentTable
+
+    Examples
+    --------
+    >>> absent_table("nps", "nps").text["en"]
+    'The customer questionnaire has no Net Promoter question, so the NPS is left out.'
+    >>> absent_table("x", "table", name="x").text["zh"]
+    '这些数据无法生成表 x,故略去。'
+    """
+    text = {}
+    for lang in LANGS:
+        filled = {k: (v[lang] if isinstance(v, Mapping) else v) for k, v in values.items()}
+        text[lang] = ABSENT_TEXT[code][lang].format(**filled)
+    return AbsentTable(table, code, text)
+
+
+def absent_frame(absent: Mapping[str, AbsentTable]) -> pd.DataFrame:
+    """All absent tables, one row each (``table, code, zh, en``), sorted by table.
+
+    Examples
+    --------
+    >>> absent_frame({"nps": absent_table("nps", "nps")})[["table", "code"]].values.tolist()
+    [['nps', 'nps']]
+    """
+    columns = ["table", "code", *LANGS]
+    rows = [absent[name].to_frame() for name in sorted(absent)]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(rows, ignore_index=True)[columns]

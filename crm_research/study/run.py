@@ -1,0 +1,498 @@
+"""The study: every analysis of a CRM study into named tables, and why any table is absent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from crm_research import analysis, segmentation
+from crm_research.errors import InputError
+from crm_research.instrument import LANGS, Instrument
+from crm_research.reliability import scale_reliability
+from crm_research.scoring import keyed_items, nps
+from crm_research.study.absent import (
+    COLUMN_WORDS,
+    SCALE_WORDS,
+    AbsentTable,
+    absent_table,
+)
+from crm_research.study.inputs import SurveyData, load_ledger, load_survey
+from crm_research.study.psychometrics import (
+    FACTOR_STEPS,
+    PARALLEL_SEED,
+    factor_items,
+    factor_tables,
+    measurement_model,
+)
+from crm_research.study.tables import (
+    alpha_table,
+    count_concentration,
+    group_comparison_table,
+    item_summary,
+    midpoint,
+    scale_summary,
+    tier_value_agreement,
+)
+
+__all__ = [
+    "CSV_FLOAT_FORMAT",
+    "IDIC_DIMENSIONS",
+    "SATISFACTION_LOYALTY_AGREE_POINT",
+    "TABLE_DECIMALS",
+    "TABLE_NAMES",
+    "StudyResult",
+    "run_study",
+]
+
+#: The four matched dimensions of the IDIC model (Peppers & Rogers 2004), named alike in the
+#: customer and the employee instrument so that the perception gap pairs them by name.
+IDIC_DIMENSIONS = ("identification", "differentiation", "interaction", "customization")
+
+#: Cut-off for "high" satisfaction and loyalty in the Jones & Sasser (1995) matrix: the
+#: "agree" point of a 1-5 agreement scale, i.e. the top-two-box convention (a respondent is
+#: satisfied / loyal when the scale mean reaches "agree").
+SATISFACTION_LOYALTY_AGREE_POINT = 4.0
+
+#: Fixed float formatting of every CSV table (deterministic bytes; six decimals).
+CSV_FLOAT_FORMAT = "%.6f"
+
+#: Decimals kept in tables (and hence in finding evidence): equal to the CSV format.
+TABLE_DECIMALS = 6
+
+#: Stable names of the tables :func:`run_study` can produce (a study without a scorecard or
+#: without a service-tier column omits the corresponding tables).
+TABLE_NAMES = (
+    "quality_summary",
+    "customer_descriptives",
+    "customer_item_summary",
+    "customer_scale_scores_summary",
+    "customer_correlations",
+    "employee_descriptives",
+    "employee_item_summary",
+    "employee_scale_scores_summary",
+    "reliability_customer",
+    "reliability_employee",
+    "group_comparisons",
+    "group_means",
+    "group_posthoc",
+    "drivers_satisfaction",
+    "drivers_loyalty",
+    "driver_fit",
+    "ipa",
+    "satisfaction_loyalty",
+    "satisfaction_vs_loyalty",
+    "nps",
+    "perception_gap",
+    "abc",
+    "abc_summary",
+    "concentration_city",
+    "concentration_type",
+    "concentration_sector",
+    "concentration_summary",
+    "customer_distribution",
+    "distribution_city",
+    "distribution_type",
+    "distribution_sector",
+    "classification_agreement",
+    "classification_crosstab",
+    "crm_use_by_role",
+    "employee_group_comparisons",
+    "employee_group_posthoc",
+    "scorecard",
+    "scorecard_comparisons",
+    "satisfaction_loyalty_points",
+    *(f"customer_{suffix}" for tables in FACTOR_STEPS.values() for suffix in tables),
+)
+
+
+@dataclass(frozen=True, eq=False)
+class StudyResult:
+    """All tables of one CRM study.
+
+    Attributes
+    ----------
+    tables : dict of str -> DataFrame
+        One tidy table per analysis under a stable name (:data:`TABLE_NAMES`).
+    quality : DataFrame
+        One row per input: ``input, source, instrument, respondents, problems, sha256``.
+    customers, employees : SurveyData
+        The screened and scored surveys.
+    ledger : DataFrame
+    parameters : dict
+        Settings used (instrument ids, midpoints, cut-offs, the parallel analysis' seed).
+    absent : dict of str -> AbsentTable
+        For each table of :data:`TABLE_NAMES` the study did not make: the reason code and
+        one sentence per language (the report shows it where the table would be).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    quality: pd.DataFrame
+    customers: SurveyData
+    employees: SurveyData
+    ledger: pd.DataFrame
+    parameters: dict = field(default_factory=dict)
+    absent: dict[str, AbsentTable] = field(default_factory=dict)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Return a table by name (``InputError`` naming the known tables otherwise)."""
+        if name not in self.tables:
+            raise InputError(f"No table {name!r}; tables are {', '.join(sorted(self.tables))}.")
+        return self.tables[name]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per table: name, rows, columns."""
+        return pd.DataFrame(
+            [{"table": k, "rows": len(v), "columns": v.shape[1]} for k, v in self.tables.items()]
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"StudyResult({len(self.tables)} tables; customers n={len(self.customers.items)}, "
+            f"employees n={len(self.employees.items)}, ledger customers="
+            f"{self.ledger['customer_id'].nunique()})"
+        )
+
+
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.reset_index(drop=True).copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].round(TABLE_DECIMALS)
+        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].astype(object)
+    return out
+
+
+def run_study(
+    customers: str | Path | pd.DataFrame | Any,
+    employees: str | Path | pd.DataFrame | Any,
+    ledger: str | Path | pd.DataFrame,
+    scorecard: str | Path | pd.DataFrame | Any | None = None,
+    *,
+    customer_instrument: str | Instrument = "d_company_customer",
+    employee_instrument: str | Instrument = "d_company_employee",
+    scorecard_instrument: str | Instrument = "crm_implementation_scorecard",
+    tier_column: str = "service_tier",
+    tier_mapping: Mapping[str, str] | None = None,
+    a_cut: float | None = None,
+    b_cut: float | None = None,
+    satisfaction_loyalty_cut: float = SATISFACTION_LOYALTY_AGREE_POINT,
+    ci: float = 0.95,
+    posthoc: bool = True,
+    reliability: str = "full",
+    factor_analyses: bool | None = None,
+    seed: int | None = None,
+) -> StudyResult:
+    """Run every analysis of a CRM study (the D-company design) into named tables.
+
+    Parameters
+    ----------
+    customers, employees : path, DataFrame or Responses
+        Customer questionnaire and employee self-assessment (see :func:`load_survey`).
+    ledger : path or DataFrame
+        Revenue per customer and year (:data:`LEDGER_COLUMNS`).
+    scorecard : path, DataFrame or Responses, optional
+        The 17-metric CRM implementation scorecard.
+    customer_instrument, employee_instrument, scorecard_instrument : str or Instrument
+    tier_column : str
+        Column of the customer data holding the company's own service tier; when present the
+        tiers are compared with the ABC classes (:func:`tier_value_agreement`).
+    tier_mapping : mapping, optional
+        Tier label -> A/B/C (default :data:`DEFAULT_TIER_MAPPING`).
+    a_cut, b_cut : float, optional
+        ABC cut-offs (default those of :mod:`crm_research.segmentation`, .70 and .90).
+    satisfaction_loyalty_cut : float
+        "High" cut-off of the satisfaction x loyalty matrix (default 4, "agree").
+    ci : float
+        Confidence level of all intervals.
+    posthoc : bool
+        Whether group comparisons of three or more groups run post-hoc tests (kept in the
+        ``posthoc`` tables); switch off for speed in simulations.
+    reliability : {"full", "alpha", "none"}
+        ``"full"``: :func:`crm_research.reliability.scale_reliability` (alpha with Feldt CI,
+        omega, item-total r); ``"alpha"``: alpha and its Feldt CI only (fast); ``"none"``: no
+        reliability tables.
+    factor_analyses : bool, optional
+        Run the factor analyses of the customer questionnaire (KMO, Bartlett, parallel
+        analysis, EFA, CFA: the ``customer_kmo`` ... ``customer_cfa_fornell_larcker`` tables of
+        :mod:`crm_research.study.psychometrics`); default: with ``reliability="full"``.
+    seed : int, optional
+        Seed of the parallel analysis (default
+        :data:`~crm_research.study.psychometrics.PARALLEL_SEED`).
+
+    Returns
+    -------
+    StudyResult
+
+    Examples
+    --------
+    >>> from crm_research.cases.d_company import simulate
+    >>> case = simulate(1, "thesis")
+    >>> study = run_study(case.customers, case.employees, case.ledger, case.scorecard)
+    >>> "perception_gap" in study.tables
+    True
+    """
+    cus = load_survey(customers, customer_instrument)
+    emp = load_survey(employees, employee_instrument)
+    led = load_ledger(ledger)
+    sc_data = load_survey(scorecard, scorecard_instrument) if scorecard is not None else None
+    cinst, einst = cus.instrument, emp.instrument
+    likert_c = [s.id for s in cinst.scales if s.kind != "nps"]
+    likert_e = [s.id for s in einst.scales if s.kind != "nps"]
+    mid_c = {s: midpoint(cinst, cinst.scale_items(s)) for s in likert_c}
+    mid_e = {s: midpoint(einst, einst.scale_items(s)) for s in likert_e}
+    t: dict[str, pd.DataFrame] = {}
+    absent: dict[str, AbsentTable] = {}
+
+    def leave_out(names: tuple[str, ...] | str, code: str, **values: object) -> None:
+        for name in (names,) if isinstance(names, str) else names:
+            absent[name] = absent_table(name, code, **values)
+
+    quality_rows = []
+    for name, data in (("customers", cus), ("employees", emp), ("scorecard", sc_data)):
+        if data is None:
+            continue
+        quality_rows.append(
+            {
+                "input": name,
+                # the file name only: a table is the same wherever the input lies (the
+                # sha256 identifies the file; full paths belong in manifest.json)
+                "source": Path(data.source).name,
+                "instrument": data.instrument.id,
+                "respondents": len(data.items),
+                "problems": len(data.quality),
+                "sha256": data.sha256 or "",
+            }
+        )
+    quality = pd.DataFrame(quality_rows)
+    t["quality_summary"] = quality
+
+    # Descriptives and scale levels
+    t["customer_descriptives"] = analysis.describe(cus.items)
+    t["customer_item_summary"] = item_summary(cus.items, cinst, likert_c, ci)
+    t["customer_scale_scores_summary"] = scale_summary(cus.scores, mid_c, likert_c, ci)
+    t["customer_correlations"] = analysis.correlations(cus.scores[likert_c], ci=ci)
+    t["employee_descriptives"] = analysis.describe(emp.items)
+    t["employee_item_summary"] = item_summary(emp.items, einst, likert_e, ci)
+    t["employee_scale_scores_summary"] = scale_summary(emp.scores, mid_e, likert_e, ci)
+
+    # Reliability
+    if reliability not in ("full", "alpha", "none"):
+        raise InputError(f"reliability must be 'full', 'alpha' or 'none', not {reliability!r}.")
+    for key, data, scales in (("customer", cus, likert_c), ("employee", emp, likert_e)):
+        if reliability == "none":
+            break
+        keyed = keyed_items(data.items, data.instrument)
+        spec = {s: data.instrument.scale_items(s) for s in scales}
+        if reliability == "full":
+            t[f"reliability_{key}"] = scale_reliability(keyed, spec, ci=ci)
+        else:
+            t[f"reliability_{key}"] = alpha_table(keyed, spec, ci)
+
+    # Group comparisons of the customer scales
+    group_cols = [c for c in ("customer_type", "sector") if c in cus.meta.columns]
+    tests, means, pairs = group_comparison_table(
+        cus.scores, cus.meta, likert_c, group_cols, reference=mid_c, ci=ci, posthoc=posthoc
+    )
+    t["group_comparisons"], t["group_means"] = tests, means
+    if not pairs.empty:
+        t["group_posthoc"] = pairs
+    if not group_cols:
+        leave_out(("group_comparisons", "group_means", "group_posthoc"), "groups")
+
+    # Drivers: dimensions -> satisfaction -> loyalty
+    drivers = [d for d in (*IDIC_DIMENSIONS, "quality") if d in cus.scores.columns]
+    if "satisfaction" not in cus.scores.columns:
+        leave_out(("drivers_satisfaction", "driver_fit"), "no_satisfaction")
+        leave_out("ipa", "ipa_no_satisfaction")
+    elif not drivers:
+        leave_out(("drivers_satisfaction", "driver_fit", "ipa"), "no_drivers")
+    elif len(drivers) < 2:
+        scales = {
+            lang: SCALE_WORDS["list"][lang].join(cinst.scale(d).name.get(lang, d) for d in drivers)
+            for lang in LANGS
+        }
+        leave_out("ipa", "ipa", n=len(drivers), scales=scales)
+    fits = []
+    if "satisfaction" in cus.scores.columns and drivers:
+        reg = analysis.driver_regression(cus.scores, "satisfaction", drivers, ci=ci)
+        t["drivers_satisfaction"] = reg.coefficients.assign(outcome="satisfaction")
+        fits.append(("satisfaction", reg))
+        if len(drivers) >= 2:  # IPA places attributes relative to each other
+            t["ipa"] = analysis.importance_performance(cus.scores, "satisfaction", drivers)
+    if {"loyalty", "satisfaction"} <= set(cus.scores.columns):
+        reg = analysis.driver_regression(cus.scores, "loyalty", ["satisfaction", *drivers], ci=ci)
+        t["drivers_loyalty"] = reg.coefficients.assign(outcome="loyalty")
+        fits.append(("loyalty", reg))
+        slm = analysis.satisfaction_loyalty_matrix(
+            cus.scores["satisfaction"],
+            cus.scores["loyalty"],
+            satisfaction_loyalty_cut,
+            satisfaction_loyalty_cut,
+        )
+        t["satisfaction_loyalty"] = slm.summary.assign(
+            satisfaction_cut=slm.satisfaction_cut, loyalty_cut=slm.loyalty_cut
+        )
+        t["satisfaction_vs_loyalty"] = analysis.paired_comparison(
+            cus.scores, before="loyalty", after="satisfaction", ci=ci
+        )
+        # each customer's point of the matrix (the report's figure draws these)
+        t["satisfaction_loyalty_points"] = pd.DataFrame(
+            {
+                "respondent": [str(i) for i in cus.scores.index],
+                "satisfaction": cus.scores["satisfaction"].to_numpy(),
+                "loyalty": cus.scores["loyalty"].to_numpy(),
+                "segment": slm.segments.astype(object).to_numpy(),
+            }
+        )
+    else:
+        lacking = [s for s in ("satisfaction", "loyalty") if s not in cus.scores.columns]
+        words = {
+            lang: SCALE_WORDS["and"][lang].join(SCALE_WORDS[s][lang] for s in lacking)
+            for lang in LANGS
+        }
+        leave_out(
+            (
+                "satisfaction_loyalty",
+                "satisfaction_vs_loyalty",
+                "drivers_loyalty",
+                "satisfaction_loyalty_points",
+            ),
+            "satloy",
+            scales=words,
+        )
+    if fits:
+        t["driver_fit"] = pd.DataFrame(
+            [
+                {
+                    "outcome": name,
+                    "n": r.n,
+                    "r2": r.r2,
+                    "adj_r2": r.adj_r2,
+                    "f": r.f,
+                    "f_pvalue": r.f_pvalue,
+                    "df_model": r.df_model,
+                    "df_resid": r.df_resid,
+                }
+                for name, r in fits
+            ]
+        )
+    nps_scales = [s.id for s in cinst.scales if s.kind == "nps"]
+    if nps_scales:
+        t["nps"] = nps(cus.scores[nps_scales[0]]).to_frame()
+    else:
+        leave_out("nps", "nps")
+
+    # Perception gap (employees minus customers on the matched IDIC dimensions)
+    matched = [d for d in IDIC_DIMENSIONS if d in cus.scores.columns and d in emp.scores.columns]
+    if matched:
+        t["perception_gap"] = analysis.perception_gap(emp.scores, cus.scores, matched, ci=ci)
+    else:
+        leave_out("perception_gap", "gap")
+
+    # Customer value: ABC, concentration, distribution, tiers
+    abc_kwargs = {k: v for k, v in (("a_cut", a_cut), ("b_cut", b_cut)) if v is not None}
+    abc = segmentation.abc_classification(led, **abc_kwargs)
+    first = ["customer_id", "revenue", "cumulative_share", "abc_class"]
+    t["abc"] = abc[first + [c for c in abc.columns if c not in first]]
+    # the cut-offs used, next to the classes (findings quote them from this table)
+    t["abc_summary"] = segmentation.abc_summary(abc).assign(
+        a_cut=abc_kwargs.get("a_cut", segmentation.A_CUT),
+        b_cut=abc_kwargs.get("b_cut", segmentation.B_CUT),
+    )
+    conc_rows = []
+    for by, name in (("city", "city"), ("customer_type", "type"), ("sector", "sector")):
+        res = segmentation.concentration(led, by)
+        t[f"concentration_{name}"] = res.groups
+        conc_rows.append({"by": by, **res.to_frame().set_index("measure")["value"].to_dict()})
+    t["concentration_summary"] = pd.DataFrame(conc_rows)
+    customer_frame = cus.meta if "customer_id" in cus.meta.columns else None
+    source = customer_frame if customer_frame is not None else led
+    dist_rows = []
+    for by, name in (("city", "city"), ("customer_type", "type"), ("sector", "sector")):
+        if by not in source.columns:
+            leave_out(f"distribution_{name}", "distribution", column=COLUMN_WORDS[by])
+            continue
+        dist_rows.append(count_concentration(source, by, ci=ci))
+        t[f"distribution_{name}"] = segmentation.distribution(source, [by])
+    if dist_rows:
+        t["customer_distribution"] = pd.concat(dist_rows, ignore_index=True)
+    if customer_frame is not None and tier_column in customer_frame.columns:
+        tiers = pd.Series(
+            customer_frame[tier_column].to_numpy(),
+            index=customer_frame["customer_id"].astype(str).to_numpy(),
+        )
+        summary, cross = tier_value_agreement(tiers, abc, tier_mapping, ci=ci)
+        t["classification_agreement"], t["classification_crosstab"] = summary, cross
+    else:
+        code = "no_customer_id" if customer_frame is None else "no_tiers"
+        leave_out(("classification_agreement", "classification_crosstab"), code)
+
+    # CRM system use and people, by role
+    if "role" in emp.meta.columns:
+        e_tests, e_means, e_pairs = group_comparison_table(
+            emp.scores,
+            emp.meta,
+            [s for s in likert_e if s not in IDIC_DIMENSIONS],
+            ["role"],
+            reference=mid_e,
+            ci=ci,
+            posthoc=posthoc,
+        )
+        t["employee_group_comparisons"] = e_tests
+        if not e_pairs.empty:
+            t["employee_group_posthoc"] = e_pairs
+        if not e_means.empty:
+            t["crm_use_by_role"] = e_means[e_means["value"] == "crm_use"].reset_index(drop=True)
+        elif "crm_use" not in emp.scores.columns:
+            leave_out("crm_use_by_role", "no_crm_use")
+    else:
+        leave_out("crm_use_by_role", "no_role")
+
+    # Implementation scorecard
+    if sc_data is not None:
+        summary = analysis.scorecard_summary(sc_data.items, ci=ci)
+        t["scorecard"] = summary.means
+        t["scorecard_comparisons"] = summary.comparisons
+    else:
+        leave_out(("scorecard", "scorecard_comparisons"), "no_scorecard")
+
+    # Factor analyses of the customer questionnaire (KMO ... CFA), or why each step is out
+    if factor_analyses if factor_analyses is not None else reliability == "full":
+        fa_tables, fa_absent = factor_tables(
+            factor_items(cus.items, cinst),
+            measurement_model(cinst),
+            "customer",
+            seed=PARALLEL_SEED if seed is None else int(seed),
+        )
+        t.update(fa_tables)
+        absent.update(fa_absent)
+
+    # a table without columns would be an empty file: leave it out (as absent inputs do)
+    tables = {name: _rounded(frame) for name, frame in t.items() if frame.shape[1] > 0}
+    # one reason per table not made: the rule that skipped it, else that the data could not
+    for name in TABLE_NAMES:
+        if name in tables:
+            absent.pop(name, None)
+        elif name not in absent:
+            leave_out(name, "table", name=name)
+    params = {
+        "customer_instrument": cinst.id,
+        "employee_instrument": einst.id,
+        "scorecard_instrument": sc_data.instrument.id if sc_data is not None else None,
+        "customer_midpoints": mid_c,
+        "employee_midpoints": mid_e,
+        "satisfaction_loyalty_cut": satisfaction_loyalty_cut,
+        "abc_cuts": {
+            "a_cut": a_cut if a_cut is not None else segmentation.A_CUT,
+            "b_cut": b_cut if b_cut is not None else segmentation.B_CUT,
+        },
+        "ci": ci,
+        "parallel_seed": PARALLEL_SEED if seed is None else int(seed),
+    }
+    absent = {name: absent[name] for name in TABLE_NAMES if name in absent}
+    return StudyResult(tables, quality, cus, emp, led, params, absent)
