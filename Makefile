@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lint bench clean
+.PHONY: report test lint bench clean models
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,29 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# notebooks/07_models.ipynb, the researcher's notebook of models (not a report chapter), run with
+# papermill into reports/models/ (the executed notebook and tables/*.csv), in the report's quiet,
+# encrypted kernel.  On SIMULATED D-company data; `make models STUDY=path/study.yaml` for a study.
+MODELS_OUT := reports/models
+define MODELS_PY
+from pathlib import Path
+from crm_research.report.base import NotebookFailed
+from crm_research.report.execute import execute_notebook, quiet
+params = {"output_dir": str(Path("$(MODELS_OUT)").resolve())}
+if "$(STUDY)":
+    params["study"] = str(Path("$(STUDY)").resolve())
+try:
+    with quiet():
+        seconds = execute_notebook("notebooks/07_models.ipynb", "$(MODELS_OUT)/07_models.ipynb", params)
+except NotebookFailed as failed:
+    raise SystemExit(str(failed)) from None
+print(f"$(MODELS_OUT)/07_models.ipynb and $(MODELS_OUT)/tables written ({seconds:.0f} s)")
+endef
+export MODELS_PY
+
+models: $(STAMP)
+	$(BIN)/python -c "$$MODELS_PY"
 
 clean:
 	rm -rf $(VENV) reports/*/
