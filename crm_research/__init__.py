@@ -2,8 +2,10 @@
 
 The flow (DESIGN §2), one module per stage, each importing only from earlier stages::
 
-    instrument -> readers/screening -> scoring -> reliability, factor, sem
-               -> analysis, segmentation -> findings -> pipeline (notebooks -> report)
+    instrument -> readers/screening -> scoring -> reliability, factor, sem, pls
+               -> analysis, segmentation -> study -> findings -> report (notebooks -> page)
+
+(the stage map: tests/test_imports.py and docs/DEVELOPING.md)
 
 Public entry points::
 
@@ -38,7 +40,9 @@ _SUBMODULES = {
     "pls",
     "analysis",
     "segmentation",
+    "study",
     "findings",
+    "report",
     "pipeline",
     "readers",
     "screening",
