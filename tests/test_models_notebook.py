@@ -239,7 +239,7 @@ def test_study_without_loyalty_skips_what_needs_it(tmp_path):
     text = _outputs_text(nb)
     assert "SIMULATED" not in text  # a study's data are not labelled simulated
     assert "Study: Models notebook check (customers.csv)" in text
-    skipped = "The instrument declares no loyalty scale (roles): "
+    skipped = "The instrument declares no scale for the role(s) loyalty: "
     assert skipped + "the structural model is skipped." in text
     assert skipped + "PLS-SEM is skipped." in text
     assert "declares no recommendation item (roles: recommendation): NPS is skipped." in text
