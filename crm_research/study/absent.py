@@ -29,14 +29,14 @@ __all__ = [
 #: Reason code -> one sentence per language naming why a table is left out.
 ABSENT_TEXT: dict[str, dict[str, str]] = {
     "no_satisfaction": {
-        "zh": "客户问卷中没有满意度维度,故略去满意度的驱动因素分析。",
-        "en": "The customer questionnaire has no satisfaction scale, so the drivers of "
-        "satisfaction are left out.",
+        "zh": "客户问卷没有声明满意度维度(roles: satisfaction),故略去满意度的驱动因素分析。",
+        "en": "The customer questionnaire declares no satisfaction scale (roles: satisfaction), "
+        "so the drivers of satisfaction are left out.",
     },
     "no_drivers": {
-        "zh": "客户问卷中没有可作为满意度驱动因素的 IDIC 维度或质量维度,故略去。",
-        "en": "The customer questionnaire has no IDIC or quality scale to act as a driver of "
-        "satisfaction; it is left out.",
+        "zh": "客户问卷没有声明满意度的驱动维度(roles: drivers),故略去。",
+        "en": "The customer questionnaire declares no driver scale of satisfaction "
+        "(roles: drivers); it is left out.",
     },
     "ipa_no_satisfaction": {
         "zh": "重要性–表现分析需要满意度维度,客户问卷中没有该维度,故略去。",
@@ -58,9 +58,24 @@ ABSENT_TEXT: dict[str, dict[str, str]] = {
         "en": "The customer questionnaire has no Net Promoter question, so the NPS is left out.",
     },
     "groups": {
-        "zh": "客户数据中没有客户类型或行业列,无法比较客户群体,故略去。",
-        "en": "The customer data have neither a customer-type nor a sector column, so the "
-        "comparison of customer groups is left out.",
+        "zh": "客户问卷没有声明可用于分组的背景列(roles: segments),无法比较客户群体,故略去。",
+        "en": "The customer questionnaire declares no segment column (roles: segments), so "
+        "the comparison of customer groups is left out.",
+    },
+    "no_employees": {
+        "zh": "本研究没有员工自评问卷,故略去员工部分(自评得分、感知差距、各岗位比较)。",
+        "en": "This study has no employee self-assessment, so the employee part (self-ratings, "
+        "perception gap, comparison by role) is left out.",
+    },
+    "no_ledger": {
+        "zh": "本研究没有客户台账,故略去客户价值分析(ABC 分类、收入集中度、等级与价值的比较)。",
+        "en": "This study has no customer ledger, so the customer-value analyses (ABC classes, "
+        "revenue concentration, tiers against value) are left out.",
+    },
+    "ledger_column": {
+        "zh": "客户台账中没有“{column}”列,故略去按该列的收入集中度。",
+        "en": "The customer ledger has no '{column}' column; revenue concentration by it is "
+        "left out.",
     },
     "distribution": {
         "zh": "客户数据中没有“{column}”列,故略去按{column}的客户构成。",
@@ -68,17 +83,19 @@ ABSENT_TEXT: dict[str, dict[str, str]] = {
         "left out.",
     },
     "gap": {
-        "zh": "员工问卷与客户问卷没有共同的 IDIC 维度,故略去感知差距。",
-        "en": "The employee and customer questionnaires share no IDIC dimension, so the "
-        "perception gap is left out.",
+        "zh": "员工问卷没有声明与客户问卷对应的维度(roles: mirrors),故略去感知差距。",
+        "en": "No employee scale is declared the mirror of a customer scale (roles: mirrors), "
+        "so the perception gap is left out.",
     },
     "no_role": {
-        "zh": "员工数据中没有岗位列,故略去各岗位的比较。",
-        "en": "The employee data have no role column, so the comparison by role is left out.",
+        "zh": "员工问卷没有声明岗位等分组列(roles: segments),故略去各岗位的比较。",
+        "en": "The employee questionnaire declares no segment column such as role "
+        "(roles: segments), so the comparison by role is left out.",
     },
     "no_crm_use": {
-        "zh": "员工问卷中没有 CRM 系统使用维度,故略去各岗位的 CRM 系统使用。",
-        "en": "The employee questionnaire has no CRM-use scale, so CRM use by role is left out.",
+        "zh": "员工问卷没有声明 CRM 系统使用维度(roles: system_use),故略去各岗位的 CRM 系统使用。",
+        "en": "The employee questionnaire declares no CRM-use scale (roles: system_use), so CRM "
+        "use by role is left out.",
     },
     "no_customer_id": {
         "zh": "客户数据中没有客户编号,无法与台账对应,故略去现有等级与价值类别的比较。",

@@ -16,8 +16,10 @@ from crm_research.scoring import score
 
 __all__ = ["LEDGER_COLUMNS", "SurveyData", "load_ledger", "load_survey"]
 
-#: Columns a customer ledger must have (issue 4).
-LEDGER_COLUMNS = ("customer_id", "city", "customer_type", "sector", "year", "revenue")
+#: Columns every customer ledger must have (issue 4).  The grouping columns (the region and
+#: segments the customer instrument declares, e.g. ``city``, ``customer_type``, ``sector``)
+#: are used when present; revenue concentration by a missing one is left out with a reason.
+LEDGER_COLUMNS = ("customer_id", "year", "revenue")
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,7 +138,7 @@ def load_survey(
 
 
 def load_ledger(source: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """Read and check a customer ledger (``customer_id, city, customer_type, sector, year, revenue``).
+    """Read and check a customer ledger (``customer_id, year, revenue`` and grouping columns).
 
     Parameters
     ----------

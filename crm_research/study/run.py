@@ -13,6 +13,7 @@ from crm_research import analysis, segmentation
 from crm_research.errors import InputError
 from crm_research.instrument import LANGS, Instrument
 from crm_research.reliability import scale_reliability
+from crm_research.roles import Roles
 from crm_research.scoring import keyed_items, nps
 from crm_research.study.absent import (
     COLUMN_WORDS,
@@ -37,6 +38,7 @@ from crm_research.study.tables import (
     scale_summary,
     tier_value_agreement,
 )
+from crm_research.studyfile import StudySpec
 
 __all__ = [
     "CSV_FLOAT_FORMAT",
@@ -48,9 +50,25 @@ __all__ = [
     "run_study",
 ]
 
-#: The four matched dimensions of the IDIC model (Peppers & Rogers 2004), named alike in the
-#: customer and the employee instrument so that the perception gap pairs them by name.
+#: The four IDIC scales of the shipped D-company instruments (Peppers & Rogers 2004).  Kept
+#: for reference only: the study reads the instruments' declared roles (``roles: idic`` and
+#: ``roles: mirrors``), never these ids.
 IDIC_DIMENSIONS = ("identification", "differentiation", "interaction", "customization")
+
+#: Table-name suffix of a grouping column (``concentration_<suffix>``, ``distribution_<suffix>``);
+#: a column not listed is its own suffix.
+COLUMN_TABLE_SUFFIX = {"customer_type": "type"}
+
+
+def column_suffix(column: str) -> str:
+    """The suffix of the concentration/distribution tables of a grouping ``column``.
+
+    Examples
+    --------
+    >>> column_suffix("customer_type"), column_suffix("province")
+    ('type', 'province')
+    """
+    return COLUMN_TABLE_SUFFIX.get(column, column)
 
 #: Cut-off for "high" satisfaction and loyalty in the Jones & Sasser (1995) matrix: the
 #: "agree" point of a 1-5 agreement scale, i.e. the top-two-box convention (a respondent is
@@ -119,23 +137,45 @@ class StudyResult:
         One tidy table per analysis under a stable name (:data:`TABLE_NAMES`).
     quality : DataFrame
         One row per input: ``input, source, instrument, respondents, problems, sha256``.
-    customers, employees : SurveyData
-        The screened and scored surveys.
-    ledger : DataFrame
+    customers : SurveyData
+        The screened and scored customer survey.
+    employees : SurveyData or None
+        The employee self-assessment (``None`` when the study has none).
+    ledger : DataFrame or None
+        The customer ledger (``None`` when the study has none).
     parameters : dict
         Settings used (instrument ids, midpoints, cut-offs, the parallel analysis' seed).
     absent : dict of str -> AbsentTable
         For each table of :data:`TABLE_NAMES` the study did not make: the reason code and
         one sentence per language (the report shows it where the table would be).
+    case : str or None
+        The case layer whose texts the findings use (``d_company``), or ``None``: findings
+        then speak only of the client's data and the frameworks' literature.
     """
 
     tables: dict[str, pd.DataFrame]
     quality: pd.DataFrame
     customers: SurveyData
-    employees: SurveyData
-    ledger: pd.DataFrame
+    employees: SurveyData | None
+    ledger: pd.DataFrame | None
     parameters: dict = field(default_factory=dict)
     absent: dict[str, AbsentTable] = field(default_factory=dict)
+    case: str | None = None
+
+    @property
+    def customer_roles(self) -> Roles:
+        """Declared roles of the customer instrument (with the study's overrides)."""
+        return self.customers.instrument.roles
+
+    @property
+    def employee_roles(self) -> Roles:
+        """Declared roles of the employee instrument (empty without employees)."""
+        return self.employees.instrument.roles if self.employees is not None else Roles()
+
+    @property
+    def mirror_pairs(self) -> tuple[tuple[str, str], ...]:
+        """Declared (employee scale, customer scale) pairs compared as a perception gap."""
+        return mirror_pairs(self.customers, self.employees)
 
     def table(self, name: str) -> pd.DataFrame:
         """Return a table by name (``InputError`` naming the known tables otherwise)."""
@@ -150,11 +190,33 @@ class StudyResult:
         )
 
     def __repr__(self) -> str:
+        emp = "none" if self.employees is None else f"n={len(self.employees.items)}"
+        led = "none" if self.ledger is None else str(self.ledger["customer_id"].nunique())
         return (
             f"StudyResult({len(self.tables)} tables; customers n={len(self.customers.items)}, "
-            f"employees n={len(self.employees.items)}, ledger customers="
-            f"{self.ledger['customer_id'].nunique()})"
+            f"employees {emp}, ledger customers={led})"
         )
+
+
+def mirror_pairs(
+    customers: SurveyData, employees: SurveyData | None
+) -> tuple[tuple[str, str], ...]:
+    """(employee scale, customer scale) pairs declared by either instrument's ``mirrors``.
+
+    Equal scale ids pair nothing unless declared (as
+    :attr:`crm_research.studyfile.StudySpec.mirror_pairs`); pairs naming a scale the other
+    instrument lacks are dropped.
+    """
+    if employees is None:
+        return ()
+    cinst, einst = customers.instrument, employees.instrument
+    pairs = list(einst.roles.mirrors.items())
+    pairs += [(emp, cus) for cus, emp in cinst.roles.mirrors.items()]
+    return tuple(
+        (e, c)
+        for e, c in dict.fromkeys(pairs)
+        if e in employees.scores.columns and c in customers.scores.columns
+    )
 
 
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
@@ -169,10 +231,11 @@ def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
 
 def run_study(
     customers: str | Path | pd.DataFrame | Any,
-    employees: str | Path | pd.DataFrame | Any,
-    ledger: str | Path | pd.DataFrame,
+    employees: str | Path | pd.DataFrame | Any | None = None,
+    ledger: str | Path | pd.DataFrame | None = None,
     scorecard: str | Path | pd.DataFrame | Any | None = None,
     *,
+    case: str | None = None,
     customer_instrument: str | Instrument = "d_company_customer",
     employee_instrument: str | Instrument = "d_company_employee",
     scorecard_instrument: str | Instrument = "crm_implementation_scorecard",
@@ -187,16 +250,29 @@ def run_study(
     factor_analyses: bool | None = None,
     seed: int | None = None,
 ) -> StudyResult:
-    """Run every analysis of a CRM study (the D-company design) into named tables.
+    """Run every analysis of a CRM study into named tables.
+
+    Which scale is satisfaction, loyalty, a driver, which item the recommendation question,
+    which columns are segments and region, which employee scale mirrors which customer scale:
+    all are read from the instruments' declared roles (:class:`crm_research.roles.Roles`),
+    never from scale ids.  Only the customer survey is required; a table needing a missing
+    input or an undeclared role is left out and :attr:`StudyResult.absent` says why.
 
     Parameters
     ----------
-    customers, employees : path, DataFrame or Responses
-        Customer questionnaire and employee self-assessment (see :func:`load_survey`).
-    ledger : path or DataFrame
+    customers : path, DataFrame, Responses or StudySpec
+        Customer questionnaire (see :func:`load_survey`), or a whole study
+        (:func:`crm_research.studyfile.load_study`): its inputs, instruments with the
+        study's role overrides, read options and case are used, and ``employees``,
+        ``ledger``, ``scorecard``, ``case`` and the instrument arguments must not be given.
+    employees : path, DataFrame or Responses, optional
+        Employee self-assessment.
+    ledger : path or DataFrame, optional
         Revenue per customer and year (:data:`LEDGER_COLUMNS`).
     scorecard : path, DataFrame or Responses, optional
         The 17-metric CRM implementation scorecard.
+    case : str, optional
+        Case layer of the findings' texts (``d_company``); recorded on the result.
     customer_instrument, employee_instrument, scorecard_instrument : str or Instrument
     tier_column : str
         Column of the customer data holding the company's own service tier; when present the
@@ -236,15 +312,43 @@ def run_study(
     >>> "perception_gap" in study.tables
     True
     """
-    cus = load_survey(customers, customer_instrument)
-    emp = load_survey(employees, employee_instrument)
-    led = load_ledger(ledger)
-    sc_data = load_survey(scorecard, scorecard_instrument) if scorecard is not None else None
-    cinst, einst = cus.instrument, emp.instrument
+    if isinstance(customers, StudySpec):
+        spec = customers
+        if any(x is not None for x in (employees, ledger, scorecard, case)):
+            raise InputError(
+                "run_study takes a StudySpec or input files, not both (the study file names "
+                "the employees, ledger, scorecard and case)."
+            )
+
+        def survey(inp: Any) -> SurveyData | None:
+            if inp is None:
+                return None
+            opts = {k: v for k, v in inp.read_options().items() if k != "instrument"}
+            opts = {k: v for k, v in opts.items() if v is not None}
+            return load_survey(str(inp.file), inp.instrument, **opts)
+
+        cus = survey(spec.customers)
+        emp = survey(spec.employees)
+        led = load_ledger(spec.ledger.file) if spec.ledger is not None else None
+        sc_data = survey(spec.scorecard)
+        case = spec.case
+    else:
+        cus = load_survey(customers, customer_instrument)
+        emp = load_survey(employees, employee_instrument) if employees is not None else None
+        led = load_ledger(ledger) if ledger is not None else None
+        sc_data = load_survey(scorecard, scorecard_instrument) if scorecard is not None else None
+    assert cus is not None
+    cinst = cus.instrument
+    croles = cinst.roles
+    eroles = emp.instrument.roles if emp is not None else Roles()
     likert_c = [s.id for s in cinst.scales if s.kind != "nps"]
-    likert_e = [s.id for s in einst.scales if s.kind != "nps"]
     mid_c = {s: midpoint(cinst, cinst.scale_items(s)) for s in likert_c}
-    mid_e = {s: midpoint(einst, einst.scale_items(s)) for s in likert_e}
+    if emp is not None:
+        einst = emp.instrument
+        likert_e = [s.id for s in einst.scales if s.kind != "nps"]
+        mid_e = {s: midpoint(einst, einst.scale_items(s)) for s in likert_e}
+    else:
+        likert_e, mid_e = [], {}
     t: dict[str, pd.DataFrame] = {}
     absent: dict[str, AbsentTable] = {}
 
@@ -276,9 +380,24 @@ def run_study(
     t["customer_item_summary"] = item_summary(cus.items, cinst, likert_c, ci)
     t["customer_scale_scores_summary"] = scale_summary(cus.scores, mid_c, likert_c, ci)
     t["customer_correlations"] = analysis.correlations(cus.scores[likert_c], ci=ci)
-    t["employee_descriptives"] = analysis.describe(emp.items)
-    t["employee_item_summary"] = item_summary(emp.items, einst, likert_e, ci)
-    t["employee_scale_scores_summary"] = scale_summary(emp.scores, mid_e, likert_e, ci)
+    if emp is not None:
+        t["employee_descriptives"] = analysis.describe(emp.items)
+        t["employee_item_summary"] = item_summary(emp.items, einst, likert_e, ci)
+        t["employee_scale_scores_summary"] = scale_summary(emp.scores, mid_e, likert_e, ci)
+    else:
+        leave_out(
+            (
+                "employee_descriptives",
+                "employee_item_summary",
+                "employee_scale_scores_summary",
+                "reliability_employee",
+                "perception_gap",
+                "crm_use_by_role",
+                "employee_group_comparisons",
+                "employee_group_posthoc",
+            ),
+            "no_employees",
+        )
 
     # Reliability
     if reliability not in ("full", "alpha", "none"):
@@ -286,6 +405,8 @@ def run_study(
     for key, data, scales in (("customer", cus, likert_c), ("employee", emp, likert_e)):
         if reliability == "none":
             break
+        if data is None:
+            continue
         keyed = keyed_items(data.items, data.instrument)
         spec = {s: data.instrument.scale_items(s) for s in scales}
         if reliability == "full":
@@ -293,8 +414,8 @@ def run_study(
         else:
             t[f"reliability_{key}"] = alpha_table(keyed, spec, ci)
 
-    # Group comparisons of the customer scales
-    group_cols = [c for c in ("customer_type", "sector") if c in cus.meta.columns]
+    # Group comparisons of the customer scales, by the declared segments
+    group_cols = [c for c in croles.segments if c in cus.meta.columns]
     tests, means, pairs = group_comparison_table(
         cus.scores, cus.meta, likert_c, group_cols, reference=mid_c, ci=ci, posthoc=posthoc
     )
@@ -304,9 +425,11 @@ def run_study(
     if not group_cols:
         leave_out(("group_comparisons", "group_means", "group_posthoc"), "groups")
 
-    # Drivers: dimensions -> satisfaction -> loyalty
-    drivers = [d for d in (*IDIC_DIMENSIONS, "quality") if d in cus.scores.columns]
-    if "satisfaction" not in cus.scores.columns:
+    # Drivers: declared drivers -> satisfaction -> loyalty
+    drivers = [d for d in croles.drivers if d in cus.scores.columns]
+    sat = next((x for x in croles.satisfaction if x in cus.scores.columns), None)
+    loy = next((x for x in croles.loyalty if x in cus.scores.columns), None)
+    if sat is None:
         leave_out(("drivers_satisfaction", "driver_fit"), "no_satisfaction")
         leave_out("ipa", "ipa_no_satisfaction")
     elif not drivers:
@@ -318,19 +441,19 @@ def run_study(
         }
         leave_out("ipa", "ipa", n=len(drivers), scales=scales)
     fits = []
-    if "satisfaction" in cus.scores.columns and drivers:
-        reg = analysis.driver_regression(cus.scores, "satisfaction", drivers, ci=ci)
-        t["drivers_satisfaction"] = reg.coefficients.assign(outcome="satisfaction")
-        fits.append(("satisfaction", reg))
+    if sat is not None and drivers:
+        reg = analysis.driver_regression(cus.scores, sat, drivers, ci=ci)
+        t["drivers_satisfaction"] = reg.coefficients.assign(outcome=sat)
+        fits.append((sat, reg))
         if len(drivers) >= 2:  # IPA places attributes relative to each other
-            t["ipa"] = analysis.importance_performance(cus.scores, "satisfaction", drivers)
-    if {"loyalty", "satisfaction"} <= set(cus.scores.columns):
-        reg = analysis.driver_regression(cus.scores, "loyalty", ["satisfaction", *drivers], ci=ci)
-        t["drivers_loyalty"] = reg.coefficients.assign(outcome="loyalty")
-        fits.append(("loyalty", reg))
+            t["ipa"] = analysis.importance_performance(cus.scores, sat, drivers)
+    if sat is not None and loy is not None:
+        reg = analysis.driver_regression(cus.scores, loy, [sat, *drivers], ci=ci)
+        t["drivers_loyalty"] = reg.coefficients.assign(outcome=loy)
+        fits.append((loy, reg))
         slm = analysis.satisfaction_loyalty_matrix(
-            cus.scores["satisfaction"],
-            cus.scores["loyalty"],
+            cus.scores[sat],
+            cus.scores[loy],
             satisfaction_loyalty_cut,
             satisfaction_loyalty_cut,
         )
@@ -338,19 +461,19 @@ def run_study(
             satisfaction_cut=slm.satisfaction_cut, loyalty_cut=slm.loyalty_cut
         )
         t["satisfaction_vs_loyalty"] = analysis.paired_comparison(
-            cus.scores, before="loyalty", after="satisfaction", ci=ci
+            cus.scores, before=loy, after=sat, ci=ci
         )
         # each customer's point of the matrix (the report's figure draws these)
         t["satisfaction_loyalty_points"] = pd.DataFrame(
             {
                 "respondent": [str(i) for i in cus.scores.index],
-                "satisfaction": cus.scores["satisfaction"].to_numpy(),
-                "loyalty": cus.scores["loyalty"].to_numpy(),
+                "satisfaction": cus.scores[sat].to_numpy(),
+                "loyalty": cus.scores[loy].to_numpy(),
                 "segment": slm.segments.astype(object).to_numpy(),
             }
         )
     else:
-        lacking = [s for s in ("satisfaction", "loyalty") if s not in cus.scores.columns]
+        lacking = [r for r, x in (("satisfaction", sat), ("loyalty", loy)) if x is None]
         words = {
             lang: SCALE_WORDS["and"][lang].join(SCALE_WORDS[s][lang] for s in lacking)
             for lang in LANGS
@@ -381,47 +504,78 @@ def run_study(
                 for name, r in fits
             ]
         )
-    nps_scales = [s.id for s in cinst.scales if s.kind == "nps"]
-    if nps_scales:
-        t["nps"] = nps(cus.scores[nps_scales[0]]).to_frame()
+    rec = croles.recommendation
+    if rec is not None and rec in cus.items.columns:
+        # the 0-10 answers; a one-item recommendation scale scores exactly these
+        holder = next(
+            (sc.id for sc in cinst.scales if sc.kind == "nps" and list(sc.items) == [rec]),
+            None,
+        )
+        answers = cus.scores[holder] if holder is not None else cus.items[rec]
+        t["nps"] = nps(answers).to_frame()
     else:
         leave_out("nps", "nps")
 
-    # Perception gap (employees minus customers on the matched IDIC dimensions)
-    matched = [d for d in IDIC_DIMENSIONS if d in cus.scores.columns and d in emp.scores.columns]
-    if matched:
-        t["perception_gap"] = analysis.perception_gap(emp.scores, cus.scores, matched, ci=ci)
+    # Perception gap: employees minus customers on the declared mirror pairs only
+    pairs = mirror_pairs(cus, emp)
+    if emp is None:
+        pass  # left out above (no employee survey)
+    elif pairs:
+        t["perception_gap"] = analysis.perception_gap(emp.scores, cus.scores, pairs=pairs, ci=ci)
     else:
         leave_out("perception_gap", "gap")
 
     # Customer value: ABC, concentration, distribution, tiers
-    abc_kwargs = {k: v for k, v in (("a_cut", a_cut), ("b_cut", b_cut)) if v is not None}
-    abc = segmentation.abc_classification(led, **abc_kwargs)
-    first = ["customer_id", "revenue", "cumulative_share", "abc_class"]
-    t["abc"] = abc[first + [c for c in abc.columns if c not in first]]
-    # the cut-offs used, next to the classes (findings quote them from this table)
-    t["abc_summary"] = segmentation.abc_summary(abc).assign(
-        a_cut=abc_kwargs.get("a_cut", segmentation.A_CUT),
-        b_cut=abc_kwargs.get("b_cut", segmentation.B_CUT),
-    )
-    conc_rows = []
-    for by, name in (("city", "city"), ("customer_type", "type"), ("sector", "sector")):
-        res = segmentation.concentration(led, by)
-        t[f"concentration_{name}"] = res.groups
-        conc_rows.append({"by": by, **res.to_frame().set_index("measure")["value"].to_dict()})
-    t["concentration_summary"] = pd.DataFrame(conc_rows)
+    value_cols = [c for c in (croles.region, *croles.segments) if c is not None]
+    value_cols = list(dict.fromkeys(value_cols))
     customer_frame = cus.meta if "customer_id" in cus.meta.columns else None
+    abc = None
+    if led is not None:
+        abc_kwargs = {k: v for k, v in (("a_cut", a_cut), ("b_cut", b_cut)) if v is not None}
+        abc = segmentation.abc_classification(led, **abc_kwargs)
+        first = ["customer_id", "revenue", "cumulative_share", "abc_class"]
+        t["abc"] = abc[first + [c for c in abc.columns if c not in first]]
+        # the cut-offs used, next to the classes (findings quote them from this table)
+        t["abc_summary"] = segmentation.abc_summary(abc).assign(
+            a_cut=abc_kwargs.get("a_cut", segmentation.A_CUT),
+            b_cut=abc_kwargs.get("b_cut", segmentation.B_CUT),
+        )
+        conc_rows = []
+        for by in value_cols:
+            name = column_suffix(by)
+            if by not in led.columns:
+                leave_out(f"concentration_{name}", "ledger_column", column=by)
+                continue
+            res = segmentation.concentration(led, by)
+            t[f"concentration_{name}"] = res.groups
+            conc_rows.append(
+                {"by": by, **res.to_frame().set_index("measure")["value"].to_dict()}
+            )
+        if conc_rows:
+            t["concentration_summary"] = pd.DataFrame(conc_rows)
+    else:
+        leave_out(
+            ("abc", "abc_summary", "concentration_summary", "classification_agreement",
+             "classification_crosstab"),
+            "no_ledger",
+        )  # fmt: skip
+        for by in value_cols:
+            leave_out(f"concentration_{column_suffix(by)}", "no_ledger")
     source = customer_frame if customer_frame is not None else led
     dist_rows = []
-    for by, name in (("city", "city"), ("customer_type", "type"), ("sector", "sector")):
-        if by not in source.columns:
-            leave_out(f"distribution_{name}", "distribution", column=COLUMN_WORDS[by])
+    for by in value_cols:
+        name = column_suffix(by)
+        if source is None or by not in source.columns:
+            label = {lang: _column_label(cinst, by, lang) for lang in LANGS}
+            leave_out(f"distribution_{name}", "distribution", column=label)
             continue
         dist_rows.append(count_concentration(source, by, ci=ci))
         t[f"distribution_{name}"] = segmentation.distribution(source, [by])
     if dist_rows:
         t["customer_distribution"] = pd.concat(dist_rows, ignore_index=True)
-    if customer_frame is not None and tier_column in customer_frame.columns:
+    if abc is None:
+        pass  # left out above (no ledger)
+    elif customer_frame is not None and tier_column in customer_frame.columns:
         tiers = pd.Series(
             customer_frame[tier_column].to_numpy(),
             index=customer_frame["customer_id"].astype(str).to_numpy(),
@@ -432,13 +586,18 @@ def run_study(
         code = "no_customer_id" if customer_frame is None else "no_tiers"
         leave_out(("classification_agreement", "classification_crosstab"), code)
 
-    # CRM system use and people, by role
-    if "role" in emp.meta.columns:
+    # CRM system use and people, by the employees' declared segments (e.g. role)
+    e_groups = [c for c in eroles.segments if emp is not None and c in emp.meta.columns]
+    use = eroles.system_use[0] if eroles.system_use else None
+    if emp is None:
+        pass  # left out above (no employee survey)
+    elif e_groups:
+        mirrored = set(eroles.idic) | set(eroles.mirrors) | {e for e, _ in pairs}
         e_tests, e_means, e_pairs = group_comparison_table(
             emp.scores,
             emp.meta,
-            [s for s in likert_e if s not in IDIC_DIMENSIONS],
-            ["role"],
+            [s for s in likert_e if s not in mirrored],
+            e_groups,
             reference=mid_e,
             ci=ci,
             posthoc=posthoc,
@@ -446,12 +605,13 @@ def run_study(
         t["employee_group_comparisons"] = e_tests
         if not e_pairs.empty:
             t["employee_group_posthoc"] = e_pairs
-        if not e_means.empty:
-            t["crm_use_by_role"] = e_means[e_means["value"] == "crm_use"].reset_index(drop=True)
-        elif "crm_use" not in emp.scores.columns:
+        if use is not None and not e_means.empty:
+            keep = (e_means["value"] == use) & (e_means["group"] == e_groups[0])
+            t["crm_use_by_role"] = e_means[keep].reset_index(drop=True)
+        elif use is None:
             leave_out("crm_use_by_role", "no_crm_use")
     else:
-        leave_out("crm_use_by_role", "no_role")
+        leave_out(("crm_use_by_role", "employee_group_comparisons"), "no_role")
 
     # Implementation scorecard
     if sc_data is not None:
@@ -482,7 +642,7 @@ def run_study(
             leave_out(name, "table", name=name)
     params = {
         "customer_instrument": cinst.id,
-        "employee_instrument": einst.id,
+        "employee_instrument": emp.instrument.id if emp is not None else None,
         "scorecard_instrument": sc_data.instrument.id if sc_data is not None else None,
         "customer_midpoints": mid_c,
         "employee_midpoints": mid_e,
@@ -495,4 +655,14 @@ def run_study(
         "parallel_seed": PARALLEL_SEED if seed is None else int(seed),
     }
     absent = {name: absent[name] for name in TABLE_NAMES if name in absent}
-    return StudyResult(tables, quality, cus, emp, led, params, absent)
+    return StudyResult(tables, quality, cus, emp, led, params, absent, case)
+
+
+def _column_label(instrument: Instrument, column: str, lang: str) -> str:
+    """The label of a metadata column in ``lang`` (the id when the instrument has none)."""
+    for meta in instrument.metadata:
+        if meta.id == column:
+            label = getattr(meta, "label", None)
+            if isinstance(label, Mapping) and label.get(lang):
+                return str(label[lang])
+    return COLUMN_WORDS.get(column, {}).get(lang, column)
