@@ -33,14 +33,16 @@ SERIOUS = ("moderate", "major")
 @pytest.mark.parametrize(
     ("effect", "low", "high", "worse", "expected"),
     [
-        (-1.1, -1.3, -0.9, "lower", "major"),  # whole CI beyond -0.5
-        (-0.6, -1.0, -0.2, "lower", "moderate"),  # >= medium, CI excludes 0
+        (-1.1, -1.3, -0.9, "lower", "major"),  # whole CI beyond a large effect (-0.8)
+        (-0.75, -0.95, -0.55, "lower", "moderate"),  # whole CI beyond a medium effect
+        (-0.6, -1.0, -0.2, "lower", "minor"),  # >= medium, but the CI reaches a small effect
         (-0.6, -1.2, 0.05, "lower", "info"),  # CI includes 0
         (-0.3, -0.5, -0.1, "lower", "minor"),  # small, CI excludes 0
         (-0.15, -0.3, -0.01, "lower", "info"),  # below small
         (0.9, 0.7, 1.1, "lower", "info"),  # good direction
         (0.9, 0.7, 1.1, "higher", "major"),
-        (0.55, 0.1, 1.0, "higher", "moderate"),
+        (0.55, 0.1, 1.0, "higher", "minor"),
+        (0.7, 0.52, 0.9, "higher", "moderate"),
         (float("nan"), 0, 1, "lower", "info"),
     ],
 )
@@ -54,7 +56,8 @@ def test_other_severity_rules():
     assert hhi_severity(0.20, 0.12) == "minor"
     assert hhi_severity(0.10, 0.08) == "info"
     assert kappa_severity(0.05, 0.20) == "major"
-    assert kappa_severity(0.30, 0.50) == "moderate"
+    assert kappa_severity(0.20, 0.40) == "moderate"
+    assert kappa_severity(0.30, 0.50) == "minor"
     assert kappa_severity(0.55, 0.70) == "minor"
     assert kappa_severity(0.85, 0.95) == "info"
     assert alpha_severity(0.5) == "moderate"
@@ -296,8 +299,9 @@ def test_labels_come_from_the_studys_instruments_then_the_id(studies):
 @pytest.mark.parametrize(
     ("w", "low", "expected"),
     [
-        (1.2, 0.9, "major"),  # whole CI beyond a medium w (.3)
-        (0.35, 0.05, "moderate"),
+        (1.2, 0.9, "major"),  # whole CI beyond a large w (.5)
+        (0.45, 0.35, "moderate"),  # whole CI beyond a medium w (.3)
+        (0.35, 0.05, "minor"),
         (0.35, 0.0, "info"),  # CI reaches an even spread
         (0.15, 0.02, "minor"),
         (0.08, 0.01, "info"),

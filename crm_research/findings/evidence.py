@@ -44,6 +44,14 @@ class Finding:
     framework : str
         The theory the rule applies (IDIC, ABC, satisfaction-loyalty, ...).
     references : tuple of str
+    safeguards : tuple of str
+        Ids of the safeguards (:data:`crm_research.findings.plan.SAFEGUARDS`) the
+        recommendation relies on; the safeguards are written once, not in each recommendation.
+    priority, owner, horizon, kpi, reach, score : optional
+        The ranked plan (:func:`crm_research.findings.plan.rank_plan`): ``priority`` 1 = first,
+        ``owner`` a role id, ``horizon`` ``"0-3"``, ``"3-6"`` or ``"6-12"`` (months), ``kpi``
+        one of the 17 CRM metrics (or None when none fits), ``reach`` the share (0-1) of
+        customers, employees or revenue the finding touches and ``score`` severity x reach.
     """
 
     id: str
@@ -55,6 +63,13 @@ class Finding:
     recommendation: dict[str, str]
     framework: str
     references: tuple[str, ...] = field(default_factory=tuple)
+    safeguards: tuple[str, ...] = field(default_factory=tuple)
+    priority: int | None = None
+    owner: str | None = None
+    horizon: str | None = None
+    kpi: str | None = None
+    reach: float | None = None
+    score: float | None = None
 
     def to_record(self) -> dict[str, Any]:
         """JSON-able dict (evidence refs as nested dicts)."""
@@ -68,6 +83,13 @@ class Finding:
             "recommendation": dict(self.recommendation),
             "framework": self.framework,
             "references": list(self.references),
+            "safeguards": list(self.safeguards),
+            "priority": self.priority,
+            "owner": self.owner,
+            "horizon": self.horizon,
+            "kpi": self.kpi,
+            "reach": self.reach,
+            "score": self.score,
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -91,7 +91,8 @@ def scale_summary(
     -------
     DataFrame
         ``scale, n, mean, sd, se, ci_low, ci_high, reference, diff, t, df, p_value, d,
-        d_ci_low, d_ci_high``.
+        d_ci_low, d_ci_high, share_below, share_above`` (the shares of respondents whose score
+        lies strictly below / above the reference).
 
     Examples
     --------
@@ -116,7 +117,12 @@ def scale_summary(
         if values.size < 2:
             continue
         ref = reference[col] if isinstance(reference, Mapping) else float(reference)
-        rows.append({"scale": col, **_d_one_sample(values, float(ref), ci)})
+        row = {"scale": col, **_d_one_sample(values, float(ref), ci)}
+        # the share of respondents below / above the reference: the reach of a finding
+        # (crm_research.findings.plan)
+        row["share_below"] = float(np.mean(values < float(ref)))
+        row["share_above"] = float(np.mean(values > float(ref)))
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
