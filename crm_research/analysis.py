@@ -1338,33 +1338,57 @@ def mediation_chain(
 # --------------------------------------------------------------------------------------------
 
 
-def _cut_value(values: pd.Series, cut: str | float, name: str) -> float:
+#: What the importance axis of an IPA measures, by ``importance`` option (the table names it).
+IPA_IMPORTANCE_DEFINITIONS = {
+    "dominance": "share of explained variance in the outcome (general dominance, LMG)",
+    "correlation": "Pearson correlation with the outcome",
+    "beta": "standardized regression coefficient (beta) on the outcome",
+}
+
+
+def _cut_value(values: pd.Series, cut: str | float, name: str) -> tuple[float, str]:
     if isinstance(cut, str):
         if cut == "mean":
-            return float(values.mean())
+            return float(values.mean()), "mean of the attributes (data-centred)"
         if cut == "median":
-            return float(values.median())
-        raise InputError(f"{name} must be 'mean', 'median' or a number, got {cut!r}.")
-    return float(cut)
+            return float(values.median()), "median of the attributes (data-centred)"
+        if cut == "equal_share" and name == "importance_cut":
+            return 1.0 / len(values), "equal share of the explained variance (1/k)"
+        raise InputError(
+            f"{name} must be 'mean', 'median'"
+            + (", 'equal_share'" if name == "importance_cut" else "")
+            + f" or a number, got {cut!r}."
+        )
+    return float(cut), "fixed value"
 
 
 def importance_performance(
     data: pd.DataFrame,
     outcome: str,
     attributes: Sequence[str],
-    importance: Literal["correlation", "beta"] = "correlation",
+    importance: Literal["dominance", "correlation", "beta"] = "correlation",
     performance_cut: str | float = "mean",
     importance_cut: str | float = "mean",
 ) -> pd.DataFrame:
     """Importance-performance analysis with derived importance (Martilla & James 1977).
 
     Performance is the attribute's mean rating.  Importance is derived from the data rather
-    than asked: the Pearson r of the attribute with the outcome (pairwise complete), or the
-    standardized beta of a multiple regression of the outcome on all attributes
-    (:func:`driver_regression`, listwise).  Cut-offs default to the grand means of the
-    attributes' performance and importance values (Martilla & James placed the cross-hairs
-    at measures of central tendency; "median" or a number may be given).  An attribute is
-    "high" when its value is >= the cut.  Quadrants:
+    than asked: the attribute's share of the explained variance of the outcome
+    (``"dominance"``: general dominance / LMG shares of R², summing to 1, via
+    :func:`relative_importance`; listwise), the Pearson r of the attribute with the outcome
+    (pairwise complete), or the standardized beta of a multiple regression of the outcome on
+    all attributes (:func:`driver_regression`, listwise).  The table names the measure
+    (``importance_definition``) so that an axis or a text can say what it shows.
+
+    Where the cross-hairs go decides the quadrants.  Martilla & James placed them at measures
+    of central tendency of the data (``"mean"``/``"median"``, the default); Bacon (2003)
+    showed that data-centred lines label attributes relative to each other only, so that
+    e.g. a mean of 2.5 on a 1-5 scale can land in "possible overkill" when every attribute
+    is weak.  A scale-centred rule -- performance cut at a fixed value such as the scale
+    midpoint, importance cut at the equal share ``1/k`` of the explained variance
+    (``importance_cut="equal_share"``, with ``importance="dominance"``) -- does not.  The
+    rule used is written in ``performance_cut_rule`` and ``importance_cut_rule``.  An
+    attribute is "high" when its value is >= the cut.  Quadrants:
 
     ========================  ===========  ============
     quadrant                  importance   performance
@@ -1382,13 +1406,15 @@ def importance_performance(
         Overall satisfaction (or loyalty) column.
     attributes : sequence of str
         Attribute / dimension columns.
-    importance : {"correlation", "beta"}
-    performance_cut, importance_cut : {"mean", "median"} or float
+    importance : {"dominance", "correlation", "beta"}
+    performance_cut : {"mean", "median"} or float
+    importance_cut : {"mean", "median", "equal_share"} or float
 
     Returns
     -------
     DataFrame
-        ``attribute, performance, importance, performance_cut, importance_cut, quadrant``.
+        ``attribute, performance, importance, performance_cut, importance_cut, quadrant,
+        importance_definition, performance_cut_rule, importance_cut_rule``.
 
     Examples
     --------
@@ -1396,13 +1422,19 @@ def importance_performance(
     >>> rng = np.random.default_rng(2)
     >>> df = pd.DataFrame(rng.normal(3, 1, size=(60, 3)), columns=["a", "b", "c"])
     >>> df["sat"] = df.a + rng.normal(size=60)
-    >>> importance_performance(df, "sat", ["a", "b", "c"]).columns.tolist()[-1]
-    'quadrant'
+    >>> out = importance_performance(df, "sat", ["a", "b", "c"], importance="dominance",
+    ...                              performance_cut=3.0, importance_cut="equal_share")
+    >>> round(float(out["importance"].sum()), 6), float(out["importance_cut"].iloc[0]) * 3
+    (1.0, 1.0)
 
     References
     ----------
     Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. Journal of
     Marketing, 41(1), 77-79.
+    Bacon, D. R. (2003). A comparison of approaches to importance-performance analysis.
+    International Journal of Market Research, 45(1), 55-71.
+    Budescu, D. V. (1993). Dominance analysis: A new approach to the problem of relative
+    importance of predictors in multiple regression. Psychological Bulletin, 114(3), 542-551.
     """
     data = _require_frame(data)
     attributes = list(attributes)
@@ -1417,11 +1449,18 @@ def importance_performance(
     elif importance == "beta":
         reg = driver_regression(data, outcome, attributes).coefficients.set_index("term")
         imp = reg.loc[attributes, "beta"]
+    elif importance == "dominance":
+        imp = relative_importance(data, outcome, attributes).set_index("predictor")["share"]
+        imp = imp.loc[attributes]
     else:
-        raise InputError(f"importance must be 'correlation' or 'beta', got {importance!r}.")
+        raise InputError(
+            f"importance must be 'dominance', 'correlation' or 'beta', got {importance!r}."
+        )
+    if importance_cut == "equal_share" and importance != "dominance":
+        raise InputError("importance_cut='equal_share' needs importance='dominance' (shares).")
     imp = pd.Series(imp.to_numpy(dtype=float), index=attributes)
-    p_cut = _cut_value(performance, performance_cut, "performance_cut")
-    i_cut = _cut_value(imp, importance_cut, "importance_cut")
+    p_cut, p_rule = _cut_value(performance, performance_cut, "performance_cut")
+    i_cut, i_rule = _cut_value(imp, importance_cut, "importance_cut")
     high_p = performance.to_numpy() >= p_cut
     high_i = imp.to_numpy() >= i_cut
     quadrant = np.where(
@@ -1437,6 +1476,9 @@ def importance_performance(
             "performance_cut": p_cut,
             "importance_cut": i_cut,
             "quadrant": quadrant,
+            "importance_definition": IPA_IMPORTANCE_DEFINITIONS[importance],
+            "performance_cut_rule": p_rule,
+            "importance_cut_rule": i_rule,
         }
     )
 

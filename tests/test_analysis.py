@@ -418,6 +418,64 @@ def test_importance_performance_quadrants_hand_checked():
     assert set(fixed["quadrant"]) == {"keep_up_good_work", "possible_overkill"}
 
 
+def _shapley_r2_shares(df, outcome, predictors):
+    """Shapley shares of R² written out over all subsets with numpy least squares."""
+    from itertools import combinations
+    from math import factorial
+
+    y = df[outcome].to_numpy(float)
+
+    def r2(cols):
+        if not cols:
+            return 0.0
+        x = np.column_stack([np.ones(len(df)), df[list(cols)].to_numpy(float)])
+        resid = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
+        return 1 - resid @ resid / np.sum((y - y.mean()) ** 2)
+
+    p = len(predictors)
+    out = []
+    for j in predictors:
+        others = [q for q in predictors if q != j]
+        val = 0.0
+        for k in range(p):
+            for sub in combinations(others, k):
+                w = factorial(k) * factorial(p - k - 1) / factorial(p)
+                val += w * (r2([*sub, j]) - r2(list(sub)))
+        out.append(val)
+    out = np.array(out)
+    return out / out.sum()
+
+
+def test_ipa_importance_is_the_share_of_explained_variance_and_lines_are_scale_centred():
+    # issue 13: the axis said "effect on satisfaction" while the column was a correlation,
+    # and the lines sat at the data means, so that a weak attribute (2.53 on 1-5) could be
+    # "possible overkill".  Derived importance is now the dominance share of R² (hand-worked
+    # Shapley values over all subsets) and the lines follow a stated rule.
+    rng = np.random.default_rng(13)
+    n = 400
+    base = rng.normal(size=(n, 3))
+    df = pd.DataFrame(0.5 * base, columns=list("abc")) + [2.0, 2.5, 2.3]  # all below 3
+    df["sat"] = base @ np.array([0.9, 0.1, 0.5]) + rng.normal(size=n)
+    ipa = analysis.importance_performance(
+        df, "sat", list("abc"), importance="dominance", performance_cut=3.0,
+        importance_cut="equal_share",
+    ).set_index("attribute")  # fmt: skip
+    np.testing.assert_allclose(ipa["importance"], _shapley_r2_shares(df, "sat", list("abc")),
+                               rtol=1e-10)  # fmt: skip
+    assert ipa["importance_cut"].iloc[0] == pytest.approx(1 / 3)
+    assert ipa["performance_cut"].iloc[0] == 3.0
+    assert ipa["importance_definition"].iloc[0].startswith("share of explained variance")
+    assert ipa["importance_cut_rule"].iloc[0].startswith("equal share")
+    # every attribute below the midpoint: none is "keep up" or "possible overkill"
+    assert set(ipa["quadrant"]) <= {"concentrate_here", "low_priority"}
+    assert ipa.loc["a", "quadrant"] == "concentrate_here"
+    # the data-centred rule would call the best of the weak attributes "good" (the old bug)
+    means = analysis.importance_performance(df, "sat", list("abc"), importance="dominance")
+    assert {"keep_up_good_work", "possible_overkill"} & set(means["quadrant"])
+    with pytest.raises(InputError, match="equal_share"):
+        analysis.importance_performance(df, "sat", list("abc"), importance_cut="equal_share")
+
+
 def test_satisfaction_loyalty_matrix_boundaries_and_missing():
     sat = pd.Series([5, 4, 4, 3.99, 2, 1, np.nan, 5], index=list("abcdefgh"))
     loy = pd.Series([4, 3.5, 4, 4, 2, 5, 3, 4], index=list("abcdefgh"))

@@ -144,6 +144,19 @@ def test_ipa_points_and_default_cuts_are_the_table_values():
     assert vertical.get_xdata()[0] == pytest.approx(table["performance"].mean(), abs=1e-12)
 
 
+def test_ipa_lines_follow_the_tables_rule_and_stay_inside_the_axes():
+    # issue 13: the quadrant lines are the analysis' cuts (scale midpoint 3, equal share 1/4),
+    # even where every point lies on one side of them
+    table = _ipa_table().assign(performance_cut=3.0, importance_cut=0.25)
+    table["performance"] = [2.0, 2.2, 2.4, 2.5]
+    ax = plots.ipa_quadrant(table, "en").axes[0]
+    vertical = [ln for ln in ax.lines if len(set(ln.get_xdata())) == 1][0]
+    horizontal = [ln for ln in ax.lines if len(set(ln.get_ydata())) == 1][0]
+    assert vertical.get_xdata()[0] == 3.0 and horizontal.get_ydata()[0] == 0.25
+    assert ax.get_xlim()[0] < 3.0 < ax.get_xlim()[1]
+    assert ax.get_ylim()[0] < 0.25 < ax.get_ylim()[1]
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_ipa_labels_neither_overlap_nor_leave_the_axes(lang):
     # the D-company case: two points 0.09 apart at the same importance, one at the right edge

@@ -258,8 +258,10 @@ def ipa_quadrant(
     attribute, importance, performance : str
         Column names.
     importance_cut, performance_cut : float, optional
-        Where the quadrant lines cross; default the column means (the cut the analysis
-        used should be passed so that the plot matches its table).
+        Where the quadrant lines cross; default the table's own ``importance_cut`` and
+        ``performance_cut`` columns (:func:`crm_research.analysis.importance_performance`:
+        the study draws them at the scale midpoint and the equal share 1/k, Bacon 2003),
+        else the column means.  The lines always lie inside the plotted area.
     labels : mapping, optional
         Display label per attribute id.
     title : str, optional
@@ -278,6 +280,10 @@ def ipa_quadrant(
     data = _require(table, [attribute, importance, performance], "IPA table")
     x = data[performance].to_numpy(float)
     y = data[importance].to_numpy(float)
+    if performance_cut is None and "performance_cut" in data.columns:
+        performance_cut = float(data["performance_cut"].iloc[0])
+    if importance_cut is None and "importance_cut" in data.columns:
+        importance_cut = float(data["importance_cut"].iloc[0])
     x_cut = float(np.nanmean(x)) if performance_cut is None else float(performance_cut)
     y_cut = float(np.nanmean(y)) if importance_cut is None else float(importance_cut)
     with report_style():
@@ -303,7 +309,7 @@ def ipa_quadrant(
                 fontsize=9,
                 style="italic",
             )
-        _pad_limits(ax, x, y)
+        _pad_limits(ax, np.append(x, x_cut), np.append(y, y_cut))
         _finish(ax, lang, "ipa", title)
         place_point_labels(ax, x, y, _labelled(data[attribute].astype(str), labels))
     return fig

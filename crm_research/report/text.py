@@ -151,11 +151,14 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
         "quality (standardised coefficients β).",
     },
     "cs.ipa": {
-        "zh": "## 3.3 重要性–表现分析\n\n横轴为表现(均值),纵轴为重要性(对满意度的影响);"
+        "zh": "## 3.3 重要性–表现分析\n\n横轴为表现(均值),纵轴为重要性(各维度在满意度已解释方差中"
+        "所占份额,优势分析);分界线位于量表中点与等份额 1/k 处,而非数据均值(Bacon, 2003)。"
         "左上象限“重点改进”是最需要投入的方面(Martilla & James, 1977)。",
         "en": "## 3.3 Importance–performance analysis\n\nPerformance (mean) across, importance "
-        "(effect on satisfaction) up; the upper-left quadrant, *concentrate here*, is where "
-        "effort pays most (Martilla & James, 1977).",
+        "(each dimension's share of the explained variance in satisfaction, dominance analysis) "
+        "up; the lines sit at the scale midpoint and at the equal share 1/k, not at the data "
+        "means (Bacon, 2003). The upper-left quadrant, *concentrate here*, is where effort "
+        "pays most (Martilla & James, 1977).",
     },
     "cs.satloy": {
         "zh": "## 3.4 满意度 × 忠诚度\n\n满意并不等于忠诚:按 Jones 与 Sasser(1995)的矩阵,"
@@ -704,7 +707,10 @@ APPENDIX_TEXT: dict[str, dict[str, str]] = {
         "en": "Composite reliability, average variance extracted",
     },
     "ipa": {"zh": "重要性–表现分析", "en": "Importance–performance analysis"},
-    "ipa.threshold": {"zh": "均值为象限分界", "en": "quadrants cut at the means"},
+    "ipa.threshold": {
+        "zh": "象限分界:量表中点与等份额 1/k(Bacon 2003)",
+        "en": "quadrant lines at the scale midpoint and the equal share 1/k (Bacon 2003)",
+    },
     "satloy": {"zh": "满意度 × 忠诚度矩阵", "en": "Satisfaction × loyalty matrix"},
     "satloy.threshold": {"zh": "高 = 均值 ≥ {cut}", "en": "high = mean ≥ {cut}"},
     "abc": {"zh": "ABC 客户分类", "en": "ABC customer classification"},
@@ -759,7 +765,10 @@ PLOT_TEXT: dict[str, dict[str, str]] = {
     "scale_means.y": {"zh": "维度", "en": "Scale"},
     "ipa.title": {"zh": "重要性–表现分析(IPA)", "en": "Importance–performance analysis (IPA)"},
     "ipa.x": {"zh": "表现(均值)", "en": "Performance (mean)"},
-    "ipa.y": {"zh": "重要性(对满意度的影响)", "en": "Importance (effect on satisfaction)"},
+    "ipa.y": {
+        "zh": "重要性(满意度已解释方差的份额)",
+        "en": "Importance (share of explained variance in satisfaction)",
+    },
     "ipa.concentrate_here": {"zh": "重点改进", "en": "Concentrate here"},
     "ipa.keep_up_good_work": {"zh": "继续保持", "en": "Keep up the good work"},
     "ipa.low_priority": {"zh": "次要改进", "en": "Low priority"},

@@ -446,7 +446,12 @@ def run_study(
         t["drivers_satisfaction"] = reg.coefficients.assign(outcome=sat)
         fits.append((sat, reg))
         if len(drivers) >= 2:  # IPA places attributes relative to each other
-            t["ipa"] = analysis.importance_performance(cus.scores, sat, drivers)
+            # importance = share of R² (what the axis says); lines at the scale midpoint and
+            # the equal share 1/k, not at the data means (Bacon 2003; docs/methods.md)
+            t["ipa"] = analysis.importance_performance(
+                cus.scores, sat, drivers, importance="dominance",
+                performance_cut=float(mid_c[drivers[0]]), importance_cut="equal_share",
+            ).assign(performance_cut_rule="scale midpoint")  # fmt: skip
     if sat is not None and loy is not None:
         reg = analysis.driver_regression(cus.scores, loy, [sat, *drivers], ci=ci)
         t["drivers_loyalty"] = reg.coefficients.assign(outcome=loy)
