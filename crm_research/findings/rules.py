@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from crm_research.cases.registry import CaseTexts, case_texts
 from crm_research.errors import InputError
 from crm_research.findings.evidence import Evidence, Finding
 from crm_research.findings.severity import (
@@ -35,45 +36,78 @@ from crm_research.findings.wording import (
     number_text,
     percent_text,
 )
+from crm_research.roles import Roles
 
-_SAFEGUARDS = {
-    "institutional": (
-        "institutional safeguard (thesis §5.1): fix a daily/weekly/monthly reporting cycle, "
-        "and KPIs on customer satisfaction, loyalty and conversion in staff appraisal",
-        "制度保障(论文 5.1):建立日、周、月汇报制度,并将客户满意度、忠诚度、转化率纳入员工绩效考核",
-    ),
-    "training": (
-        "a training plan on customer development, maintenance, sales skills, product knowledge "
-        "and after-sales service (thesis §5.1, §5.4)",
-        "制定客户开发、客户维护、销售技巧、产品知识与售后服务的培训计划(论文 5.1、5.4)",
-    ),
-    "funding": (
-        "a budget for it (thesis §5.2: CRM maintenance, customer-relationship and travel costs, "
-        "capped to prevent false claims)",
-        "为此划拨专项资金(论文 5.2:CRM 维护、客情费用、差旅费用,并设定额度防止虚报)",
-    ),
-    "technology": (
-        "technology support (thesis §5.3: a CRM that analyses customer needs, a production line "
-        "that can deliver customised products)",
-        "技术保障(论文 5.3:能分析客户需求的 CRM 系统、能满足定制需求的生产方式)",
-    ),
-    "personnel": (
-        "personnel support (thesis §5.4: the general manager's backing, trainers seconded from "
-        "headquarters, a professional CRM team)",
-        "人员保障(论文 5.4:总经理全力支持、向总部借调专业人员开展培训、打造专业化客户关系管理团队)",
-    ),
-    "customer": (
-        "customer support (thesis §5.5: collect customers' feedback on the changes and feed it "
-        "back into the plan)",
-        "客户支持(论文 5.5:收集客户对优化方案的反馈并持续改进,形成良性循环)",
-    ),
+#: Words for a region column in sentences: plural in English, the noun in Chinese.  A
+#: column not listed is named by its label ("groups of 'Province'").
+REGION_WORDS = {
+    "city": ("cities", "城市"),
+    "province": ("provinces", "省份"),
+    "region": ("regions", "地区"),
+    "district": ("districts", "区县"),
+    "country": ("countries", "国家"),
 }
 
 
-def _safeguards(*keys: str) -> tuple[str, str]:
-    en = "; ".join(_SAFEGUARDS[k][0] for k in keys)
-    zh = ";".join(_SAFEGUARDS[k][1] for k in keys)
+def _case(study: Any) -> CaseTexts | None:
+    return case_texts(getattr(study, "case", None))
+
+
+def _fill(template: str, values: dict[str, Any], k: int) -> str:
+    return template.format(**{n: (v[k] if isinstance(v, tuple) else v) for n, v in values.items()})
+
+
+def _text(
+    study: Any, rule: str, slot: str, generic: tuple[str, str], **values: Any
+) -> tuple[str, str]:
+    """``(en, zh)``: the case's template for ``rule``/``slot`` filled with ``values``, else
+    the generic text.  A value that differs by language is an ``(en, zh)`` tuple."""
+    case = _case(study)
+    template = case.template(rule, slot) if case is not None else None
+    if template is None:
+        return generic
+    return _fill(template["en"], values, 0), _fill(template["zh"], values, 1)
+
+
+def _safeguards(study: Any, rule: str) -> tuple[str, str]:
+    """The case's safeguards of ``rule`` as a sentence to append (empty without a case)."""
+    case = _case(study)
+    keys = case.safeguard_ids(rule) if case is not None else ()
+    if not keys:
+        return "", ""
+    en = "; ".join(case.safeguard(k)[0] for k in keys)
+    zh = ";".join(case.safeguard(k)[1] for k in keys)
     return f" Safeguards: {en}.", f"保障措施:{zh}。"
+
+
+def _recommend(
+    study: Any, rule: str, generic: tuple[str, str], **values: Any
+) -> tuple[str, str]:
+    """The recommendation of a problem: generic or the case's, then the case's safeguards."""
+    en, zh = _text(study, rule, "recommendation", generic, **values)
+    sen, szh = _safeguards(study, rule)
+    return en + sen, zh + szh
+
+
+def _refs(study: Any, rule: str, refs: Sequence[str]) -> list[str]:
+    """The rule's references, then those the case adds (its thesis)."""
+    case = _case(study)
+    extra = [r for r in (case.references(rule) if case is not None else ()) if r not in refs]
+    return [*refs, *extra]
+
+
+def _roles(study: Any, which: str = "customers") -> Roles:
+    data = getattr(study, which, None)
+    inst = getattr(data, "instrument", None)
+    return getattr(inst, "roles", None) or Roles()
+
+
+def _idic_scale(study: Any, task: str) -> str | None:
+    """The customer scale declared for an IDIC task that the study has levels for."""
+    for scale in _roles(study).idic_scales(task):
+        if _has_row(study, "customer_scale_scores_summary", scale=scale):
+            return scale
+    return None
 
 
 def _scale_evidence(ev: Evidence, scale: str, table: str = "customer_scale_scores_summary") -> dict:
@@ -136,29 +170,33 @@ def _finding(
 
 def _rule_identification(study: Any) -> list[Finding]:
     out = []
-    if not _has_row(study, "customer_scale_scores_summary", scale="identification"):
+    scale = _idic_scale(study, "identify")
+    if scale is None:
         return out
+    rule = "identification.customer_rating"
     names = Names(study)
     ev = Evidence(study)
-    s = _scale_evidence(ev, "identification")
-    g = _gap_evidence(ev, study, "identification")
+    s = _scale_evidence(ev, scale)
+    g = _gap_evidence(ev, study, scale)
     sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-    en, zh = level_sentence(names, "identification", s)
-    gen, gzh = gap_sentence("identification", g)
+    en, zh = level_sentence(names, scale, s)
+    gen, gzh = gap_sentence(scale, g)
     if sev in ("moderate", "major", "minor"):
-        problem = (
-            f"Customer identification is weak: {en}{gen} Customer information is defined, "
-            "collected and updated too narrowly and too slowly for customers to feel known.",
-            f"客户识别方式有限且落实不到位:{zh}{gzh}客户信息的定义、收集与更新不够全面、及时。",
-        )
-        sen, szh = _safeguards("institutional", "technology")
-        rec = (
-            "Diversify identification and develop regions (thesis §4.1): define the customer "
-            "information to keep, collect it through more channels (government procurement "
-            "sites, bids, visits, industry contacts), and develop under-served cities." + sen,
-            "多样化识别和开发客户(论文 4.1):明确需要掌握的客户信息,拓宽信息收集渠道(政府采购网、"
-            "招投标信息、实地拜访、行业关系),并加强对薄弱地区客户的开发。" + szh,
-        )
+        problem = _text(
+            study, rule, "problem",
+            (f"Customer identification is weak: {en}{gen}", f"客户识别偏弱:{zh}{gzh}"),
+            level=(en, zh), gap=(gen, gzh),
+        )  # fmt: skip
+        rec = _recommend(
+            study, rule,
+            (
+                "Know each customer (IDIC: identify; Peppers & Rogers 2004): decide which customer "
+                "information to keep, collect it through more channels and keep it up to date, "
+                "so that customers feel known.",
+                "识别每一位客户(IDIC 模型的“识别”,Peppers & Rogers 2004):明确需要掌握的客户信息,"
+                "拓宽收集渠道并及时更新,让客户感到被了解。",
+            ),
+        )  # fmt: skip
     else:
         problem = (f"No identification problem found: {en}{gen}", f"未发现客户识别问题:{zh}{gzh}")
         rec = (
@@ -166,14 +204,14 @@ def _rule_identification(study: Any) -> list[Finding]:
             "保持现有客户识别做法,并在下一次调查中持续跟踪。",
         )
     out.append(
-        _finding("identification.customer_rating", "identification", sev, ev, problem, rec,
-                 "IDIC (identify)", ["peppers2004", "cohen1988", "thesis"])
+        _finding(rule, "identification", sev, ev, problem, rec,
+                 "IDIC (identify)", _refs(study, rule, ["peppers2004", "cohen1988"]))
     )  # fmt: skip
 
-    # The weakest identification item (thesis: information updated rarely and slowly).
+    # The weakest identification item.
     items = study.tables.get("customer_item_summary")
     if items is not None and not items.empty:
-        sub = items[(items["scale"] == "identification") & (items["rank_in_scale"] == 1)]
+        sub = items[(items["scale"] == scale) & (items["rank_in_scale"] == 1)]
         if len(sub) == 1:
             item = str(sub["item"].iloc[0])
             ev = Evidence(study)
@@ -181,8 +219,8 @@ def _rule_identification(study: Any) -> list[Finding]:
             d = ev.add(f"{item}_d", "customer_item_summary", "d", item=item)
             lo = ev.add(f"{item}_d_ci_low", "customer_item_summary", "d_ci_low", item=item)
             hi = ev.add(f"{item}_d_ci_high", "customer_item_summary", "d_ci_high", item=item)
-            scale_mean = ev.add("identification_mean", "customer_scale_scores_summary", "mean",
-                                scale="identification")  # fmt: skip
+            scale_mean = ev.add(f"{scale}_mean", "customer_scale_scores_summary", "mean",
+                                scale=scale)  # fmt: skip
             sev_item = effect_severity(d, lo, hi, "lower")
             if sev_item != "info":
                 ten = item_text(study, "customers", item, "en")
@@ -194,16 +232,18 @@ def _rule_identification(study: Any) -> list[Finding]:
                     f"客户识别中得分最低的题项是 {tzh}:均值 {number_text(mean)}(相对中点 d = {number_text(d)},"
                     f"95% 置信区间 {number_text(lo)} 至 {number_text(hi)};维度均值 {number_text(scale_mean)})。",
                 )
-                rec = (
-                    "Set an explicit update frequency for customer records (e.g. after every "
-                    "contact and at least monthly), assign the update to the account owner, and "
-                    "check it in the reporting cycle (thesis §3.1.1(4), §4.5.3, §5.1).",
-                    "明确客户信息更新频率(如每次沟通后及至少每月一次),责任落实到客户负责人,"
-                    "并纳入定期汇报检查(论文 3.1.1(4)、4.5.3、5.1)。",
-                )
+                rec = _text(
+                    study, "identification.item", "recommendation",
+                    (
+                        "Act on this item first: ask customers what lies behind it, assign it to "
+                        "an owner and set a target for it in the next survey.",
+                        "优先改进该题项:向客户了解其原因,指定负责人,并为下一次调查设定目标。",
+                    ),
+                )  # fmt: skip
+                refs = _refs(study, "identification.item", ["peppers2004", "cohen1988"])
                 out.append(
                     _finding(f"identification.item_{item}", "identification", sev_item, ev,
-                             problem, rec, "IDIC (identify)", ["peppers2004", "cohen1988", "thesis"])
+                             problem, rec, "IDIC (identify)", refs)
                 )  # fmt: skip
     return out
 
@@ -237,22 +277,24 @@ def _rule_classification(study: Any) -> list[Finding]:
                 "Customer classification ignores customer value: " + base_en,
                 "客户分类不合理,未体现客户价值:" + base_zh,
             )
-            sen, szh = _safeguards("funding", "institutional")
             # the cut-offs the study used (default 70% / 90%), as written in abc_summary
             a_cut, b_cut = 0.70, 0.90
             if "a_cut" in study.tables["abc_summary"].columns:
                 a_cut = ev.add("a_cut", "abc_summary", "a_cut", abc_class="A")
                 b_cut = ev.add("b_cut", "abc_summary", "b_cut", abc_class="A")
             ap, bp = f"{100 * a_cut:g}%", f"{100 * b_cut:g}%"
-            rec = (
-                "Introduce ABC classification (thesis §4.2): set the standard (class A while the "
-                f"cumulative revenue share is <= {ap}, B up to {bp}, C the rest, reviewed each "
-                "year), then roll it out: assign account owners and service levels per class, and "
-                "move customer-relationship resources towards class A." + sen,
-                f"实施客户 ABC 分类管理(论文 4.2):先制定分类标准(累计收入占比 {ap} 以内为 A 类、{bp} "
-                "以内为 B 类、其余为 C 类,每年复核),再分步实施:按类别指定负责人与服务标准,将客情资源"
-                "向 A 类客户倾斜。" + szh,
-            )
+            rec = _recommend(
+                study, "classification.tiers_vs_value",
+                (
+                    "Classify customers by value (ABC analysis, Pareto principle): class A while "
+                    f"the cumulative revenue share is <= {ap}, B up to {bp}, C the rest, reviewed "
+                    "each year; assign account owners and service levels per class, and move "
+                    "customer-relationship resources towards class A.",
+                    f"按客户价值分类(ABC 分析,帕累托原则):累计收入占比 {ap} 以内为 A 类、{bp} 以内为 "
+                    "B 类、其余为 C 类,每年复核;按类别指定负责人与服务标准,并将客情资源向 A 类客户倾斜。",
+                ),
+                a_cut=ap, b_cut=bp,
+            )  # fmt: skip
         else:
             problem = (
                 "Service tiers follow customer value: " + base_en,
@@ -262,103 +304,115 @@ def _rule_classification(study: Any) -> list[Finding]:
                 "Keep reviewing the tiers against revenue every year.",
                 "每年按收入复核客户分级。",
             )
+        rule = "classification.tiers_vs_value"
         out.append(
-            _finding("classification.tiers_vs_value", "classification", sev, ev, problem, rec,
-                     "ABC classification / customer value", ["cohen1960", "landis1977", "juran1951", "thesis"])
+            _finding(rule, "classification", sev, ev, problem, rec,
+                     "ABC classification / customer value",
+                     _refs(study, rule, ["cohen1960", "landis1977", "juran1951"]))
         )  # fmt: skip
 
-    # (b) Distribution of customers over cities.
-    if _has_row(study, "customer_distribution", by="city"):
+    # (b) Distribution of customers over the declared region (e.g. cities).
+    region = _roles(study).region
+    if region is not None and _has_row(study, "customer_distribution", by=region):
+        r = region
         ev = Evidence(study)
-        hhi = ev.add("city_hhi", "customer_distribution", "hhi", by="city")
-        lo = ev.add("city_hhi_ci_low", "customer_distribution", "ci_low", by="city")
-        hi = ev.add("city_hhi_ci_high", "customer_distribution", "ci_high", by="city")
-        top = ev.add("top_city", "customer_distribution", "top_group", by="city")
-        top_share = ev.add("top_city_share", "customer_distribution", "top_share", by="city")
-        top2 = ev.add("top2_city_share", "customer_distribution", "top2_share", by="city")
-        groups = ev.add("cities", "customer_distribution", "groups", by="city")
-        # The HHI bands alone would call any spread over four or fewer cities concentrated
+        plural_en, word_zh = REGION_WORDS.get(
+            r, (f"groups of '{names.column(r, 'en')}'", names.column(r, "zh"))
+        )
+        count_key = plural_en if r in REGION_WORDS else f"{r}_groups"
+        hhi = ev.add(f"{r}_hhi", "customer_distribution", "hhi", by=r)
+        lo = ev.add(f"{r}_hhi_ci_low", "customer_distribution", "ci_low", by=r)
+        hi = ev.add(f"{r}_hhi_ci_high", "customer_distribution", "ci_high", by=r)
+        top = ev.add(f"top_{r}", "customer_distribution", "top_group", by=r)
+        top_share = ev.add(f"top_{r}_share", "customer_distribution", "top_share", by=r)
+        top2 = ev.add(f"top2_{r}_share", "customer_distribution", "top2_share", by=r)
+        groups = ev.add(count_key, "customer_distribution", "groups", by=r)
+        # The HHI bands alone would call any spread over four or fewer groups concentrated
         # (an even spread has HHI 1/G): the spread must also differ from an even one.
         w_txt_en = w_txt_zh = ""
         w_sev = "major"
         if "cohen_w" in study.tables["customer_distribution"].columns:
-            w = ev.add("city_cohen_w", "customer_distribution", "cohen_w", by="city")
-            wl = ev.add("city_cohen_w_ci_low", "customer_distribution", "cohen_w_ci_low", by="city")
-            wh = ev.add(
-                "city_cohen_w_ci_high", "customer_distribution", "cohen_w_ci_high", by="city"
-            )
+            w = ev.add(f"{r}_cohen_w", "customer_distribution", "cohen_w", by=r)
+            wl = ev.add(f"{r}_cohen_w_ci_low", "customer_distribution", "cohen_w_ci_low", by=r)
+            wh = ev.add(f"{r}_cohen_w_ci_high", "customer_distribution", "cohen_w_ci_high", by=r)
             w_sev = spread_severity(w, wl)
             w_txt_en = (
-                f"; against an even spread over the cities, Cohen's w = {number_text(w)} (95% CI "
+                f"; against an even spread over the {plural_en}, Cohen's w = {number_text(w)} (95% CI "
                 f"{number_text(wl)} to {number_text(wh)})"
             )
-            w_txt_zh = f";相对于各城市均匀分布,Cohen's w = {number_text(w)}(95% 置信区间 {number_text(wl)} 至 {number_text(wh)})"
+            w_txt_zh = f";相对于各{word_zh}均匀分布,Cohen's w = {number_text(w)}(95% 置信区间 {number_text(wl)} 至 {number_text(wh)})"
         sev = mildest(hhi_severity(hhi, lo), w_sev)
         type_txt_en = type_txt_zh = ""
-        if _has_row(study, "customer_distribution", by="customer_type"):
-            ttop = ev.add(
-                "top_customer_type", "customer_distribution", "top_group", by="customer_type"
-            )
-            tshare = ev.add(
-                "top_customer_type_share", "customer_distribution", "top_share", by="customer_type"
-            )
+        segments = [c for c in _roles(study).segments if c != r]
+        seg = segments[0] if segments else None
+        if seg is not None and _has_row(study, "customer_distribution", by=seg):
+            ttop = ev.add(f"top_{seg}", "customer_distribution", "top_group", by=seg)
+            tshare = ev.add(f"top_{seg}_share", "customer_distribution", "top_share", by=seg)
             type_txt_en = (
-                f" {percent_text(tshare)} of the customers are {names.customers_of_type(ttop)}."
+                f" {percent_text(tshare)} of the customers are {names.customers_of_type(ttop, seg)}."
             )
-            type_txt_zh = (
-                f"{names.level('customer_type', ttop, 'zh')}占客户总数的 {percent_text(tshare)}。"
-            )
-        top_en = names.level("city", top, "en")
-        top_zh = names.level("city", top, "zh")
+            type_txt_zh = f"{names.level(seg, ttop, 'zh')}占客户总数的 {percent_text(tshare)}。"
+        top_en = names.level(r, top, "en")
+        top_zh = names.level(r, top, "zh")
         base_en = (
-            f"Customers over {groups} cities: HHI = {number_text(hhi, 3)} (95% CI {number_text(lo, 3)} to {number_text(hi, 3)})"
+            f"Customers over {groups} {plural_en}: HHI = {number_text(hhi, 3)} (95% CI {number_text(lo, 3)} to {number_text(hi, 3)})"
             f"{w_txt_en}; "
-            f"{top_en} alone holds {percent_text(top_share)} and the two largest cities {percent_text(top2)}."
+            f"{top_en} alone holds {percent_text(top_share)} and the two largest {plural_en} {percent_text(top2)}."
             + type_txt_en
         )
         base_zh = (
-            f"客户分布于 {groups} 个城市:HHI = {number_text(hhi, 3)}(95% 置信区间 {number_text(lo, 3)} 至 {number_text(hi, 3)})"
+            f"客户分布于 {groups} 个{word_zh}:HHI = {number_text(hhi, 3)}(95% 置信区间 {number_text(lo, 3)} 至 {number_text(hi, 3)})"
             f"{w_txt_zh};"
-            f"{top_zh}一地占 {percent_text(top_share)},前两个城市合计占 {percent_text(top2)}。"
+            f"{top_zh}一地占 {percent_text(top_share)},前两个{word_zh}合计占 {percent_text(top2)}。"
             + type_txt_zh
         )
+        rule = "classification.distribution"
         if sev != "info":
             problem = ("Customer distribution is unbalanced: " + base_en, "客户分布失衡:" + base_zh)
-            sen, szh = _safeguards("funding", "personnel")
-            rec = (
-                f"Develop customers region by region (thesis §4.1.2): set targets for the cities "
-                f"outside {top_en}, use local bid and procurement information and visits there, and "
-                "broaden the customer-type mix (more end users: hospitals, government bodies)."
-                + sen,
-                f"加强区域客户开发(论文 4.1.2):为{top_zh}以外的城市设定开发目标,利用当地招投标与政府"
-                "采购信息并实地拜访,同时丰富客户类型结构(增加医院、政府机关等终端用户)。" + szh,
-            )
+            rec = _recommend(
+                study, rule,
+                (
+                    f"Develop customers beyond {top_en}: set development targets for the other "
+                    f"{plural_en} and check that the sales effort follows the opportunities there, "
+                    "not only the current customer mix.",
+                    f"加强{top_zh}以外的客户开发:为其他{word_zh}设定开发目标,使销售投入与当地的市场机会"
+                    "相匹配,而不只是追随现有客户结构。",
+                ),
+                top=(top_en, top_zh),
+            )  # fmt: skip
         else:
             problem = ("Customers are spread evenly: " + base_en, "客户分布较为均衡:" + base_zh)
             rec = ("Keep developing all regions.", "继续保持各区域客户的均衡开发。")
         out.append(
-            _finding("classification.distribution_city", "classification", sev, ev, problem, rec,
-                     "customer value / distribution (HHI)", ["doj2010", "thesis"])
+            _finding(f"classification.distribution_{r}", "classification", sev, ev, problem, rec,
+                     "customer value / distribution (HHI)", _refs(study, rule, ["doj2010"]))
         )  # fmt: skip
 
     # (c) Do customers perceive differentiated treatment (IDIC differentiate)?
-    if _has_row(study, "customer_scale_scores_summary", scale="differentiation"):
+    scale = _idic_scale(study, "differentiate")
+    if scale is not None:
+        rule = "classification.customer_differentiation"
         ev = Evidence(study)
-        s = _scale_evidence(ev, "differentiation")
-        g = _gap_evidence(ev, study, "differentiation")
+        s = _scale_evidence(ev, scale)
+        g = _gap_evidence(ev, study, scale)
         sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-        en, zh = level_sentence(names, "differentiation", s)
-        gen, gzh = gap_sentence("differentiation", g)
+        en, zh = level_sentence(names, scale, s)
+        gen, gzh = gap_sentence(scale, g)
         if sev != "info":
             problem = (
                 f"Customers do not feel treated according to their value and needs: {en}{gen}",
                 f"客户未感受到差异化对待:{zh}{gzh}",
             )
-            rec = (
-                "Differentiate service by ABC class (thesis §4.2.2, §4.3.2): service levels, visit "
-                "frequency and pricing policy per class.",
-                "按 ABC 类别区分服务(论文 4.2.2、4.3.2):为不同类别客户制定服务标准、拜访频率与价格政策。",
-            )
+            rec = _recommend(
+                study, rule,
+                (
+                    "Differentiate customers by value and needs (IDIC: differentiate; Peppers & "
+                    "Rogers 2004): service levels, contact frequency and pricing policy per value "
+                    "class.",
+                    "按价值与需求区分客户(IDIC 模型的“区分”,Peppers & Rogers 2004):为不同价值类别的"
+                    "客户制定服务标准、联系频率与价格政策。",
+                ),
+            )  # fmt: skip
         else:
             problem = (
                 f"No differentiation problem found: {en}{gen}",
@@ -366,91 +420,102 @@ def _rule_classification(study: Any) -> list[Finding]:
             )
             rec = ("Keep the current differentiation practice.", "保持现有客户区分做法。")
         out.append(
-            _finding("classification.customer_differentiation", "classification", sev, ev, problem,
-                     rec, "IDIC (differentiate)", ["peppers2004", "cohen1988", "thesis"])
+            _finding(rule, "classification", sev, ev, problem,
+                     rec, "IDIC (differentiate)", _refs(study, rule, ["peppers2004", "cohen1988"]))
         )  # fmt: skip
     return out
 
 
 def _rule_interaction(study: Any) -> list[Finding]:
-    if not _has_row(study, "customer_scale_scores_summary", scale="interaction"):
+    scale = _idic_scale(study, "interact")
+    if scale is None:
         return []
+    rule = "interaction.customer_rating"
     names = Names(study)
     ev = Evidence(study)
-    s = _scale_evidence(ev, "interaction")
-    g = _gap_evidence(ev, study, "interaction")
+    s = _scale_evidence(ev, scale)
+    g = _gap_evidence(ev, study, scale)
     sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-    en, zh = level_sentence(names, "interaction", s)
-    gen, gzh = gap_sentence("interaction", g)
+    en, zh = level_sentence(names, scale, s)
+    gen, gzh = gap_sentence(scale, g)
     if sev != "info":
         problem = (
             f"Communication and interaction with customers are insufficient: {en}{gen}",
             f"客户沟通及互动不足:{zh}{gzh}",
         )
-        sen, szh = _safeguards("training", "funding")
-        rec = (
-            "Differentiate communication (thesis §4.3): improve staff communication skills "
-            "(listening, product knowledge, follow-up), and set a contact plan per ABC class "
-            "(regular visits and reviews for class A, scheduled calls for B, online contact and "
-            "campaigns for C)." + sen,
-            "实施差异化沟通(论文 4.3):提升员工沟通技巧(倾听、产品知识、跟进回访),并按 ABC 类别"
-            "制定沟通计划(A 类定期拜访与回顾,B 类定期电话沟通,C 类线上联系与活动)。" + szh,
-        )
+        rec = _recommend(
+            study, rule,
+            (
+                "Plan the dialogue with customers (IDIC: interact; Peppers & Rogers 2004): train "
+                "staff in listening, product knowledge and follow-up, and set a contact plan per "
+                "value class (regular visits for the most valuable customers, scheduled calls, "
+                "online contact for the rest).",
+                "规划与客户的互动(IDIC 模型的“互动”,Peppers & Rogers 2004):培训员工的倾听、产品知识"
+                "与跟进回访能力,并按客户价值类别制定联系计划(重点客户定期拜访,其他客户定期电话或线上联系)。",
+            ),
+        )  # fmt: skip
     else:
         problem = (f"No interaction problem found: {en}{gen}", f"未发现客户互动问题:{zh}{gzh}")
         rec = ("Keep the current contact practice.", "保持现有沟通互动做法。")
     return [
-        _finding("interaction.customer_rating", "interaction", sev, ev, problem, rec,
-                 "IDIC (interact)", ["peppers2004", "cohen1988", "thesis"])
+        _finding(rule, "interaction", sev, ev, problem, rec,
+                 "IDIC (interact)", _refs(study, rule, ["peppers2004", "cohen1988"]))
     ]  # fmt: skip
 
 
 def _rule_customization(study: Any) -> list[Finding]:
     out = []
-    if not _has_row(study, "customer_scale_scores_summary", scale="customization"):
+    scale = _idic_scale(study, "customize")
+    if scale is None:
         return out
+    rule = "customization.customer_rating"
     names = Names(study)
     ev = Evidence(study)
-    s = _scale_evidence(ev, "customization")
-    g = _gap_evidence(ev, study, "customization")
+    s = _scale_evidence(ev, scale)
+    g = _gap_evidence(ev, study, scale)
     sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-    en, zh = level_sentence(names, "customization", s)
-    gen, gzh = gap_sentence("customization", g)
+    en, zh = level_sentence(names, scale, s)
+    gen, gzh = gap_sentence(scale, g)
     if sev != "info":
         problem = (
             f"Customized service needs improvement: {en}{gen}",
             f"客户定制化服务有待提高:{zh}{gzh}",
         )
-        sen, szh = _safeguards("technology", "funding")
-        rec = (
-            "Customize for engineering customers (thesis §4.4.1: solutions per project, bid "
-            "support, delivery and installation plans) and for end users (§4.4.2: configuration, "
-            "training and after-sales packages per institution)." + sen,
-            "针对工程客户定制(论文 4.4.1:按项目提供解决方案、投标支持、交付安装计划),针对终端用户"
-            "定制(4.4.2:按单位需求提供配置、培训与售后服务包)。" + szh,
-        )
+        rec = _recommend(
+            study, rule,
+            (
+                "Tailor the offer to each customer group (IDIC: customize; Peppers & Rogers 2004): "
+                "record each customer's requirements and offer configurable product, training and "
+                "after-sales packages.",
+                "按客户群体定制(IDIC 模型的“定制”,Peppers & Rogers 2004):记录每位客户的需求,"
+                "提供可配置的产品、培训与售后服务包。",
+            ),
+        )  # fmt: skip
     else:
         problem = (f"No customization problem found: {en}{gen}", f"未发现定制化服务问题:{zh}{gzh}")
         rec = ("Keep the current customization practice.", "保持现有定制化服务做法。")
     out.append(
-        _finding("customization.customer_rating", "customization", sev, ev, problem, rec,
-                 "IDIC (customize)", ["peppers2004", "cohen1988", "thesis"])
+        _finding(rule, "customization", sev, ev, problem, rec,
+                 "IDIC (customize)", _refs(study, rule, ["peppers2004", "cohen1988"]))
     )  # fmt: skip
 
-    # The less well served customer type: its gap to the other type AND its own level.
+    # The less well served group of the first declared segment (e.g. customer type): its gap
+    # to the other group AND its own level.
+    segments = [c for c in _roles(study).segments if c != _roles(study).region]
+    seg = segments[0] if segments else None
     tests = study.tables.get("group_comparisons")
-    if tests is not None and not tests.empty and "group_1" in tests.columns:
-        row = tests[(tests["value"] == "customization") & (tests["group"] == "customer_type")]
+    if seg is not None and tests is not None and not tests.empty and "group_1" in tests.columns:
+        row = tests[(tests["value"] == scale) & (tests["group"] == seg)]
         if len(row) == 1 and str(row["group_1"].iloc[0]) not in ("", "nan"):
             ev = Evidence(study)
-            key = {"value": "customization", "group": "customer_type"}
+            key = {"value": scale, "group": seg}
             d = ev.add("type_d", "group_comparisons", "effect_value", **key)
             lo = ev.add("type_d_ci_low", "group_comparisons", "effect_ci_low", **key)
             hi = ev.add("type_d_ci_high", "group_comparisons", "effect_ci_high", **key)
             g1 = ev.add("group_1", "group_comparisons", "group_1", **key)
             g2 = ev.add("group_2", "group_comparisons", "group_2", **key)
             low, high = (g1, g2) if d < 0 else (g2, g1)
-            gkey = {"value": "customization", "group": "customer_type"}
+            gkey = {"value": scale, "group": seg}
             lm = ev.add("low_group_mean", "group_means", "mean", level=low, **gkey)
             ld = ev.add("low_group_d", "group_means", "d", level=low, **gkey)
             ldl = ev.add("low_group_d_ci_low", "group_means", "d_ci_low", level=low, **gkey)
@@ -461,10 +526,10 @@ def _rule_customization(study: Any) -> list[Finding]:
             level_sev = effect_severity(ld, ldl, ldh, "lower")
             sev2 = mildest(gap_sev, level_sev)
             if sev2 != "info":
-                low_en, high_en = names.customers_of_type(low), names.customers_of_type(high)
-                g1_en, g2_en = names.customers_of_type(g1), names.customers_of_type(g2)
+                low_en, high_en = names.customers_of_type(low, seg), names.customers_of_type(high, seg)
+                g1_en, g2_en = names.customers_of_type(g1, seg), names.customers_of_type(g2, seg)
                 low_zh, high_zh, g1_zh, g2_zh = (
-                    names.level("customer_type", v, "zh") for v in (low, high, g1, g2)
+                    names.level(seg, v, "zh") for v in (low, high, g1, g2)
                 )
                 problem = (
                     capital(
@@ -477,17 +542,20 @@ def _rule_customization(study: Any) -> list[Finding]:
                     f"{number_text(lm)} 对 {number_text(hm)}({g1_zh}减{g2_zh}的 d = {number_text(d)},95% 置信区间 {number_text(lo)} 至 "
                     f"{number_text(hi)});其评分低于中点(d = {number_text(ld)},95% 置信区间 {number_text(ldl)} 至 {number_text(ldh)})。",
                 )
-                rec = (
-                    f"Design a customization offer for {low_en} first (thesis §4.4.2 for end "
-                    "users: needs survey per institution, configurable packages, on-site training), "
-                    "and record their requirements in the CRM (thesis §5.2: the CRM lacks a "
-                    "needs-summary function for end users).",
-                    f"优先为{low_zh}设计定制化方案(论文 4.4.2:逐单位调研需求、提供可配置的"
-                    "产品服务包与现场培训),并在 CRM 中记录其需求(论文 5.2:现有 CRM 缺少终端用户需求整理功能)。",
-                )
+                rec = _recommend(
+                    study, "customization.segment",
+                    (
+                        f"Design a customization offer for {low_en} first: survey their needs, "
+                        "offer configurable packages, and record their requirements in the CRM.",
+                        f"优先为{low_zh}设计定制化方案:调研其需求,提供可配置的产品服务包,"
+                        "并在 CRM 中记录其需求。",
+                    ),
+                    low=(low_en, low_zh),
+                )  # fmt: skip
+                refs = _refs(study, "customization.segment", ["peppers2004", "cohen1988"])
                 out.append(
                     _finding(f"customization.{low}", "customization", sev2, ev, problem, rec,
-                             "IDIC (customize) / customer value", ["peppers2004", "cohen1988", "thesis"])
+                             "IDIC (customize) / customer value", refs)
                 )  # fmt: skip
     return out
 
@@ -495,19 +563,22 @@ def _rule_customization(study: Any) -> list[Finding]:
 def _rule_crm_system(study: Any) -> list[Finding]:
     out = []
     table = "employee_scale_scores_summary"
-    if not _has_row(study, table, scale="crm_use"):
+    eroles = _roles(study, "employees")
+    use = next((x for x in eroles.system_use if _has_row(study, table, scale=x)), None)
+    if use is None:
         return out
+    rule = "crm_system.use"
     names = Names(study)
     ev = Evidence(study)
-    s = _scale_evidence(ev, "crm_use", table)
+    s = _scale_evidence(ev, use, table)
     sev = effect_severity(s["d"], s["d_ci_low"], s["d_ci_high"], "lower")
-    en, zh = level_sentence(names, "crm_use", s, who="employees")
+    en, zh = level_sentence(names, use, s, who="employees")
     extra_en = extra_zh = ""
     # The reverse-keyed item "I keep customer records outside the CRM", raw agreement.
     items = study.tables.get("employee_item_summary")
     rev_sev = "info"
     if items is not None and not items.empty:
-        rev = items[(items["scale"] == "crm_use") & (items["reverse_keyed"].astype(str) == "True")]
+        rev = items[(items["scale"] == use) & (items["reverse_keyed"].astype(str) == "True")]
         for item in rev["item"].astype(str).tolist()[:1]:
             m = ev.add(f"{item}_mean", "employee_item_summary", "mean", item=item)
             dd = ev.add(f"{item}_d", "employee_item_summary", "d", item=item)
@@ -522,13 +593,20 @@ def _rule_crm_system(study: Any) -> list[Finding]:
                 f"对 {item_text(study, 'employees', item, 'zh')} 的平均同意程度为 {number_text(m)}(相对中点 "
                 f"d = {number_text(dd)},95% 置信区间 {number_text(dl)} 至 {number_text(dh)})。"
             )
-    if _has_row(study, "employee_group_comparisons", value="crm_use", group="role"):
-        key = {"value": "crm_use", "group": "role"}
-        eta = ev.add("role_eta_squared", "employee_group_comparisons", "effect_value", **key)
-        el = ev.add("role_eta_squared_ci_low", "employee_group_comparisons", "effect_ci_low", **key)
-        extra_en += f" Use differs by role: eta squared = {number_text(eta)} (lower 95% bound {number_text(el)})."
+    grp = eroles.segments[0] if eroles.segments else None
+    if grp is not None and _has_row(
+        study, "employee_group_comparisons", value=use, group=grp
+    ):
+        key = {"value": use, "group": grp}
+        eta = ev.add(f"{grp}_eta_squared", "employee_group_comparisons", "effect_value", **key)
+        el = ev.add(
+            f"{grp}_eta_squared_ci_low", "employee_group_comparisons", "effect_ci_low", **key
+        )
+        grp_en = lower_first(names.column(grp, "en"))
+        grp_zh = names.column(grp, "zh")
+        extra_en += f" Use differs by {grp_en}: eta squared = {number_text(eta)} (lower 95% bound {number_text(el)})."
         extra_zh += (
-            f"不同岗位之间使用差异:eta² = {number_text(eta)}(95% 置信下限 {number_text(el)})。"
+            f"不同{grp_zh}之间使用差异:eta² = {number_text(eta)}(95% 置信下限 {number_text(el)})。"
         )
     sev = worst(sev, rev_sev)
     if sev != "info":
@@ -536,15 +614,16 @@ def _rule_crm_system(study: Any) -> list[Finding]:
             f"CRM-system use is not standardised: {en}{extra_en}",
             f"CRM 系统应用不规范:{zh}{extra_zh}",
         )
-        sen, szh = _safeguards("funding", "training", "institutional")
-        rec = (
-            "Build CRM information (thesis §4.5): make the CRM the single place for customer "
-            "records (value the CRM idea; a customer-centred culture; a stable, complete customer "
-            "database), set record-keeping rules per role, appoint a CRM administrator and keep "
-            "the system stable rather than switching systems." + sen,
-            "完善 CRM 客户信息建设(论文 4.5):加强对 CRM 理念的重视,构建“以客户为中心”的企业文化,"
-            "稳定与完善客户信息数据库;按岗位制定录入规范,指定专人维护,不轻易更换系统。" + szh,
-        )
+        rec = _recommend(
+            study, rule,
+            (
+                "Make the CRM the single place for customer records: set record-keeping rules per "
+                "role, appoint a CRM administrator, and keep the system stable rather than "
+                "switching systems.",
+                "使 CRM 成为客户信息的唯一来源:按岗位制定录入规范,指定 CRM 管理员,保持系统稳定、"
+                "不轻易更换系统。",
+            ),
+        )  # fmt: skip
     else:
         problem = (
             f"CRM-system use looks standard: {en}{extra_en}",
@@ -552,8 +631,8 @@ def _rule_crm_system(study: Any) -> list[Finding]:
         )
         rec = ("Keep the CRM rules and training.", "保持现有 CRM 使用规范与培训。")
     out.append(
-        _finding("crm_system.use", "crm_system", sev, ev, problem, rec,
-                 "CRM system / information building", ["cohen1988", "thesis"])
+        _finding(rule, "crm_system", sev, ev, problem, rec,
+                 "CRM system / information building", _refs(study, rule, ["cohen1988"]))
     )  # fmt: skip
     return out
 
@@ -586,17 +665,18 @@ def _rule_perception_gap(study: Any) -> list[Finding]:
             f"{number_text(gp)},95% 置信区间 {number_text(gl)} 至 {number_text(gh)};Hedges' g = {number_text(g)},95% 置信区间 "
             f"{number_text(lo)} 至 {number_text(hi)})。",
         )
-        sen, szh = _safeguards("customer", "training")
-        rec = (
-            "Share the customer results with the sales team, make customer-rated KPIs (not "
-            "self-assessment) the basis of appraisal, and repeat the customer survey each year."
-            + sen,
-            "向销售团队通报客户评价结果,以客户评价(而非自评)作为考核依据,并每年重复开展客户调查。"
-            + szh,
-        )
+        rec = _recommend(
+            study, "perception_gap",
+            (
+                "Share the customer results with the sales team, make customer-rated KPIs (not "
+                "self-assessment) the basis of appraisal, and repeat the customer survey each year.",
+                "向销售团队通报客户评价结果,以客户评价(而非自评)作为考核依据,并每年重复开展客户调查。",
+            ),
+        )  # fmt: skip
+        refs = _refs(study, "perception_gap", ["cohen1988", "peppers2004"])
         out.append(
             _finding(f"perception_gap.{dim}", "perception_gap", sev, ev, problem, rec,
-                     "IDIC / customer-employee perception gap", ["cohen1988", "peppers2004", "thesis"])
+                     "IDIC / customer-employee perception gap", refs)
         )  # fmt: skip
     return out
 
@@ -633,27 +713,36 @@ def _rule_loyalty(study: Any) -> list[Finding]:
         f"满意不等于忠诚:满意度 {number_text(sat)},忠诚度 {number_text(loy)}(d_z = {number_text(dz)},95% 置信区间 {number_text(lo)} 至 "
         f"{number_text(hi)})。{merc_txt_zh}",
     )
-    sen, szh = _safeguards("institutional", "customer")
-    rec = (
-        "Manage loyalty, not only satisfaction: find out why satisfied customers would switch "
-        "(price, competitors' offers), add loyalty measures (repurchase, share of wallet, "
-        "referrals) to the KPIs, and build relationship benefits for class-A customers." + sen,
-        "在满意度之外管理忠诚度:了解满意客户仍考虑更换供应商的原因(价格、竞争对手条件),将复购、"
-        "客户钱包份额、推荐等忠诚指标纳入考核,并为 A 类客户设计关系利益。" + szh,
-    )
+    rule = "loyalty.satisfied_not_loyal"
+    rec = _recommend(
+        study, rule,
+        (
+            "Manage loyalty, not only satisfaction: find out why satisfied customers would switch "
+            "(price, competitors' offers), add loyalty measures (repurchase, share of wallet, "
+            "referrals) to the KPIs, and build relationship benefits for class-A customers.",
+            "在满意度之外管理忠诚度:了解满意客户仍考虑更换供应商的原因(价格、竞争对手条件),将复购、"
+            "客户钱包份额、推荐等忠诚指标纳入考核,并为 A 类客户设计关系利益。",
+        ),
+    )  # fmt: skip
     return [
-        _finding("loyalty.satisfied_not_loyal", "loyalty", sev, ev, problem, rec,
-                 "satisfaction-loyalty (Jones & Sasser)", ["jones1995", "cohen1988", "reichheld2003"])
+        _finding(rule, "loyalty", sev, ev, problem, rec,
+                 "satisfaction-loyalty (Jones & Sasser)",
+                 _refs(study, rule, ["jones1995", "cohen1988", "reichheld2003"]))
     ]  # fmt: skip
 
 
 def _rule_concentration(study: Any) -> list[Finding]:
-    if not _has_row(study, "concentration_summary", by="city"):
+    # the customer-level measures are the same in every row; the first row is quoted
+    summary = study.tables.get("concentration_summary")
+    if summary is None or summary.empty or "by" not in summary.columns:
+        return []
+    by = str(summary["by"].iloc[0])
+    if not _has_row(study, "concentration_summary", by=by):
         return []
     ev = Evidence(study)
-    top = ev.add("top20_revenue_share", "concentration_summary", "top_revenue_share", by="city")
-    gini = ev.add("gini", "concentration_summary", "gini", by="city")
-    n = ev.add("customers", "concentration_summary", "n_customers", by="city")
+    top = ev.add("top20_revenue_share", "concentration_summary", "top_revenue_share", by=by)
+    gini = ev.add("gini", "concentration_summary", "gini", by=by)
+    n = ev.add("customers", "concentration_summary", "n_customers", by=by)
     sev = "minor" if top is not None and top >= PARETO_TOP_SHARE else "info"
     lead_en, lead_zh = (
         ("Revenue is concentrated", "收入集中")
@@ -665,16 +754,20 @@ def _rule_concentration(study: Any) -> list[Finding]:
         f"revenue (Gini = {number_text(gini)}).",
         f"{lead_zh}:前 20% 的客户(共 {number_text(n, 0)} 位)贡献了 {percent_text(top)} 的收入(基尼系数 {number_text(gini)})。",
     )
-    rec = (
-        "Protect the largest accounts (class A) with dedicated owners and service plans, and "
-        "reduce dependence on them by developing B customers (thesis §4.2; concentration raises "
-        "business risk, thesis §1.3).",
-        "为最大客户(A 类)配备专人与服务计划加以维护,同时培育 B 类客户以降低对少数客户的依赖"
-        "(论文 4.2;客户过度集中会增加经营风险,论文 1.3)。",
-    )
+    rule = "concentration.revenue"
+    rec = _recommend(
+        study, rule,
+        (
+            "Protect the largest accounts (class A) with dedicated owners and service plans, and "
+            "reduce dependence on them by developing B customers (concentration on a few "
+            "customers raises business risk).",
+            "为最大客户(A 类)配备专人与服务计划加以维护,同时培育 B 类客户以降低对少数客户的依赖"
+            "(客户过度集中会增加经营风险)。",
+        ),
+    )  # fmt: skip
     return [
-        _finding("concentration.revenue", "concentration", sev, ev, problem, rec,
-                 "customer value / Pareto", ["juran1951", "thesis"])
+        _finding(rule, "concentration", sev, ev, problem, rec,
+                 "customer value / Pareto", _refs(study, rule, ["juran1951"]))
     ]  # fmt: skip
 
 
@@ -713,7 +806,7 @@ def _rule_people(study: Any) -> list[Finding]:
     out = []
     names = Names(study)
     table = "employee_scale_scores_summary"
-    for scale in ("training", "motivation", "acceptance"):
+    for scale in _roles(study, "employees").enablers:
         if not _has_row(study, table, scale=scale):
             continue
         ev = Evidence(study)
@@ -722,7 +815,13 @@ def _rule_people(study: Any) -> list[Finding]:
         if sev == "info":
             continue
         en, zh = level_sentence(names, scale, s, who="employees")
-        sen, szh = _safeguards("training", "personnel")
+        rec = _recommend(
+            study, "people",
+            (
+                "Strengthen the people side of CRM before further system changes.",
+                "在进一步调整系统之前先加强 CRM 的人员基础。",
+            ),
+        )  # fmt: skip
         out.append(
             _finding(
                 f"people.{scale}",
@@ -733,12 +832,9 @@ def _rule_people(study: Any) -> list[Finding]:
                     f"Employees report weak {names.scale_in_sentence(scale)}: {en}",
                     f"员工的“{names.scale(scale, 'zh')}”偏弱:{zh}",
                 ),
-                (
-                    "Strengthen the people side of CRM before further system changes." + sen,
-                    "在进一步调整系统之前先加强 CRM 的人员基础。" + szh,
-                ),
+                rec,
                 "CRM implementation (people)",
-                ["cohen1988", "scorecard", "thesis"],
+                _refs(study, "people", ["cohen1988", "scorecard"]),
             )
         )
     return out
@@ -786,13 +882,16 @@ def _rule_implementation(study: Any) -> list[Finding]:
                     f"{number_text(ma)}(d_z = {number_text(dz)},95% 置信区间 {number_text(lo)} 至 {number_text(hi)};预期至少中等程度改善,"
                     f"d_z = {D_MEDIUM})。",
                 ),
-                (
-                    "Review this category's metrics in the reporting cycle and assign an owner "
-                    "(thesis §5.1).",
-                    "在定期汇报中复盘该类指标并指定负责人(论文 5.1)。",
-                ),
+                _recommend(
+                    study, "implementation",
+                    (
+                        "Review this category's metrics in the reporting cycle and assign an "
+                        "owner.",
+                        "在定期汇报中复盘该类指标并指定负责人。",
+                    ),
+                ),  # fmt: skip
                 "CRM implementation scorecard",
-                ["scorecard", "cohen1988"],
+                _refs(study, "implementation", ["scorecard", "cohen1988"]),
             )
         )
     return out

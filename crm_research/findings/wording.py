@@ -110,11 +110,19 @@ class Names:
         """The English scale name inside a sentence (``"customer identification"``)."""
         return lower_first(self.scale(scale_id, "en"))
 
-    def customers_of_type(self, level: str) -> str:
+    def column(self, column: str, lang: str) -> str:
+        """The label of the metadata column ``column`` (e.g. ``Role`` / ``岗位``), else its id."""
+        for inst in self.instruments:
+            for meta in inst.metadata:
+                if meta.id == column and meta.label.get(lang):
+                    return meta.label[lang]
+        return column
+
+    def customers_of_type(self, level: str, column: str = "customer_type") -> str:
         """English plural for the customers of a ``customer_type`` level: a label naming a
         customer is pluralised (``"engineering (project) customers"``), any other label
         qualifies "customers" as a compound modifier (``"end-user customers"``)."""
-        label = self.level("customer_type", level, "en")
+        label = self.level(column, level, "en")
         if label == level:
             return f"{level} customers"
         label = lower_first(label)
