@@ -410,7 +410,8 @@ def relative_importance(
         ties share the smaller rank), ``ci_low``, ``ci_high`` (percentile interval of the
         weight).  ``attrs``: ``r2`` (full-model R²), ``n`` (complete rows), ``method``,
         ``outcome``, ``n_boot``, ``n_boot_valid``, ``ci``, ``seed``, ``r2_ci`` (bootstrap
-        interval of R², or NaNs), and for dominance ``conditional_dominance``: for each
+        interval of R², or NaNs), ``share_ci`` (predictor -> percentile interval of the
+        share, ``weight_b / R²_b`` in each resample, or NaNs), and for dominance ``conditional_dominance``: for each
         predictor the list of mean increments over subsets of size 0, 1, ..., p-1 (Azen &
         Budescu 2003).
 
@@ -477,6 +478,8 @@ def relative_importance(
         low = np.full(p, np.nan)
         high = np.full(p, np.nan)
         r2_ci = (math.nan, math.nan)
+        share_low = np.full(p, np.nan)
+        share_high = np.full(p, np.nan)
         n_valid = 0
         if n_boot > 0:
             rng = np.random.default_rng(seed)
@@ -505,6 +508,8 @@ def relative_importance(
                 low, high = np.quantile(bw[valid], q, axis=0)
                 lo_r2, hi_r2 = np.quantile(br[valid], q)
                 r2_ci = (float(lo_r2), float(hi_r2))
+                # the share of R² in each resample (weight_b / R²_b), for IPA's share axis
+                share_low, share_high = np.quantile(bw[valid] / br[valid][:, None], q, axis=0)
     out = pd.DataFrame(
         {
             "predictor": names,
@@ -525,6 +530,9 @@ def relative_importance(
         "ci": float(ci),
         "seed": seed,
         "r2_ci": r2_ci,
+        "share_ci": {
+            name: (float(share_low[j]), float(share_high[j])) for j, name in enumerate(names)
+        },
     }
     if r2_all is not None:
         cond = _conditional_dominance(r2_all[0], p)

@@ -36,6 +36,8 @@ __all__ = [
     "CASES",
     "INPUT_KINDS",
     "LANGUAGES",
+    "MODEL_SETTINGS",
+    "STRUCTURAL_ESTIMATORS",
     "StudyFileError",
     "StudyInput",
     "StudySpec",
@@ -50,7 +52,11 @@ INPUT_KINDS = ("customers", "employees", "ledger", "scorecard")
 #: Case layers that can be named with ``case:`` (texts keyed by rule id, issue 12 item 4).
 CASES = ("d_company",)
 
-TOP_KEYS = ("name", "description", "language", "case", "seed", "output", "inputs")
+TOP_KEYS = ("name", "description", "language", "case", "seed", "output", "inputs", "models")
+#: Settings of the ``models:`` section (docs/study-file.md) and the structural-model
+#: estimators: covariance-based SEM (lavaan's ML), PLS-SEM, or both side by side.
+MODEL_SETTINGS = ("structural",)
+STRUCTURAL_ESTIMATORS = ("sem", "pls", "both")
 SURVEY_KEYS = ("file", "instrument", "missing_values", "sheet", "encoding", "roles")
 LEDGER_KEYS = ("file", "sheet", "encoding")
 
@@ -122,6 +128,8 @@ class StudySpec:
     source : Path or None
         The study file.
     description : str
+    models : dict
+        The ``models:`` settings given (e.g. ``{"structural": "both"}``); empty = defaults.
     """
 
     name: str
@@ -135,6 +143,7 @@ class StudySpec:
     seed: int | None = None
     source: Path | None = None
     description: str = ""
+    models: dict[str, Any] = field(default_factory=dict)
 
     @property
     def inputs(self) -> dict[str, StudyInput]:
@@ -405,9 +414,26 @@ def load_study(
         seed=seed,
         source=p,
         description=str(spec.get("description") or ""),
+        models=_models(spec.get("models"), p),
     )
     _check_mirrors(study, p)
     return study
+
+
+def _models(value: Any, path: Path) -> dict[str, Any]:
+    """The ``models:`` section, checked (unknown setting or estimator: one sentence)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise StudyFileError(f"{path}: 'models' must be a mapping such as {{structural: both}}.")
+    _check_keys(value, MODEL_SETTINGS, f"{path}: models")
+    structural = value.get("structural", "sem")
+    if structural not in STRUCTURAL_ESTIMATORS:
+        raise StudyFileError(
+            f"{path}: models: structural is {structural!r}, not one of "
+            f"{', '.join(STRUCTURAL_ESTIMATORS)}{_suggest(str(structural), STRUCTURAL_ESTIMATORS)}."
+        )
+    return {str(k): v for k, v in value.items()}
 
 
 def _check_mirrors(study: StudySpec, path: Path) -> None:

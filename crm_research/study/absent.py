@@ -20,6 +20,7 @@ __all__ = [
     "ABSENT_TEXT",
     "COLUMN_WORDS",
     "FACTOR_STEP_LABELS",
+    "MODEL_STEP_LABELS",
     "SCALE_WORDS",
     "AbsentTable",
     "absent_frame",
@@ -148,6 +149,53 @@ ABSENT_TEXT: dict[str, dict[str, str]] = {
         "en": "The exploratory factor analysis retained one factor, so there are no factor "
         "correlations.",
     },
+    # models (crm_research.study.models) ----------------------------------------------------
+    "gap_few_items": {
+        "zh": "对应维度({scales})共同的题项少于 {k} 个或作答量表不同,无法检验测量不变性,故略去。",
+        "en": "The mirrored scales ({scales}) share fewer than {k} items or differ in answer "
+        "scale, so measurement invariance cannot be tested; it is left out.",
+    },
+    "segments_too_small": {
+        "zh": "没有哪个分组列有两个以上足够大的组(每组行数多于模型参数),或维度题项少于 {k} 个,"
+        "故略去分组测量不变性检验。",
+        "en": "No segment has two groups with more rows than their model's parameters (or no "
+        "scale has {k} items), so the invariance check across groups is left out.",
+    },
+    "sem_no_outcomes": {
+        "zh": "结构模型需要声明满意度和忠诚度维度(roles: satisfaction, loyalty),故略去。",
+        "en": "The structural model needs declared satisfaction and loyalty scales (roles: "
+        "satisfaction, loyalty); it is left out.",
+    },
+    "sem_no_antecedents": {
+        "zh": "问卷没有声明满意度的前因维度(roles: antecedents, drivers, idic),没有间接效应可估计,"
+        "故略去。",
+        "en": "No antecedent of satisfaction is declared (roles: antecedents, drivers, idic), "
+        "so there is no indirect effect to estimate; it is left out.",
+    },
+    "sem_not_requested": {
+        "zh": "研究文件只要求偏最小二乘结构方程模型(models: structural: pls),故略去协方差结构方程模型。",
+        "en": "The study file asks for PLS-SEM only (models: structural: pls), so the "
+        "covariance-based model is left out.",
+    },
+    "pls_not_requested": {
+        "zh": "研究文件未要求偏最小二乘结构方程模型(models: structural: pls 或 both),故略去。",
+        "en": "The study file does not ask for PLS-SEM (models: structural: pls or both); it "
+        "is left out.",
+    },
+    "model_failed": {
+        "zh": "{what}无法在这些数据上估计({message}),故略去。",
+        "en": "{what} could not be estimated on these data ({message}); it is left out.",
+    },
+    "value_no_link": {
+        "zh": "客户问卷中没有可与台账对应的客户编号,无法按价值类别分析驱动因素,故略去。",
+        "en": "No respondent's customer ID matches the ledger, so driver importance by value "
+        "class is left out.",
+    },
+    "value_too_few": {
+        "zh": "{group}只有 {n} 位受访者,{k} 个驱动因素至少需要 {need} 位,故略去按价值类别的驱动因素重要性。",
+        "en": "{group} has {n} respondents and {k} drivers need at least {need}, so driver "
+        "importance by value class is left out.",
+    },
 }
 
 #: Words for scales a reason names (:data:`ABSENT_TEXT` ``satloy``).
@@ -172,6 +220,19 @@ FACTOR_STEP_LABELS: dict[str, dict[str, str]] = {
     "parallel": {"zh": "平行分析", "en": "Parallel analysis"},
     "efa": {"zh": "探索性因子分析", "en": "Exploratory factor analysis"},
     "cfa": {"zh": "验证性因子分析", "en": "Confirmatory factor analysis"},
+}
+
+#: The models of :mod:`crm_research.study.models` (subjects of the ``model_failed``
+#: sentence) and the value groups of ``value_too_few``.
+MODEL_STEP_LABELS: dict[str, dict[str, str]] = {
+    "gap": {"zh": "感知差距的测量不变性检验", "en": "The invariance check of the perception gap"},
+    "segments": {"zh": "分组测量不变性检验", "en": "The invariance check across groups"},
+    "sem": {"zh": "结构方程模型", "en": "The structural equation model"},
+    "pls": {"zh": "偏最小二乘结构方程模型", "en": "The PLS path model"},
+    "drivers": {"zh": "驱动因素重要性", "en": "Driver importance"},
+    "cmb": {"zh": "共同方法偏差检验", "en": "The common-method checks"},
+    "A": {"zh": "A 类客户", "en": "Class A"},
+    "rest": {"zh": "其他客户", "en": "The rest"},
 }
 
 

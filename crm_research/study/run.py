@@ -22,6 +22,7 @@ from crm_research.study.absent import (
     absent_table,
 )
 from crm_research.study.inputs import SurveyData, load_ledger, load_survey
+from crm_research.study.models import MODEL_TABLE_NAMES, model_tables
 from crm_research.study.psychometrics import (
     FACTOR_STEPS,
     PARALLEL_SEED,
@@ -124,6 +125,7 @@ TABLE_NAMES = (
     "scorecard_comparisons",
     "satisfaction_loyalty_points",
     *(f"customer_{suffix}" for tables in FACTOR_STEPS.values() for suffix in tables),
+    *MODEL_TABLE_NAMES,
 )
 
 
@@ -249,6 +251,7 @@ def run_study(
     reliability: str = "full",
     factor_analyses: bool | None = None,
     seed: int | None = None,
+    models: Mapping[str, Any] | None = None,
 ) -> StudyResult:
     """Run every analysis of a CRM study into named tables.
 
@@ -297,8 +300,11 @@ def run_study(
         analysis, EFA, CFA: the ``customer_kmo`` ... ``customer_cfa_fornell_larcker`` tables of
         :mod:`crm_research.study.psychometrics`); default: with ``reliability="full"``.
     seed : int, optional
-        Seed of the parallel analysis (default
+        Seed of the parallel analysis and of the bootstrap intervals of the models (default
         :data:`~crm_research.study.psychometrics.PARALLEL_SEED`).
+    models : mapping, optional
+        ``{"structural": "sem" | "pls" | "both"}`` (a study file's ``models:``; a StudySpec
+        brings its own): :mod:`crm_research.study.models`.
 
     Returns
     -------
@@ -332,6 +338,7 @@ def run_study(
         led = load_ledger(spec.ledger.file) if spec.ledger is not None else None
         sc_data = survey(spec.scorecard)
         case = spec.case
+        models = spec.models
     else:
         cus = load_survey(customers, customer_instrument)
         emp = load_survey(employees, employee_instrument) if employees is not None else None
@@ -637,6 +644,12 @@ def run_study(
         t.update(fa_tables)
         absent.update(fa_absent)
 
+    # Invariance-checked comparisons, structural model, driver importance, common-method
+    # checks, NPS interval (study/models.py; it completes the ipa and nps tables)
+    m_tables, m_absent, m_used = model_tables(cus, emp, t, seed=seed, ci=ci, models=models)
+    t.update(m_tables)
+    absent.update(m_absent)
+
     # a table without columns would be an empty file: leave it out (as absent inputs do)
     tables = {name: _rounded(frame) for name, frame in t.items() if frame.shape[1] > 0}
     # one reason per table not made: the rule that skipped it, else that the data could not
@@ -658,6 +671,7 @@ def run_study(
         },
         "ci": ci,
         "parallel_seed": PARALLEL_SEED if seed is None else int(seed),
+        "models": m_used,
     }
     absent = {name: absent[name] for name in TABLE_NAMES if name in absent}
     return StudyResult(tables, quality, cus, emp, led, params, absent, case)
