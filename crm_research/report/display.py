@@ -47,7 +47,9 @@ __all__ = [
     "SimulatedNote",
     "display_frame",
     "escape_markdown",
+    "format_number",
     "format_p",
+    "format_p_apa",
     "headline",
     "html_table",
     "left_out_note",
@@ -57,6 +59,7 @@ __all__ = [
     "short_citation",
     "shorten",
     "without_label",
+    "zh_punctuation",
 ]
 
 #: Characters of an item's wording shown after its id (about one line of a table).
@@ -356,6 +359,113 @@ def format_p(value: Any) -> str:
     if p < 0.001:
         return "< .001"
     return f"{p:.3f}".replace("0.", ".", 1) if p < 1 else "1.000"
+
+
+#: The report's one decimal rule, per kind of quantity (APA Publication Manual, 7th ed.,
+#: §6.36: "round to two decimal places ... correlations, proportions and inferential
+#: statistics to two or three"; we use three for coefficients and indices so that values
+#: near the cited cut-offs .70/.50/.85 stay distinguishable): means 2; coefficients and
+#: indices (r, α, ω, loadings, d, g, η², κ, HHI, Gini, CR, AVE, HTMT, fit indices) 3;
+#: percentages 1; counts and money 0.  p-values: :func:`format_p_apa`.
+DECIMALS = {"mean": 2, "coefficient": 3, "index": 3, "percent": 1, "count": 0, "money": 0}
+
+
+def format_number(value: Any, kind: str) -> str:
+    """A number as text by the report's one rule for its kind of quantity (:data:`DECIMALS`).
+
+    Parameters
+    ----------
+    value : float
+    kind : {"mean", "coefficient", "index", "percent", "count", "money", "p"}
+        ``percent`` takes a value already in percent and adds ``%``; ``money`` and
+        ``count`` get thousands separators; ``p`` is :func:`format_p_apa`.
+
+    Returns
+    -------
+    str
+        ``—`` for a missing value; a minus sign is not kept on a value that rounds to 0.
+
+    Examples
+    --------
+    >>> format_number(3.6944, "mean"), format_number(0.37555, "index"), format_number(67.04, "percent")
+    ('3.69', '0.376', '67.0%')
+    >>> format_number(1234567.4, "money"), format_number(-0.0001, "coefficient"), format_number(0.02, "p")
+    ('1,234,567', '0.000', 'p = .020')
+    """
+    if kind == "p":
+        return format_p_apa(value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if v != v:
+        return "—"
+    try:
+        digits = DECIMALS[kind]
+    except KeyError:
+        raise ValueError(f"Unknown kind of quantity '{kind}'.") from None
+    text = f"{v:,.{digits}f}"
+    if text.startswith("-") and float(text[1:].replace(",", "")) == 0:
+        text = text[1:]
+    return text + "%" if kind == "percent" else text
+
+
+def format_p_apa(value: Any) -> str:
+    """A p-value in a sentence, APA style: ``p < .001`` or ``p = .032`` (no leading zero).
+
+    Examples
+    --------
+    >>> format_p_apa(1e-7), format_p_apa(0.0321), format_p_apa(1.0)
+    ('p < .001', 'p = .032', 'p = 1.000')
+    """
+    shown = format_p(value)
+    if shown == "—":
+        return shown
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
+
+
+#: Chinese characters and full-width punctuation: what counts as Chinese text for
+#: :func:`zh_punctuation` (CJK Unified Ideographs, CJK Symbols and Punctuation, Halfwidth and
+#: Fullwidth Forms).
+CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_ZH_MARKS = {",": "，", ":": "：", ";": "；"}
+_AFTER_CJK = re.compile(f"(?<=[{CJK}])[ \t]*([,:;])(?!//)[ \t]?")
+_HAS_CJK = re.compile(f"[{CJK}]")
+
+
+def zh_punctuation(text: str) -> str:
+    """Chinese prose typeset with full-width punctuation (GB/T 15834-2011).
+
+    A comma, colon or semicolon right after a Chinese character becomes ``，：；``; a pair of
+    parentheses that touches Chinese text (a Chinese character before the opening one or
+    inside the pair) becomes ``（）``.  Latin text, numbers and code are left alone.
+
+    Examples
+    --------
+    >>> zh_punctuation("程度(Landis & Koch, 1977),总体:良好;n = 5 (a, b)")
+    '程度（Landis & Koch, 1977），总体：良好；n = 5 (a, b)'
+    """
+    if not _HAS_CJK.search(text):
+        return text
+    chars = list(text)
+    stack: list[int] = []
+    for i, ch in enumerate(chars):
+        if ch == "(":
+            stack.append(i)
+        elif ch == ")" and stack:
+            j = stack.pop()
+            before = text[j - 1] if j > 0 else ""
+            inside = text[j + 1 : i]
+            if _HAS_CJK.match(before) or _HAS_CJK.search(inside) or (
+                before == " " and j > 1 and _HAS_CJK.match(text[j - 2])
+            ):
+                chars[j], chars[i] = "（", "）"
+                if before == " ":
+                    chars[j - 1] = ""
+    out = "".join(chars)
+    for _ in range(2):  # "）," after a converted pair, then "，" runs
+        out = _AFTER_CJK.sub(lambda m: _ZH_MARKS[m.group(1)], out)
+    return out
 
 
 def shorten(text: str, lang: str, limit: int | None = None) -> str:

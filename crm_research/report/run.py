@@ -54,6 +54,7 @@ from crm_research.report.cache import (
     study_cache_path,
     study_lock,
 )
+from crm_research.report.document import METHOD_REFERENCES, document_sections
 from crm_research.report.execute import quiet, run_notebooks
 from crm_research.report.html import build_report
 from crm_research.report.outdir import (
@@ -65,8 +66,41 @@ from crm_research.report.outdir import (
 )
 from crm_research.report.outputs import write_study_outputs, write_tables_xlsx
 from crm_research.report.text import check_lang, report_text
+from crm_research.report.word import html_to_docx
 
-__all__ = ["PipelineResult", "notebook_paths", "run_pipeline"]
+__all__ = ["PipelineResult", "notebook_paths", "run_pipeline", "simulation_marker"]
+
+#: What ``crm-research simulate`` writes beside the data it simulates (``cases/d_company``).
+SIMULATION_FILE = "simulation.json"
+
+
+def simulation_marker(paths: Any) -> dict | None:
+    """The simulation's parameters when the input files were written by ``simulate``, else None.
+
+    ``crm-research simulate`` writes ``simulation.json`` (every parameter of the generator,
+    with its SIMULATED DATA note) beside the files; a folder holding that file with the
+    note is simulated data, whichever command reports on it.
+
+    Parameters
+    ----------
+    paths : iterable of Path
+        The input files.
+
+    Returns
+    -------
+    dict or None
+    """
+    for folder in dict.fromkeys(Path(p).resolve().parent for p in paths):
+        marker = folder / SIMULATION_FILE
+        if not marker.is_file():
+            continue
+        try:
+            parameters = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(parameters, dict) and parameters.get("note") == SIMULATED_NOTE:
+            return parameters
+    return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,6 +185,8 @@ def run_pipeline(
         Seed (of the simulation that made the inputs; recorded in the manifest).
     simulated : bool
         The inputs come from the D-company simulator: the report says so on its title page.
+        Files written by ``crm-research simulate`` (``simulation.json`` beside them, see
+        :func:`simulation_marker`) are reported as simulated even when this is False.
     verbose : bool
         Show papermill progress bars, logs and kernel warnings.
     timeout : float
@@ -183,6 +219,10 @@ def run_pipeline(
     t0 = time.perf_counter()
     check_lang(lang)
     paths = resolve_inputs(customers, employees, ledger, scorecard)
+    if not simulated:  # files written by `crm-research simulate` are labelled whatever the command
+        marker = simulation_marker(paths.values())
+        if marker is not None:
+            simulated, simulation = True, simulation or marker
     out = check_output_dir(out_dir, list(paths.values()))
     roles = instrument_roles(instruments)
     nb_paths = notebook_paths(notebooks)
@@ -245,31 +285,41 @@ def run_pipeline(
             note = None
             if simulated:
                 note = SIMULATED_NOTE[lang]
-            facts = [
-                (
-                    report_text("facts.inputs", lang),
-                    "; ".join(f"{p.name} ({bundle.sha256[r][:12]}…)" for r, p in paths.items()),
+            provenance = [
+                *(
+                    (f"{report_text('facts.inputs', lang)} {p.name}", bundle.sha256[r])
+                    for r, p in paths.items()
                 ),
                 (report_text("facts.instruments", lang), ", ".join(roles.values())),
                 (report_text("facts.lang", lang), report_text(f"lang.{lang}", lang)),
                 (report_text("facts.version", lang), f"crm_research {__version__}"),
             ]
-            if simulated and seed is not None:
-                facts.insert(2, (report_text("facts.seed", lang), str(seed)))
+            if seed is not None:
+                provenance.insert(-2, (report_text("facts.seed", lang), str(seed)))
+            case = bool(simulated) or bool(getattr(bundle.study, "case", None))
             build_report(
                 [build / "notebooks" / nb.name for nb in nb_paths],
                 build / "report.html",
                 lang=lang,
-                title=title or report_text("title.case" if simulated else "title.generic", lang),
+                title=title or report_text("title.case" if case else "title.generic", lang),
                 subtitle=report_text("subtitle", lang),
                 simulated_note=note,
-                facts=facts,
+                facts=[(report_text("facts.date", lang), started[:10])],
                 appendix=methods_appendix(
                     lang,
-                    [r for f in bundle.findings for r in f.references],
+                    [r for f in bundle.findings for r in f.references] + list(METHOD_REFERENCES),
                     abc_cuts=bundle.study.parameters.get("abc_cuts"),
                 ),
+                sections=document_sections(
+                    bundle.study,
+                    bundle.findings,
+                    lang,
+                    simulated=bool(simulated),
+                    case=case,
+                    facts=provenance,
+                ),
             )
+            html_to_docx(build / "report.html", build / "report.docx", lang=lang)
             seconds["report"] = time.perf_counter() - t
             shutil.rmtree(build / WORK_DIR_NAME, ignore_errors=True)
             seconds["total"] = time.perf_counter() - t0

@@ -21,6 +21,7 @@ import re
 
 from crm_research.errors import InputError
 from crm_research.instrument import LANGS
+from crm_research.report.doc_text import CAPTION_WORDS, DOCUMENT_TEXT, TABLE_CAPTIONS
 from crm_research.study.absent import COLUMN_WORDS
 
 __all__ = [
@@ -233,6 +234,16 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
         "en": "## 5.3 Company tiers against value classes\n\nCohen's κ measures how far the "
         "company's own customer tiers agree with the ABC classes (Landis & Koch, 1977).",
     },
+    "cv.agreement.merged": {
+        "zh": "公司只使用 {classes} 等级,因此计算 κ 时价值类别按 {merged} 合并;下表仍分别列出 A、B、C 三类。",
+        "en": "The company uses only the tiers {classes}, so for κ the value classes are merged "
+        "as {merged}; the table below still shows classes A, B and C separately.",
+    },
+    "cv.concentration.customers": {
+        "zh": "前 20% 客户的销售额占比与基尼系数针对全部客户计算,与城市等分组无关,故单列一表。",
+        "en": "The top-20% revenue share and the Gini coefficient describe all customers, "
+        "whatever the grouping, so they have a table of their own.",
+    },
     # 06 findings and recommendations ----------------------------------------------------
     "fr.title": {
         "zh": "# 6 问题、优化方案与保障措施\n\n本章按论文的结构汇总:现状 → 存在的问题 → 优化方案 → "
@@ -292,6 +303,8 @@ ID_LABELS: dict[str, dict[str, str]] = {
     "keep_up_good_work": {"zh": "继续保持", "en": "Keep up the good work"},
     "low_priority": {"zh": "次要改进", "en": "Low priority"},
     "possible_overkill": {"zh": "可能过度", "en": "Possible overkill"},
+    "revenue_share": {"zh": "按销售额", "en": "By revenue"},
+    "customer_count": {"zh": "按客户数", "en": "By number of customers"},
     "before": {"zh": "实施前", "en": "Before"},
     "during": {"zh": "实施中", "en": "During"},
     "after": {"zh": "实施后", "en": "After"},
@@ -403,7 +416,7 @@ EVIDENCE_LABELS: dict[str, dict[str, str]] = {
     "a_customers": {"zh": "A 类客户数", "en": "A customers"},
     "a_percent_revenue": {"zh": "A 类客户销售额占比 %", "en": "A customers' revenue %"},
     "cities": {"zh": "城市数", "en": "Cities"},
-    "city_hhi": {"zh": "城市分布 HHI", "en": "HHI over cities"},
+    "city_hhi": {"zh": "客户数城市分布 HHI", "en": "HHI of customer counts over cities"},
     "top_city": {"zh": "客户最多的城市", "en": "City with most customers"},
     "top_city_share": {"zh": "该城市客户占比", "en": "Its share of customers"},
     "top2_city_share": {"zh": "前两个城市客户占比", "en": "Share of the two largest cities"},
@@ -543,7 +556,10 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     **COLUMN_WORDS,  # city, customer_type, sector: the words the study's reasons use
     "percent_within": {"zh": "组内百分比", "en": "Percent within"},
     "by": {"zh": "维度", "en": "By"},
-    "hhi": {"zh": "HHI", "en": "HHI"},
+    "hhi": {"zh": "HHI(0–1)", "en": "HHI (0–1)"},
+    "basis": {"zh": "计算基础", "en": "Basis"},
+    "groups": {"zh": "组数", "en": "Groups"},
+    "hhi_normalized": {"zh": "标准化 HHI", "en": "Normalized HHI"},
     "top_share": {"zh": "前列客户比例", "en": "Top customers' share"},
     "top_revenue_share": {"zh": "前 20% 客户销售额占比", "en": "Revenue share of top 20%"},
     "n_customers": {"zh": "客户数", "en": "Customers"},
@@ -668,7 +684,8 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
     },
     "simulated.banner": {"zh": "模拟数据", "en": "SIMULATED DATA"},
     "contents": {"zh": "目录", "en": "Contents"},
-    "facts.inputs": {"zh": "输入文件(SHA-256)", "en": "Input files (SHA-256)"},
+    "facts.inputs": {"zh": "输入文件（SHA-256）", "en": "Input file (SHA-256)"},
+    "facts.date": {"zh": "日期", "en": "Date"},
     "facts.lang": {"zh": "报告语言", "en": "Report language"},
     "facts.seed": {"zh": "随机种子", "en": "Random seed"},
     "facts.version": {"zh": "软件版本", "en": "Software version"},
@@ -719,7 +736,10 @@ APPENDIX_TEXT: dict[str, dict[str, str]] = {
         "en": "A ≤ {a_cut}, B ≤ {b_cut} of cumulative revenue",
     },
     "hhi": {"zh": "集中度(HHI)", "en": "Concentration (HHI)"},
-    "hhi.threshold": {"zh": "1500 / 2500(0–{points} 刻度)", "en": "1500 / 2500 (0–{points} scale)"},
+    "hhi.threshold": {
+        "zh": "HHI 取 0–1 刻度,仅作描述;分布不均按 Cohen's w 判定:.1 / .3 / .5",
+        "en": "HHI on the 0–1 scale, descriptive; uneven spread graded by Cohen's w: .1 / .3 / .5",
+    },
     "drivers": {"zh": "驱动因素回归(标准化 β)", "en": "Driver regression (standardised β)"},
 }
 
@@ -828,4 +848,7 @@ CATALOGUES: dict[str, dict[str, dict[str, str]]] = {
     "REPORT_TEXT": REPORT_TEXT,
     "APPENDIX_TEXT": APPENDIX_TEXT,
     "PLOT_TEXT": PLOT_TEXT,
+    "DOCUMENT_TEXT": DOCUMENT_TEXT,
+    "TABLE_CAPTIONS": TABLE_CAPTIONS,
+    "CAPTION_WORDS": CAPTION_WORDS,
 }
