@@ -334,6 +334,32 @@ class ConcentrationResult:
             {"measure": list(names), "value": [float(getattr(self, n)) for n in names]}
         )
 
+    def summary_row(self) -> dict[str, object]:
+        """The group-level measures of one grouping, one row of a summary table:
+        ``by, basis, groups, hhi, hhi_normalized`` (``basis = "revenue_share"``: the HHI is
+        of the groups' revenue shares, on the 0-1 scale)."""
+        return {
+            "by": "+".join(self.by),
+            "basis": "revenue_share",
+            "groups": int(len(self.groups)),
+            "hhi": self.hhi,
+            "hhi_normalized": self.hhi_normalized,
+        }
+
+    def customer_row(self) -> dict[str, object]:
+        """The customer-level measures (the same for every grouping), one row:
+        ``n_customers, total_revenue, top_share, top_customers, top_revenue_share, gini,
+        customer_hhi``."""
+        return {
+            "n_customers": self.n_customers,
+            "total_revenue": self.total_revenue,
+            "top_share": self.top_share,
+            "top_customers": self.top_customers,
+            "top_revenue_share": self.top_revenue_share,
+            "gini": self.gini,
+            "customer_hhi": self.customer_hhi,
+        }
+
     def __repr__(self) -> str:
         return (
             f"ConcentrationResult(by={list(self.by)}, {len(self.groups)} groups, "

@@ -149,6 +149,13 @@ def test_tier_value_agreement_matches_sklearn():
     )
     assert summary["classes"].iloc[0] == "A/B"
     assert cross["customers"].sum() == 80
+    # issue 13: every value class is shown (class C was a 0/0/0 column, merged into B for
+    # kappa without saying so); the merge is stated in the summary and per column
+    per_class = cross.groupby("abc_class")["customers"].sum()
+    assert per_class.to_dict() == {c: int((abc_class == c).sum()) for c in "ABC"}
+    assert summary["merged_classes"].iloc[0] == "C→B"
+    assert cross.set_index("abc_class")["compared_as"].to_dict() == {"A": "A", "B": "B", "C": "B"}
+    assert set(cross["tier_class"]) == {"A", "B"}
     with pytest.raises(InputError, match="tier"):
         tier_value_agreement(pd.Series(["gold"], index=["C000"]), abc)
 

@@ -87,7 +87,7 @@ def methods_appendix(
             "Fornell & Larcker (1981)",
         ),
         ("HTMT", f"< {sem.HTMT_MAX:.2f}", "Henseler, Ringle & Sarstedt (2015)"),
-        (say("ipa"), say("ipa.threshold"), "Martilla & James (1977)"),
+        (say("ipa"), say("ipa.threshold"), "Martilla & James (1977); Bacon (2003)"),
         (
             say("satloy"),
             say("satloy.threshold", cut=f"{SATISFACTION_LOYALTY_AGREE_POINT:g}"),
@@ -95,7 +95,7 @@ def methods_appendix(
         ),
         ("NPS", "0–6 / 7–8 / 9–10", "Reichheld (2003)"),
         (say("abc"), say("abc.threshold", **cuts), "Dickie (1951)"),
-        (say("hhi"), say("hhi.threshold", points=segmentation.HHI_POINTS), "U.S. DoJ & FTC (2010)"),
+        (say("hhi"), say("hhi.threshold"), "Hirschman (1964); Cohen (1988)"),
         (say("drivers"), "VIF", "Cohen, Cohen, West & Aiken (2003)"),
     ]
     head = (say("title"), say("header"))
@@ -146,5 +146,7 @@ REFERENCES = (
     "Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review*, 81(12), 46–54.",
     "Revelle, W. (2022). *psych: Procedures for psychological, psychometric, and personality research* (R package version 2.2.9). Northwestern University.",
     "Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of Statistical Software*, 48(2), 1–36.",
-    "U.S. Department of Justice & Federal Trade Commission (2010). *Horizontal merger guidelines*.",
+    "Hirschman, A. O. (1964). The paternity of an index. *American Economic Review*, 54(5), 761.",
+    "Bacon, D. R. (2003). A comparison of approaches to importance-performance analysis. *International Journal of Market Research*, 45(1), 55–71.",
+    "Cohen, J. (1988). *Statistical power analysis for the behavioral sciences* (2nd ed.). Erlbaum.",
 )

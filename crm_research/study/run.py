@@ -112,6 +112,7 @@ TABLE_NAMES = (
     "concentration_type",
     "concentration_sector",
     "concentration_summary",
+    "revenue_concentration",
     "customer_distribution",
     "distribution_city",
     "distribution_type",
@@ -560,15 +561,25 @@ def run_study(
                 continue
             res = segmentation.concentration(led, by)
             t[f"concentration_{name}"] = res.groups
-            conc_rows.append(
-                {"by": by, **res.to_frame().set_index("measure")["value"].to_dict()}
-            )
+            # one HHI per row, its basis named, on 0-1; the customer-level measures (top-20%
+            # share, Gini) are the same for every grouping: their own one-row table
+            conc_rows.append({**res.summary_row(), "by": by})
+            # TRANSITION (issue 13): the concentration rule still quotes these from here;
+            # dropped once it reads revenue_concentration
+            conc_rows[-1].update(
+                {k: v for k, v in res.customer_row().items() if k in ("top_revenue_share",
+                                                                      "gini", "n_customers")}
+            )  # fmt: skip
         if conc_rows:
             t["concentration_summary"] = pd.DataFrame(conc_rows)
+        t["revenue_concentration"] = pd.DataFrame(
+            [segmentation.concentration(led.assign(all_customers="all"), "all_customers")
+             .customer_row()]
+        )
     else:
         leave_out(
-            ("abc", "abc_summary", "concentration_summary", "classification_agreement",
-             "classification_crosstab"),
+            ("abc", "abc_summary", "concentration_summary", "revenue_concentration",
+             "classification_agreement", "classification_crosstab"),
             "no_ledger",
         )  # fmt: skip
         for by in value_cols:

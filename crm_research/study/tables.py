@@ -18,7 +18,7 @@ from crm_research.analysis import compare_groups
 from crm_research.errors import InputError
 from crm_research.instrument import Instrument, load_instrument
 from crm_research.reliability import cronbach_alpha
-from crm_research.segmentation import classification_agreement
+from crm_research.segmentation import ABC_CLASSES, classification_agreement
 
 __all__ = [
     "DEFAULT_TIER_MAPPING",
@@ -246,8 +246,10 @@ def count_concentration(
     Returns
     -------
     DataFrame
-        One row: ``by, n, groups, hhi, se, ci_low, ci_high, hhi_normalized, cohen_w,
-        cohen_w_ci_low, cohen_w_ci_high, top_group, top_share, top2_share``.
+        One row: ``by, basis, n, groups, hhi, se, ci_low, ci_high, hhi_normalized, cohen_w,
+        cohen_w_ci_low, cohen_w_ci_high, top_group, top_share, top2_share``; ``basis`` is
+        ``"customer_count"`` (the revenue HHI of :func:`crm_research.segmentation.concentration`
+        says ``"revenue_share"``), so that two HHIs of one grouping are never confused.
 
     Examples
     --------
@@ -285,6 +287,7 @@ def count_concentration(
         [
             {
                 "by": by,
+                "basis": "customer_count",
                 "n": n,
                 "groups": g,
                 "hhi": hhi,
@@ -330,8 +333,10 @@ def tier_value_agreement(
     Returns
     -------
     (DataFrame, DataFrame)
-        One-row summary (``n, classes, percent_agreement, kappa, se, ci_low, ci_high,
-        n_unmatched``) and the crosstab in long form (``tier_class, abc_class, customers``).
+        One-row summary (``n, classes, merged_classes, percent_agreement, kappa, se, ci_low,
+        ci_high, n_unmatched``; ``merged_classes`` e.g. ``"C→B"`` states the merge) and the
+        crosstab in long form (``tier_class, abc_class, compared_as, customers``): the tiers
+        the company uses against every ABC class, unmerged.
 
     Examples
     --------
@@ -368,15 +373,26 @@ def tier_value_agreement(
     res = classification_agreement(mapped, merged, ci=ci)
     summary = res.to_frame()
     summary.insert(1, "classes", "/".join(used))
-    cross = res.crosstab.copy()
-    cross.index.name = "tier_class"
-    long = (
-        cross.stack()
-        .rename("customers")
-        .reset_index()
-        .rename(columns={cross.columns.name or "level_1": "abc_class"})
+    # which value classes were counted as which for kappa, e.g. "C→B" (empty: none merged)
+    moves = [f"{c}→{merge(c)}" for c in ABC_CLASSES if merge(c) != c]
+    summary.insert(2, "merged_classes", ", ".join(moves))
+    # the crosstab shows every value class as it is (class C is not hidden in B): rows are
+    # the tiers the company uses, columns A, B, C; ``compared_as`` names the class each
+    # column counted as in kappa
+    common = mapped.index.intersection(classes.index)
+    left = pd.Categorical(mapped.loc[common], categories=used)
+    right = pd.Categorical(classes.loc[common], categories=list(ABC_CLASSES))
+    cross = pd.crosstab(left, right, dropna=False).reindex(
+        index=used, columns=list(ABC_CLASSES), fill_value=0
     )
-    long.columns = ["tier_class", "abc_class", "customers"]
+    long = pd.DataFrame(
+        [
+            {"tier_class": t, "abc_class": c, "compared_as": merge(c),
+             "customers": int(cross.loc[t, c])}
+            for t in used
+            for c in ABC_CLASSES
+        ]
+    )  # fmt: skip
     return summary, long
 
 
