@@ -1,5 +1,11 @@
 """Factorability, dimensionality and exploratory factor analysis, computed as R ``psych`` does.
 
+Why one module of this size (docs/DEVELOPING.md asks for about 900 lines): KMO, Bartlett,
+the eigenvalues, parallel analysis and the EFA share psych's extraction (minres, ml, pa),
+reflection, rotation (the GPArotation ports) and sorting steps; that private machinery is
+what makes each public result equal R's, and one module keeps it private to them
+(:func:`fa_correlation` is the one piece other modules use, and it is public).
+
 Stage 4 of the flow (DESIGN §2).  Every function takes a DataFrame of already reverse-keyed
 numeric item columns and returns a frozen result dataclass with ``to_frame()``.
 

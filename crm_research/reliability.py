@@ -1,5 +1,13 @@
 """Stage 4 of the flow: reliability of multi-item scales.
 
+Why one module of this size (docs/DEVELOPING.md asks for about 900 lines): every
+coefficient here reads its items through one path -- listwise or pairwise item sets, the
+undeclared-code screen, psych's and SPSS's conventions for n -- and the Feldt and bootstrap
+intervals, omega's factor fits and the split-half set build on the same private helpers.
+Split by coefficient, each part would import those helpers across modules (the private
+imports the stage test refuses) or copy them; the family stays together until the shared
+path is its own public module.
+
 Cronbach's alpha (raw and standardized, Feldt or bootstrap CI), SPSS-style item-total
 statistics, McDonald's omega (total and hierarchical), split-half coefficients, Guttman's
 lambda 6, ordinal alpha, composite reliability and AVE, and a one-row-per-scale table.

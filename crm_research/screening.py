@@ -1,5 +1,10 @@
 """Stage 2 of the flow: screening survey responses and the :class:`QualityReport`.
 
+Why one module of this size (docs/DEVELOPING.md asks for about 900 lines): it holds the
+screening rules of the table below, one function each, with the :class:`QualityReport` they
+write; the rules share the cell parsers and the personal-data patterns, and that table is
+the one place a reader finds every rule.
+
 Every problem found while turning an export into numbers becomes one row of the quality
 report (``row, column, rule, value, action``).  A flagged value is never used as a number:
 it is set to missing, and every excluded row or value appears in the report with the
