@@ -55,6 +55,7 @@ from crm_research.report.text import (
 )
 from crm_research.study import absent_table
 from crm_research.study.psychometrics import FACTOR_STEPS as PSYCHOMETRIC_STEPS
+from crm_research.study.psychometrics import SALIENT_LOADING
 
 __all__ = ["FACTOR_SECTIONS", "FactorAnalyses", "ReportContext", "open_study"]
 
@@ -380,6 +381,34 @@ class ReportContext:
             )
             shown.columns = relabelled.columns
         return html_table(shown, table)
+
+    def show_loadings(self, name: str = "customer_efa_loadings") -> Any:
+        """EFA loadings with each item's salient loading in bold and cross-loadings flagged.
+
+        The factor columns are named after their scales by the study
+        (:func:`crm_research.study.psychometrics.name_factors`); a loading is emphasised when
+        it is the item's largest and at least
+        :data:`~crm_research.study.psychometrics.SALIENT_LOADING` in absolute value.
+
+        Returns
+        -------
+        pandas.io.formats.style.Styler
+        """
+        frame = self.table(name)
+        flags = {"item", "communality", "uniqueness", "primary_factor", "primary_loading",
+                 "salient", "cross_loading"}  # fmt: skip
+        factors = [c for c in frame.columns if c not in flags]
+        columns = ["item", *factors, "communality"]
+        if "cross_loading" in frame.columns:
+            columns.append("cross_loading")
+        data = frame[columns]
+        shown = display_frame(data, self.lang, self._labels, self._item_labels, 3)
+        values = frame[factors].abs().to_numpy(float)
+        bold = (values >= SALIENT_LOADING) & (values == values.max(axis=1, keepdims=True))
+        css = pd.DataFrame("", index=shown.index, columns=shown.columns)
+        for j in range(len(factors)):
+            css.iloc[:, 1 + j] = ["font-weight: bold" if b else "" for b in bold[:, j]]
+        return html_table(shown, name).apply(lambda _: css, axis=None)
 
     def show_crosstab(self, name: str, rows: str, columns: str, values: str) -> Any:
         """A long table of counts shown as a matrix (``rows`` × ``columns``), labelled.

@@ -132,6 +132,31 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
         "RMSEA ≤ .06, SRMR ≤ .08 (Hu & Bentler, 1999); convergent validity from composite "
         "reliability CR ≥ .70 and AVE ≥ .50 (Fornell & Larcker, 1981).",
     },
+    "rv.efa.read": {
+        "zh": "每个因子以其显著载荷(|载荷| ≥ .40;Stevens, 2002;Hair et al., 2019)题项最多的问卷维度命名;"
+        "显著载荷以粗体显示,另一因子上 |载荷| ≥ .32 的题项标为交叉载荷(Tabachnick & Fidell, 2013)。"
+        "下两表为各因子解释的方差与因子间相关。",
+        "en": "Each factor is named after the instrument scale holding most of its salient items "
+        "(|loading| ≥ .40; Stevens, 2002; Hair et al., 2019); salient loadings are in bold, and "
+        "an item loading ≥ .32 on another factor is flagged as a cross-loading (Tabachnick & "
+        "Fidell, 2013). The next two tables give the variance each factor explains and the "
+        "factor correlations.",
+    },
+    "rv.cfa.validity": {
+        "zh": "组合信度与平均方差萃取量的判定:CR ≥ .70(Hair et al., 2019)、AVE ≥ .50,"
+        "且 √AVE 大于该因子与其他因子的最大相关(Fornell & Larcker, 1981)。",
+        "en": "Verdicts: CR ≥ .70 (Hair et al., 2019), AVE ≥ .50, and √AVE above the factor's "
+        "largest correlation with another factor (Fornell & Larcker, 1981).",
+    },
+    "rv.cfa.htmt": {
+        "zh": "HTMT 区分效度:比值 ≥ .85(概念不同的构念)或 ≥ .90(概念相近的构念)即提示区分效度不足"
+        "(Henseler, Ringle & Sarstedt, 2015)。下表列出每一对因子,其后为 Fornell–Larcker 表"
+        "(对角线为 √AVE,其余为因子相关)。",
+        "en": "HTMT discriminant validity: a ratio ≥ .85 (conceptually distinct constructs) or "
+        "≥ .90 (similar constructs) signals a problem (Henseler, Ringle & Sarstedt, 2015). "
+        "Every pair of factors is listed; then the Fornell–Larcker table (√AVE on the "
+        "diagonal, factor correlations off it).",
+    },
     # 03 customer satisfaction ------------------------------------------------------------
     "cs.title": {
         "zh": "# 3 客户满意度与忠诚度\n\n从客户视角看 D 公司客户关系管理的现状:IDIC 四个维度"
@@ -577,6 +602,19 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "df": {"zh": "自由度", "en": "df"},
     "cr": {"zh": "CR", "en": "CR"},
     "ave": {"zh": "AVE", "en": "AVE"},
+    "cr_ok": {"zh": "CR ≥ .70", "en": "CR ≥ .70"},
+    "ave_ok": {"zh": "AVE ≥ .50", "en": "AVE ≥ .50"},
+    "fornell_larcker_ok": {"zh": "√AVE > 最大相关", "en": "√AVE > largest r"},
+    "factor_1": {"zh": "因子 1", "en": "Factor 1"},
+    "factor_2": {"zh": "因子 2", "en": "Factor 2"},
+    "htmt": {"zh": "HTMT", "en": "HTMT"},
+    "above_085": {"zh": "≥ .85", "en": "≥ .85"},
+    "above_090": {"zh": "≥ .90", "en": "≥ .90"},
+    "cross_loading": {"zh": "交叉载荷", "en": "Cross-loading"},
+    "salient_items": {"zh": "显著载荷题项数", "en": "Salient items"},
+    "ss_loadings": {"zh": "载荷平方和", "en": "SS loadings"},
+    "proportion_pct": {"zh": "解释方差 %", "en": "Variance explained %"},
+    "cumulative_pct": {"zh": "累计解释方差 %", "en": "Cumulative %"},
     "communality": {"zh": "共同度", "en": "Communality"},
     "uniqueness": {"zh": "独特性", "en": "Uniqueness"},
 }
