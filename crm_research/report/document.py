@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from crm_research.report.display import SEVERITY_ORDER, format_number, headline
+from crm_research.report.display import SEVERITY_ORDER, format_number, headline, zh_punctuation
 from crm_research.report.doc_text import DOCUMENT_TEXT, TABLE_CAPTIONS
 from crm_research.report.text import ID_LABELS, check_lang, text
 
@@ -164,12 +164,16 @@ def _scale_label(study: Any, scale: str, lang: str) -> str:
     return _label(scale, lang)
 
 
+#: How each language sets a finding's text (Chinese with full-width punctuation).
+TYPESET = {"zh": zh_punctuation, "en": str}
+
+
 def _problem(f: Any, lang: str) -> str:
-    return headline(f.problem[lang])
+    return TYPESET[lang](headline(f.problem[lang]))
 
 
 def _action(f: Any, lang: str) -> str:
-    return headline(f.recommendation[lang])
+    return TYPESET[lang](headline(f.recommendation[lang]))
 
 
 def _actionable(findings: Sequence[Any]) -> list[Any]:
@@ -204,7 +208,8 @@ def summary_section(
     parts.append(f"<p>{_inline(_say('summary.problems', lang))}</p><ol>")
     for f in ranked:
         band = _say(f"severity.{f.severity}", lang)
-        parts.append(f"<li>{html.escape(_problem(f, lang))} <em>({html.escape(band)})</em></li>")
+        band = _say("summary.band", lang, band=band)
+        parts.append(f"<li>{html.escape(_problem(f, lang))} <em>{html.escape(band)}</em></li>")
     parts.append("</ol>")
     parts.append(f"<p>{_inline(_say('summary.actions', lang))}</p><ol>")
     for f in ranked[:3]:
@@ -359,7 +364,8 @@ def _safeguard_texts(lang: str) -> dict[str, str]:
     out = {}
     for sid in SAFEGUARD_IDS:
         entry = texts.get(sid)
-        out[sid] = entry[lang] if isinstance(entry, Mapping) and lang in entry else _say(f"sg.{sid}", lang)
+        found = entry[lang] if isinstance(entry, Mapping) and lang in entry else None
+        out[sid] = TYPESET[lang](found) if found else _say(f"sg.{sid}", lang)
     return out
 
 
