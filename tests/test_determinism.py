@@ -117,6 +117,8 @@ def two_reports(case_files, tmp_path_factory):
             "--employees", str(case_files / "employees.csv"),
             "--ledger", str(case_files / "ledger.csv"),
             "--scorecard", str(case_files / "scorecard.csv"),
+            # the flag shortcut with the case layer reproduce's study file names
+            "--case", "d_company",
             "--out", str(out), "--no-html",
             cwd=base,
             hash_seed=hash_seed,

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
+from crm_research.errors import InputError
 from crm_research.instrument import LANGS
 from crm_research.paths import safe_output_dir
 from crm_research.report.base import PipelineError
+from crm_research.studyfile import CASES, load_study
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,16 +35,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "DIR/tables/*.csv are written (fast, byte-deterministic)."
         ),
     )
-    p.add_argument("--customers", required=True, help="customer questionnaire export")
-    p.add_argument("--employees", required=True, help="employee self-assessment export")
-    p.add_argument("--ledger", required=True, help="customer ledger CSV/XLSX")
+    p.add_argument(
+        "study",
+        nargs="?",
+        help="a study file (study.yaml: inputs, instruments, roles, case; docs/study-file.md); "
+        "or give the files with the options below",
+    )
+    p.add_argument("--customers", help="customer questionnaire export (required without a study file)")
+    p.add_argument("--employees", help="employee self-assessment export (optional)")
+    p.add_argument("--ledger", help="customer ledger CSV/XLSX (optional)")
     p.add_argument("--scorecard", help="CRM implementation scorecard export (optional)")
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument(
+        "--case",
+        choices=CASES,
+        default=None,
+        help="case layer of the findings' texts (d_company); default: the client's own data",
+    )
+    p.add_argument("--out", help="output folder (default: the study file's output)")
     p.add_argument(
         "--lang",
         choices=LANGS,
-        default="zh",
-        help="language of the report (report.html, findings.md)",
+        default=None,
+        help="language of the report (report.html, findings.md; default: the study file's, "
+        "else zh)",
     )
     p.add_argument("--customer-instrument", default="d_company_customer")
     p.add_argument("--employee-instrument", default="d_company_employee")
@@ -71,27 +87,67 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def study_spec(args: argparse.Namespace) -> Any:
+    """The study of the command line: the study file, or one built from the file options.
+
+    Sets ``args.out`` and ``args.lang`` from the study file when they are not given.
+    """
+    if args.study is not None:
+        given = [f"--{k}" for k in ("customers", "employees", "ledger", "scorecard", "case")
+                 if getattr(args, k) is not None]  # fmt: skip
+        if given:
+            raise InputError(
+                f"Give a study file or {', '.join(given)}, not both (the study file names its "
+                "inputs and case)."
+            )
+        spec = load_study(args.study)
+        if args.out is None:
+            if spec.output is None:
+                raise InputError(f"{args.study}: the study names no output folder; give --out DIR.")
+            args.out = str(spec.output)
+        if args.lang is None:
+            args.lang = spec.language
+        return spec
+    if args.customers is None:
+        raise InputError("Give a study file (study.yaml) or at least --customers FILE.")
+    if args.out is None:
+        raise InputError("Give the output folder with --out DIR.")
+    if args.lang is None:
+        args.lang = "zh"
+    return None
+
+
 def run_html(args: argparse.Namespace) -> int:
     """The HTML report (default) with :func:`crm_research.report.run.run_pipeline`."""
     # the CLI imports every command module to list it: the report layer loads only here
     from crm_research.report.run import run_pipeline
 
+    spec = study_spec(args)
+    files: dict[str, Any] = (
+        {}
+        if spec is not None
+        else {
+            "customers": args.customers,
+            "employees": args.employees,
+            "ledger": args.ledger,
+            "scorecard": args.scorecard,
+            "case": args.case,
+            "instruments": {
+                "customer": args.customer_instrument,
+                "employee": args.employee_instrument,
+                "scorecard": args.scorecard_instrument,
+            },
+        }
+    )
     try:
         result = run_pipeline(
-            args.customers,
-            args.employees,
-            args.ledger,
-            args.scorecard,
+            study=spec,
             out_dir=args.out,
             lang=args.lang,
             seed=None,
             simulated=False,
             verbose=bool(getattr(args, "verbose", False)),
-            instruments={
-                "customer": args.customer_instrument,
-                "employee": args.employee_instrument,
-                "scorecard": args.scorecard_instrument,
-            },
+            **files,
         )
     except PipelineError as exc:
         print(f"crm-research: {exc}", file=sys.stderr)
@@ -109,17 +165,22 @@ def run(args: argparse.Namespace) -> int:
     from crm_research.report.outputs import write_study_outputs
     from crm_research.study import run_study
 
+    spec = study_spec(args)
     # refuse a non-empty folder that is not a previous report before any work (issue 7)
     out = safe_output_dir(args.out, marker="findings.json")
-    study = run_study(
-        args.customers,
-        args.employees,
-        args.ledger,
-        args.scorecard,
-        customer_instrument=args.customer_instrument,
-        employee_instrument=args.employee_instrument,
-        scorecard_instrument=args.scorecard_instrument,
-    )
+    if spec is not None:
+        study = run_study(spec)
+    else:
+        study = run_study(
+            args.customers,
+            args.employees,
+            args.ledger,
+            args.scorecard,
+            case=args.case,
+            customer_instrument=args.customer_instrument,
+            employee_instrument=args.employee_instrument,
+            scorecard_instrument=args.scorecard_instrument,
+        )
     findings = derive_findings(study)
     write_study_outputs(study, findings, out)
     (out / "findings.md").write_text(render_findings(findings, args.lang), encoding="utf-8")

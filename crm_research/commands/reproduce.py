@@ -15,6 +15,8 @@ from crm_research.report.base import (
 )
 
 CASES = ("d-company",)
+#: The study file of the case, under ``surveys/`` (resolved like the shipped instruments).
+STUDY_FILE = "d_company_study.yaml"
 DEFAULT_OUT = "reports/d-company"
 
 
@@ -61,20 +63,22 @@ def run(args: argparse.Namespace) -> int:
     """Simulate the case, build the report; return the exit status (1 if a notebook failed)."""
     # the CLI imports every command module to list it: simulation and report load only here
     from crm_research.cases.d_company import simulate
+    from crm_research.instrument import SURVEYS_DIR
     from crm_research.report.outdir import check_output_dir
     from crm_research.report.run import run_pipeline
+    from crm_research.studyfile import load_study
 
     verbose = bool(getattr(args, "verbose", False))
     out = check_output_dir(args.out)  # refuse a bad folder before any work
     case = simulate(args.seed, scenario=args.scenario)
     with tempfile.TemporaryDirectory(prefix="crm-research-d-company-") as data_dir:
-        written = case.write(data_dir)
+        case.write(data_dir)
+        # the shipped study file (surveys/d_company_study.yaml, case: d_company) on the
+        # freshly simulated files
+        study = load_study(SURVEYS_DIR / STUDY_FILE, data_dir=data_dir)
         try:
             result = run_pipeline(
-                written["customers"],
-                written["employees"],
-                written["ledger"],
-                written["scorecard"],
+                study=study,
                 out_dir=out,
                 lang=args.lang,
                 seed=args.seed,

@@ -37,6 +37,7 @@ from crm_research.report.base import (
     sha256_file,
 )
 from crm_research.study import run_study
+from crm_research.studyfile import StudySpec, load_study
 
 try:  # POSIX file locks; elsewhere notebooks may compute the study twice (still correct)
     import fcntl
@@ -49,6 +50,7 @@ __all__ = [
     "instrument_roles",
     "prepare_study",
     "resolve_inputs",
+    "spec_inputs",
     "study_cache_path",
     "study_lock",
 ]
@@ -129,9 +131,9 @@ def resolve_inputs(
 
     Parameters
     ----------
-    customers, employees, ledger : str or Path
-        Required input files.
-    scorecard : str or Path, optional
+    customers : str or Path
+        The customer survey (required).
+    employees, ledger, scorecard : str or Path, optional
 
     Returns
     -------
@@ -152,7 +154,7 @@ def resolve_inputs(
     for role in INPUT_ROLES:
         value = given[role]
         if value is None or str(value) == "":
-            if role == "scorecard":
+            if role != "customers":  # every input but the customer survey is optional
                 continue
             raise InputError(f"The {role} input file is required.")
         path = Path(value).expanduser().absolute()
@@ -160,6 +162,48 @@ def resolve_inputs(
             raise InputError(f"{path}: the {role} input file does not exist.")
         paths[role] = path
     return paths
+
+
+def spec_inputs(spec: StudySpec) -> tuple[dict[str, Path], dict[str, str]]:
+    """A study's input files (data role -> absolute path) and instruments (role -> file).
+
+    Examples
+    --------
+    >>> from crm_research.instrument import SURVEYS_DIR
+    >>> spec = load_study(SURVEYS_DIR / "d_company_study.yaml", check_files=False)
+    >>> sorted(spec_inputs(spec)[1])
+    ['customer', 'employee', 'scorecard']
+    """
+    paths = {kind: Path(inp.file).expanduser().absolute() for kind, inp in spec.inputs.items()}
+    for kind, path in paths.items():
+        if not path.is_file():
+            raise InputError(f"{path}: the {kind} input file does not exist.")
+    names = {"customers": "customer", "employees": "employee", "scorecard": "scorecard"}
+    instruments = {
+        names[kind]: str(inp.instrument.source or inp.instrument.id)
+        for kind, inp in spec.inputs.items()
+        if kind in names and inp.instrument is not None
+    }
+    return paths, instruments
+
+
+def _study_key(spec: StudySpec | None, case: str | None) -> dict[str, Any]:
+    """What besides files and instruments makes a study differ: case, role overrides, options."""
+    if spec is None:
+        return {"case": case}
+    return {
+        "case": spec.case,
+        "inputs": {
+            kind: {
+                "roles": inp.roles_override,
+                "missing_values": list(inp.missing_values),
+                "sheet": inp.sheet,
+                "encoding": inp.encoding,
+            }
+            for kind, inp in spec.inputs.items()
+        },
+        "models": getattr(spec, "models", None),
+    }
 
 
 def _instrument_fingerprint(name: str) -> str:
@@ -190,7 +234,11 @@ def study_lock(path: Path) -> Iterator[None]:
 
 
 def study_cache_path(
-    paths: Mapping[str, Path], instruments: Mapping[str, str], work_dir: str | Path
+    paths: Mapping[str, Path],
+    instruments: Mapping[str, str],
+    work_dir: str | Path,
+    study: StudySpec | None = None,
+    case: str | None = None,
 ) -> Path:
     """Where :func:`prepare_study` caches the study of these inputs and instruments.
 
@@ -201,6 +249,10 @@ def study_cache_path(
     instruments : mapping
         Role -> instrument name or path.
     work_dir : str or Path
+    study : StudySpec, optional
+        The study file's settings (case, role overrides, read options) enter the key.
+    case : str, optional
+        Case layer of a study given as files.
 
     Returns
     -------
@@ -210,9 +262,11 @@ def study_cache_path(
         {
             "inputs": {role: sha256_file(p) for role, p in paths.items()},
             "instruments": {r: _instrument_fingerprint(n) for r, n in instruments.items()},
+            "study": _study_key(study, case),
             "version": __version__,
         },
         sort_keys=True,
+        default=str,
     )
     digest = hashlib.sha256(key_source.encode()).hexdigest()[:20]
     return Path(work_dir).expanduser().absolute() / f"study-{digest}.pkl"
@@ -228,6 +282,9 @@ def prepare_study(
     seed: int | None = DEFAULT_SEED,
     work_dir: str | Path = WORK_DIR_NAME,
     simulated: bool | None = None,
+    study: str | Path | StudySpec | None = None,
+    data_dir: str | Path | None = None,
+    case: str | None = None,
 ) -> StudyBundle:
     """Compute the study and its findings once and cache them in ``work_dir``.
 
@@ -249,6 +306,13 @@ def prepare_study(
         Cache folder (created if absent).
     simulated : bool, optional
         Whether the inputs are simulated (inferred when the case is simulated here).
+    study : str, Path or StudySpec, optional
+        A study file (``study.yaml``) or a loaded one: its inputs, instruments, role
+        overrides and case are used and the file arguments ignored.
+    data_dir : str or Path, optional
+        Folder the study file's inputs are relative to (default: its own folder).
+    case : str, optional
+        Case layer of the findings for a study given as files (``d_company``).
 
     Returns
     -------
@@ -256,6 +320,17 @@ def prepare_study(
     """
     work = Path(work_dir).expanduser().absolute()
     work.mkdir(parents=True, exist_ok=True)
+    spec = study if isinstance(study, StudySpec) or study is None else load_study(
+        study, data_dir=data_dir
+    )
+    if spec is not None:
+        paths, roles = spec_inputs(spec)
+        cache = study_cache_path(paths, roles, work, study=spec)
+        with study_lock(cache.with_suffix(".lock")):
+            bundle = _cached(cache)
+            if bundle is not None:
+                return bundle
+            return compute_study(paths, roles, seed, simulated, cache, study=spec)
     roles = instrument_roles(instruments)
     if customers is None and employees is None and ledger is None:
         sim_seed = DEFAULT_SEED if seed is None else int(seed)
@@ -263,21 +338,30 @@ def prepare_study(
         customers, employees, ledger = written["customers"], written["employees"], written["ledger"]
         scorecard = written.get("scorecard")
         simulated = True if simulated is None else simulated
+        case = "d_company" if case is None else case
     paths = resolve_inputs(customers, employees, ledger, scorecard)
-    cache = study_cache_path(paths, roles, work)
+    cache = study_cache_path(paths, roles, work, case=case)
     with study_lock(cache.with_suffix(".lock")):
-        failed = cache.with_suffix(".failed")
-        if failed.is_file():
-            raise PipelineError(failed.read_text(encoding="utf-8").strip())
-        if cache.is_file():
-            try:
-                with open(cache, "rb") as handle:
-                    bundle = pickle.load(handle)
-                if isinstance(bundle, StudyBundle):
-                    return bundle
-            except Exception:  # a stale or truncated cache is recomputed
-                pass
-        return compute_study(paths, roles, seed, simulated, cache)
+        bundle = _cached(cache)
+        if bundle is not None:
+            return bundle
+        return compute_study(paths, roles, seed, simulated, cache, case=case)
+
+
+def _cached(cache: Path) -> StudyBundle | None:
+    """The bundle cached at ``cache`` (``None`` if absent or stale); a recorded failure raises."""
+    failed = cache.with_suffix(".failed")
+    if failed.is_file():
+        raise PipelineError(failed.read_text(encoding="utf-8").strip())
+    if cache.is_file():
+        try:
+            with open(cache, "rb") as handle:
+                bundle = pickle.load(handle)
+            if isinstance(bundle, StudyBundle):
+                return bundle
+        except Exception:  # a stale or truncated cache is recomputed
+            pass
+    return None
 
 
 def compute_study(
@@ -286,6 +370,9 @@ def compute_study(
     seed: int | None,
     simulated: bool | None,
     cache: Path,
+    *,
+    study: StudySpec | None = None,
+    case: str | None = None,
 ) -> StudyBundle:
     """Run the study and the findings rules on the inputs and write the cache file ``cache``.
 
@@ -295,18 +382,22 @@ def compute_study(
     tables whether they come from ``reproduce`` or ``report``.
     """
     start = time.perf_counter()
-    study = run_study(
-        str(paths["customers"]),
-        str(paths["employees"]),
-        str(paths["ledger"]),
-        str(paths["scorecard"]) if "scorecard" in paths else None,
-        customer_instrument=roles["customer"],
-        employee_instrument=roles["employee"],
-        scorecard_instrument=roles["scorecard"],
-    )
-    findings = tuple(derive_findings(study))
+    if study is not None:
+        result = run_study(study)
+    else:
+        result = run_study(
+            str(paths["customers"]),
+            str(paths["employees"]) if "employees" in paths else None,
+            str(paths["ledger"]) if "ledger" in paths else None,
+            str(paths["scorecard"]) if "scorecard" in paths else None,
+            case=case,
+            customer_instrument=roles["customer"],
+            employee_instrument=roles["employee"],
+            scorecard_instrument=roles["scorecard"],
+        )
+    findings = tuple(derive_findings(result))
     bundle = StudyBundle(
-        study=study,
+        study=result,
         findings=findings,
         inputs={role: str(p) for role, p in paths.items()},
         sha256={role: sha256_file(p) for role, p in paths.items()},

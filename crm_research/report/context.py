@@ -695,6 +695,9 @@ def open_study(
     output_dir: str | Path = ".",
     work_dir: str | Path | None = None,
     simulated: bool | None = None,
+    study: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    case: str | None = None,
 ) -> ReportContext:
     """Open the shared study for a notebook (first line of every report notebook).
 
@@ -714,6 +717,13 @@ def open_study(
         Study cache (default ``output_dir/.work``).
     simulated : bool, optional
         Whether the inputs are simulated.
+    study : str or Path, optional
+        A study file (``study.yaml``, e.g. the one ``crm-research new-study`` writes): its
+        inputs, instruments, roles and case are used and the file arguments ignored.
+    data_dir : str or Path, optional
+        Folder the study file's inputs are relative to (default: the study file's folder).
+    case : str, optional
+        Case layer of the findings for inputs given as files (``d_company``).
 
     Returns
     -------
@@ -731,5 +741,8 @@ def open_study(
         seed=seed,
         work_dir=work,
         simulated=simulated,
+        study=study,
+        data_dir=data_dir,
+        case=case,
     )
     return ReportContext(bundle=bundle, lang=lang, output_dir=out)

@@ -51,6 +51,7 @@ from crm_research.report.cache import (
     compute_study,
     instrument_roles,
     resolve_inputs,
+    spec_inputs,
     study_cache_path,
     study_lock,
 )
@@ -67,6 +68,7 @@ from crm_research.report.outdir import (
 from crm_research.report.outputs import write_study_outputs, write_tables_xlsx
 from crm_research.report.text import check_lang, report_text
 from crm_research.report.word import html_to_docx
+from crm_research.studyfile import StudySpec
 
 __all__ = ["PipelineResult", "notebook_paths", "run_pipeline", "simulation_marker"]
 
@@ -145,12 +147,14 @@ def notebook_paths(notebooks: Sequence[str | Path] | None) -> list[Path]:
 
 
 def run_pipeline(
-    customers: str | Path,
-    employees: str | Path,
-    ledger: str | Path,
+    customers: str | Path | None = None,
+    employees: str | Path | None = None,
+    ledger: str | Path | None = None,
     scorecard: str | Path | None = None,
     *,
     out_dir: str | Path,
+    study: StudySpec | None = None,
+    case: str | None = None,
     lang: str = "zh",
     seed: int | None = DEFAULT_SEED,
     simulated: bool = False,
@@ -173,10 +177,15 @@ def run_pipeline(
 
     Parameters
     ----------
-    customers, employees, ledger : str or Path
-        Customer questionnaire export, employee self-assessment export, customer ledger.
-    scorecard : str or Path, optional
-        CRM implementation scorecard.
+    customers : str or Path, optional
+        Customer questionnaire export (required unless ``study`` is given).
+    employees, ledger, scorecard : str or Path, optional
+        Employee self-assessment export, customer ledger, CRM implementation scorecard.
+    study : StudySpec, optional
+        A study file (:func:`crm_research.studyfile.load_study`) instead of the files and
+        ``instruments``: its inputs, instruments, role overrides and case flow through.
+    case : str, optional
+        Case layer of the findings (``d_company``) for a study given as files.
     out_dir : str or Path
         Report folder: new, empty, or a previous report (replaced); anything else is refused.
     lang : {"zh", "en"}
@@ -218,13 +227,21 @@ def run_pipeline(
     started = utc_now()
     t0 = time.perf_counter()
     check_lang(lang)
-    paths = resolve_inputs(customers, employees, ledger, scorecard)
+    if study is not None:
+        if any(x is not None for x in (customers, employees, ledger, scorecard, instruments)):
+            raise InputError(
+                "run_pipeline takes a study (StudySpec) or input files and instruments, not both."
+            )
+        paths, study_instruments = spec_inputs(study)
+        case = study.case
+    else:
+        paths = resolve_inputs(customers, employees, ledger, scorecard)
     if not simulated:  # files written by `crm-research simulate` are labelled whatever the command
         marker = simulation_marker(paths.values())
         if marker is not None:
             simulated, simulation = True, simulation or marker
     out = check_output_dir(out_dir, list(paths.values()))
-    roles = instrument_roles(instruments)
+    roles = study_instruments if study is not None else instrument_roles(instruments)
     nb_paths = notebook_paths(notebooks)
     for nb in nb_paths:
         if not nb.is_file():
@@ -243,8 +260,8 @@ def run_pipeline(
                     write_simulated_readme(build / "inputs")
             parameters = {
                 "customers": nb_inputs["customers"],
-                "employees": nb_inputs["employees"],
-                "ledger": nb_inputs["ledger"],
+                "employees": nb_inputs.get("employees"),
+                "ledger": nb_inputs.get("ledger"),
                 "scorecard": nb_inputs.get("scorecard"),
                 "instruments": roles,
                 "lang": lang,
@@ -252,10 +269,16 @@ def run_pipeline(
                 "output_dir": "..",
                 "work_dir": f"../{WORK_DIR_NAME}",
                 "simulated": bool(simulated),
+                # a study file: the notebooks load it (role overrides, read options, case)
+                "study": str(study.source) if study is not None and study.source else None,
+                # copied inputs are read from the report's inputs/ (by file name); else the
+                # study file's own folder
+                "data_dir": "../inputs" if study is not None and copy_inputs else None,
+                "case": case,
             }
             t = time.perf_counter()
             (build / WORK_DIR_NAME).mkdir()
-            cache = study_cache_path(paths, roles, build / WORK_DIR_NAME)
+            cache = study_cache_path(paths, roles, build / WORK_DIR_NAME, study=study, case=case)
             # The notebooks start (kernel start-up and imports) while the study is computed;
             # the lock makes them wait for the cached study instead of computing it again.
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebooks") as runner:
@@ -270,7 +293,9 @@ def run_pipeline(
                         verbose=verbose,
                     )
                     try:
-                        bundle = compute_study(paths, roles, seed, simulated, cache)
+                        bundle = compute_study(
+                            paths, roles, seed, simulated, cache, study=study, case=case
+                        )
                     except BaseException as exc:
                         cache.with_suffix(".failed").write_text(
                             one_line(f"the study could not be computed: {exc}"), encoding="utf-8"
