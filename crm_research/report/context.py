@@ -266,7 +266,10 @@ class ReportContext:
         """
         out: dict[str, str] = {k: v[self.lang] for k, v in ID_LABELS.items()}
         for data in (self.study.customers, self.study.employees):
+            if data is None:
+                continue
             inst = data.instrument
+            out[inst.id] = inst.title.get(self.lang) or inst.id  # never an id in the text
             for scale in inst.scales:
                 out[scale.id] = scale.name.get(self.lang, scale.id)
             for meta in inst.metadata:
@@ -577,7 +580,8 @@ class ReportContext:
             elif low is not None:
                 shown += f" [≥ {self._evidence_value(key, low)}]"
             ref = finding.evidence_refs.get(key)
-            rows.append((self.evidence_label(key), shown, f"{ref.table}.csv" if ref else ""))
+            # the source as the table's number in the report (report/html.py), not a file name
+            rows.append((self.evidence_label(key), shown, "{{table:" + ref.table + "}}" if ref else ""))
         return rows
 
     def _evidence_value(self, key: str, value: Any) -> str:

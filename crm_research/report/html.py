@@ -383,10 +383,14 @@ def _refer_below(node: Any, label: str, kind: str, lang: str) -> None:
                 return
 
 
-def _resolve_references(main: Any, by_table: Mapping[str, str]) -> None:
+def _resolve_references(main: Any, by_table: Mapping[str, str], lang: str) -> None:
     """``{{table:NAME}}`` in the text -> the number of that table (or the placeholder removed)."""
+    def label(name: str) -> str:
+        # a table the report does not show is named by its caption words, never by its file
+        return by_table.get(name) or TABLE_CAPTIONS.get(name, {}).get(lang, "")
+
     for string in list(main.find_all(string=_PLACEHOLDER)):
-        string.replace_with(_PLACEHOLDER.sub(lambda m: by_table.get(m.group(1), ""), string))
+        string.replace_with(_PLACEHOLDER.sub(lambda m: label(m.group(1)), string))
 
 
 def _typeset_zh(root: Any) -> None:
@@ -512,7 +516,7 @@ def build_report(
                 img["alt"] = alt
     chapters = _number_headings(main, lang)
     by_table = _number_exhibits(soup, main, lang, chapters)
-    _resolve_references(main, by_table)
+    _resolve_references(main, by_table, lang)
     contents = _contents_html(soup, main, lang)
     page = _title_page_html(
         soup, lang=lang, title=title, subtitle=subtitle, simulated_note=simulated_note, facts=facts

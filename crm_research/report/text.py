@@ -283,9 +283,9 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
         "info).",
     },
     "fr.problems": {
-        "zh": "## 6.2 存在的问题\n\n每条问题后附证据:数值及其所在的表(`tables/` 下同名 CSV 文件)。",
-        "en": "## 6.2 Problems\n\nEach problem lists its evidence: the value and the table it "
-        "comes from (the CSV file of that name under `tables/`).",
+        "zh": "## 6.2 存在的问题\n\n每条问题后附证据：数值及其所在表格的编号。",
+        "en": "## 6.2 Problems\n\nEach problem lists its evidence: the value and the number of "
+        "the table it comes from.",
     },
     "fr.plan": {
         "zh": "## 6.3 优化方案\n\n针对每个问题的改进建议(对应论文第四章)。",
@@ -440,6 +440,10 @@ EVIDENCE_LABELS: dict[str, dict[str, str]] = {
     "percent_agreement": {"zh": "归类一致率 %", "en": "Agreement %"},
     "a_customers": {"zh": "A 类客户数", "en": "A customers"},
     "a_percent_revenue": {"zh": "A 类客户销售额占比 %", "en": "A customers' revenue %"},
+    "a_cut": {"zh": "A 类累计销售额界限", "en": "A-class cut (cumulative revenue)"},
+    "b_cut": {"zh": "B 类累计销售额界限", "en": "B-class cut (cumulative revenue)"},
+    "city_cohen_w": {"zh": "城市分布的 Cohen w", "en": "Cohen's w of the city spread"},
+    "d_z": {"zh": "配对效应量 dz", "en": "Paired effect size dz"},
     "cities": {"zh": "城市数", "en": "Cities"},
     "city_hhi": {"zh": "客户数城市分布 HHI", "en": "HHI of customer counts over cities"},
     "top_city": {"zh": "客户最多的城市", "en": "City with most customers"},
