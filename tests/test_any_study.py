@@ -253,3 +253,30 @@ def test_customers_only_no_html_findings_md(client, tmp_path):
         for name in ("findings.json", "findings.md"):
             assert _forbidden_in((out / name).read_text(encoding="utf-8")) == [], (lang, name)
         assert (out / "tables" / "drivers_satisfaction.csv").is_file()
+
+
+def test_batch_takes_study_files(client, tmp_path):
+    from crm_research.report.batch import is_study_file, load_batch_config, study_batch
+
+    second = _study_file(client, "study_second.yaml", "client_staff.yaml")
+    second.write_text(
+        second.read_text(encoding="utf-8").replace("name: Client survey", "name: Second"),
+        encoding="utf-8",
+    )
+    assert is_study_file(client / "study.yaml") and is_study_file(second)
+    runs = study_batch([client / "study.yaml", second])
+    assert [(r.name, r.slug, r.lang, r.customers) for r in runs] == [
+        ("Client survey", "client-survey", "en", None),
+        ("Second", "second", "en", None),
+    ]
+    assert runs[1].study == str(second.resolve())
+    config = tmp_path / "batch.yaml"
+    config.write_text(
+        f"runs:\n  - study: {client / 'study.yaml'}\n    lang: zh\n", encoding="utf-8"
+    )
+    assert not is_study_file(config)
+    (run,) = load_batch_config(config)
+    assert (run.name, run.lang, run.study) == ("Client survey", "zh", str(client / "study.yaml"))
+    # two studies with one name would write one folder
+    with pytest.raises(Exception, match="same folder name"):
+        study_batch([client / "study.yaml", client / "study.yaml"])

@@ -15,13 +15,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "batch",
         help="build one report per run of a YAML configuration, several at a time",
         description=(
-            "CONFIG is a YAML file with a 'runs:' list; each run has name, customers, "
-            "employees, ledger and optionally scorecard, lang (zh|en), instruments, seed, "
-            "title (paths relative to CONFIG).  Run NAME writes OUT/<name as a folder name>/. "
+            "CONFIG is one or more study files (study.yaml; each one report named after the "
+            "study), or a YAML file with a 'runs:' list; each run has name, customers and "
+            "optionally employees, ledger, scorecard, lang (zh|en), instruments, seed, title, "
+            "or a 'study:' file (paths relative to CONFIG).  Run NAME writes "
+            "OUT/<name as a folder name>/. "
             "A failed run does not stop the others; the exit status is 1 if any failed."
         ),
     )
-    p.add_argument("config", help="batch configuration (YAML)")
+    p.add_argument(
+        "config", nargs="+", help="study files (study.yaml), or one batch configuration (YAML)"
+    )
     p.add_argument("--out", required=True, help="batch folder (one report folder per run)")
     p.add_argument("--workers", type=int, default=2, help="reports built at once (default 2)")
     p.add_argument(
@@ -54,13 +58,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the batch, print the summary table; return 1 if any run failed."""
     # the CLI imports every command module to list it: the report layer loads only here
-    from crm_research.report.batch import load_batch_config, run_batch
+    from crm_research.report.batch import (
+        is_study_file,
+        load_batch_config,
+        run_batch,
+        study_batch,
+    )
 
     if args.scheduler and args.executor != "dask":
         raise InputError("--scheduler needs --executor dask.")
     if args.workers < 1:
         raise InputError(f"--workers must be at least 1 (got {args.workers}).")
-    runs = load_batch_config(args.config)
+    configs = list(args.config)
+    if all(is_study_file(c) for c in configs):
+        runs = study_batch(configs)
+    elif len(configs) == 1:
+        runs = load_batch_config(configs[0])
+    else:
+        raise InputError(
+            "Give study files (study.yaml) or one batch configuration with a 'runs:' list, "
+            "not several configurations."
+        )
     from crm_research.paths import safe_batch_dir
 
     # a batch folder is new, empty or a previous batch; never somebody else's folder (issue 7)

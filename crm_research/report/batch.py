@@ -39,6 +39,7 @@ from crm_research.report.base import (
 from crm_research.report.cache import instrument_roles
 from crm_research.report.execute import quiet
 from crm_research.report.run import PipelineResult, run_pipeline
+from crm_research.studyfile import load_study
 
 __all__ = [
     "BATCH_RUN_KEYS",
@@ -47,7 +48,9 @@ __all__ = [
     "BatchResult",
     "BatchRun",
     "batch_executor",
+    "is_study_file",
     "load_batch_config",
+    "study_batch",
     "run_batch",
     "run_batch_entry",
 ]
@@ -64,6 +67,7 @@ BATCH_RUN_KEYS = frozenset(
         "instruments",
         "seed",
         "title",
+        "study",
     }
 )
 
@@ -74,9 +78,9 @@ class BatchRun:
 
     name: str
     slug: str
-    customers: str
-    employees: str
-    ledger: str
+    customers: str | None = None
+    employees: str | None = None
+    ledger: str | None = None
     scorecard: str | None = None
     lang: str = "zh"
     instruments: tuple[tuple[str, str], ...] = ()
@@ -84,6 +88,8 @@ class BatchRun:
     title: str | None = None
     #: Notebooks to run instead of the standard six (the configuration's ``notebooks:``).
     notebooks: tuple[str, ...] | None = None
+    #: A study file (``study.yaml``) giving the inputs, instruments, roles and case instead.
+    study: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,9 +146,11 @@ class BatchResult:
 def load_batch_config(path: str | Path) -> list[BatchRun]:
     """Read a batch configuration: a YAML file with a ``runs:`` list.
 
-    Each entry has ``name``, ``customers``, ``employees``, ``ledger`` and optionally
+    Each entry has ``name``, ``customers`` and optionally ``employees``, ``ledger``,
     ``scorecard``, ``lang`` (``zh``/``en``), ``instruments`` (role -> name or path),
-    ``seed`` and ``title``.  An optional top-level ``notebooks:`` list replaces the six
+    ``seed`` and ``title``; or ``study`` (a study file, :func:`crm_research.studyfile.load_study`)
+    with optionally ``name``, ``lang``, ``seed`` and ``title``.  A list of study files
+    (:func:`study_batch`) is a batch too.  An optional top-level ``notebooks:`` list replaces the six
     standard notebooks for every run.  Relative paths are taken from the configuration's folder.
     Names become folder names through :func:`slugify` and must stay distinct.
 
@@ -194,7 +202,40 @@ def load_batch_config(path: str | Path) -> list[BatchRun]:
         unknown = sorted(set(entry) - BATCH_RUN_KEYS)
         if unknown:
             raise InputError(f"{where} has unknown key(s) {', '.join(unknown)}.")
-        for key in ("name", "customers", "employees", "ledger"):
+        if entry.get("study"):
+            both = sorted(set(entry) & {*INPUT_ROLES, "instruments"})
+            if both:
+                raise InputError(
+                    f"{where} names a study file and {', '.join(both)}; the study file names "
+                    "its inputs."
+                )
+            study_path = Path(str(entry["study"])).expanduser()
+            study_path = study_path if study_path.is_absolute() else base / study_path
+            spec = load_study(study_path)
+            name = str(entry.get("name") or spec.name)
+            slug = slugify(name)
+            if slug in seen:
+                raise InputError(
+                    f"{where} ('{name}') has the same folder name '{slug}' as run '{seen[slug]}'."
+                )
+            seen[slug] = name
+            lang = str(entry.get("lang", spec.language))
+            if lang not in LANGS:
+                raise InputError(f"{where} ('{name}') has language '{lang}': use zh or en.")
+            seed = entry.get("seed", spec.seed)
+            out.append(
+                BatchRun(
+                    name=name,
+                    slug=slug,
+                    lang=lang,
+                    seed=None if seed is None else int(seed),
+                    title=entry.get("title"),
+                    notebooks=notebooks,
+                    study=str(study_path.resolve()),
+                )
+            )
+            continue
+        for key in ("name", "customers"):
             if not entry.get(key):
                 raise InputError(f"{where} has no '{key}'.")
         name = str(entry["name"])
@@ -232,8 +273,8 @@ def load_batch_config(path: str | Path) -> list[BatchRun]:
                 name=name,
                 slug=slug,
                 customers=files["customers"],
-                employees=files["employees"],
-                ledger=files["ledger"],
+                employees=files.get("employees"),
+                ledger=files.get("ledger"),
                 scorecard=files.get("scorecard"),
                 lang=lang,
                 instruments=tuple(resolved_instruments),
@@ -314,22 +355,77 @@ def _single_thread_numerics() -> Iterator[None]:
 
 
 def _run_entry(run: BatchRun, out_dir: str, *, verbose: bool, timeout: float) -> PipelineResult:
+    common: dict[str, Any] = {
+        "out_dir": Path(out_dir) / run.slug,
+        "lang": run.lang,
+        "seed": run.seed,
+        "simulated": False,
+        "verbose": verbose,
+        "timeout": timeout,
+        "title": run.title,
+        "notebooks": run.notebooks,
+        "workers": 1,
+    }
+    if run.study is not None:
+        return run_pipeline(study=load_study(run.study), **common)
     return run_pipeline(
         run.customers,
         run.employees,
         run.ledger,
         run.scorecard,
-        out_dir=Path(out_dir) / run.slug,
-        lang=run.lang,
-        seed=run.seed,
-        simulated=False,
-        verbose=verbose,
-        timeout=timeout,
         instruments=dict(run.instruments),
-        title=run.title,
-        notebooks=run.notebooks,
-        workers=1,
+        **common,
     )
+
+
+def study_batch(paths: Sequence[str | Path]) -> list[BatchRun]:
+    """A batch of study files (``crm-research batch a/study.yaml b/study.yaml``).
+
+    Each study is one run named after the study (``name:``), in its own language.
+
+    Parameters
+    ----------
+    paths : sequence of str or Path
+
+    Returns
+    -------
+    list of BatchRun
+
+    Raises
+    ------
+    InputError
+        An invalid study file, or two studies with the same folder name.
+    """
+    runs: list[BatchRun] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        spec = load_study(path)
+        slug = slugify(spec.name)
+        if slug in seen:
+            raise InputError(
+                f"{path}: the study '{spec.name}' has the same folder name '{slug}' as the "
+                f"study '{seen[slug]}'; give the studies distinct names."
+            )
+        seen[slug] = spec.name
+        runs.append(
+            BatchRun(
+                name=spec.name,
+                slug=slug,
+                lang=spec.language,
+                seed=spec.seed,
+                study=str(Path(path).expanduser().resolve()),
+            )
+        )
+    return runs
+
+
+def is_study_file(path: str | Path) -> bool:
+    """Whether a YAML file is a study file (``inputs:``) rather than a batch (``runs:``)."""
+    try:
+        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(spec, dict) and "inputs" in spec and "runs" not in spec
 
 
 @contextmanager
