@@ -32,6 +32,7 @@ from crm_research.report.text import (
     quality_text,
 )
 from crm_research.report.text import text as catalogue_text
+from crm_research.report.typeset import zh_punctuation  # re-exported
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -422,50 +423,6 @@ def format_p_apa(value: Any) -> str:
     if shown == "—":
         return shown
     return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
-
-
-#: Chinese characters and full-width punctuation: what counts as Chinese text for
-#: :func:`zh_punctuation` (CJK Unified Ideographs, CJK Symbols and Punctuation, Halfwidth and
-#: Fullwidth Forms).
-CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
-_ZH_MARKS = {",": "，", ":": "：", ";": "；"}
-_AFTER_CJK = re.compile(f"(?<=[{CJK}])[ \t]*([,:;])(?!//)[ \t]?")
-_HAS_CJK = re.compile(f"[{CJK}]")
-
-
-def zh_punctuation(text: str) -> str:
-    """Chinese prose typeset with full-width punctuation (GB/T 15834-2011).
-
-    A comma, colon or semicolon right after a Chinese character becomes ``，：；``; a pair of
-    parentheses that touches Chinese text (a Chinese character before the opening one or
-    inside the pair) becomes ``（）``.  Latin text, numbers and code are left alone.
-
-    Examples
-    --------
-    >>> zh_punctuation("程度(Landis & Koch, 1977),总体:良好;n = 5 (a, b)")
-    '程度（Landis & Koch, 1977），总体：良好；n = 5 (a, b)'
-    """
-    if not _HAS_CJK.search(text):
-        return text
-    chars = list(text)
-    stack: list[int] = []
-    for i, ch in enumerate(chars):
-        if ch == "(":
-            stack.append(i)
-        elif ch == ")" and stack:
-            j = stack.pop()
-            before = text[j - 1] if j > 0 else ""
-            inside = text[j + 1 : i]
-            if _HAS_CJK.match(before) or _HAS_CJK.search(inside) or (
-                before == " " and j > 1 and _HAS_CJK.match(text[j - 2])
-            ):
-                chars[j], chars[i] = "（", "）"
-                if before == " ":
-                    chars[j - 1] = ""
-    out = "".join(chars)
-    for _ in range(2):  # "）," after a converted pair, then "，" runs
-        out = _AFTER_CJK.sub(lambda m: _ZH_MARKS[m.group(1)], out)
-    return out
 
 
 def shorten(text: str, lang: str, limit: int | None = None) -> str:

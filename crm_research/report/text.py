@@ -22,6 +22,7 @@ import re
 from crm_research.errors import InputError
 from crm_research.instrument import LANGS
 from crm_research.report.doc_text import CAPTION_WORDS, DOCUMENT_TEXT, TABLE_CAPTIONS
+from crm_research.report.typeset import TYPESET
 from crm_research.study.absent import COLUMN_WORDS
 
 __all__ = [
@@ -796,7 +797,8 @@ def text(catalogue: dict[str, dict[str, str]], key: str, lang: str, **values: ob
     'loading ≥ 0.50'
     """
     try:
-        entry = catalogue[key][check_lang(lang)]
+        # Chinese set with full-width punctuation (report/typeset.py), whatever the source
+        entry = TYPESET[lang](catalogue[key][check_lang(lang)])
     except KeyError:
         raise InputError(f"No report text '{key}'.") from None
     return entry.format(**values) if values else entry
