@@ -60,8 +60,9 @@ FORBIDDEN = [
     "Hengshui", "Qinhuangdao", "Zhangjiakou", "Chengde",
 ]  # fmt: skip
 #: Thesis sections: "§4.1" (a cited guideline's "Guidelines, §5.3" is literature, not the
-#: thesis) and numbers such as 4.1.2 or 3.3.1 (not decimals like 3.92: two dots).
-SECTION = re.compile(r"(?<!Guidelines, )§|(?<![\d.])[1-5]\.\d\.\d(?![\d.])")
+#: thesis) and numbers such as 4.1.2 or 3.3.1 (not decimals like 3.92: two dots; not a
+#: package's "version 2.2.9").
+SECTION = re.compile(r"(?<!Guidelines, )§|(?<![\d.])(?<!version )[1-5]\.\d\.\d(?![\d.])")
 
 
 def _neutral(text: str) -> str:

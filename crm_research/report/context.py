@@ -188,6 +188,16 @@ class ReportContext:
         """
         return all(n in self.study.tables for n in names)
 
+    def grouping_tables(self, kind: str = "distribution") -> list[tuple[str, str]]:
+        """``(table name, column)`` of the study's ``distribution_*`` or ``concentration_*``
+        tables, one per declared segment and then the region of the customer instrument
+        (``roles: segments, region``), in that order; whether each exists is :meth:`has`."""
+        from crm_research.study.run import column_suffix
+
+        roles = self.study.customers.instrument.roles
+        columns = dict.fromkeys([*roles.segments, *([roles.region] if roles.region else [])])
+        return [(f"{kind}_{column_suffix(c)}", c) for c in columns]
+
     def left_out(self, name: str, section: str | None = None) -> Prose:
         """Why the table ``name`` is absent, one sentence in the report language.
 
@@ -438,6 +448,8 @@ class ReportContext:
         """Item id -> ``"id wording…"`` (start of the item's text in the report language)."""
         out: dict[str, str] = {}
         for data in (self.study.customers, self.study.employees):
+            if data is None:  # a study without employees
+                continue
             for item in data.instrument.items:
                 wording = item.text.get(self.lang) or ""
                 out[item.id] = f"{item.id} {shorten(wording, self.lang)}".strip()
@@ -509,7 +521,7 @@ class ReportContext:
             ("customers", self.study.customers),
             ("employees", self.study.employees),
         ):
-            if len(data.quality):
+            if data is not None and len(data.quality):
                 parts.append(data.quality.assign(input=role))
         if not parts:
             return None

@@ -190,9 +190,9 @@ DOCUMENT_TEXT: dict[str, dict[str, str]] = {
     # introduction and method ---------------------------------------------------------------
     "method.title": {"zh": "研究设计与方法", "en": "Introduction and method"},
     "method.intro": {
-        "zh": "本报告按学位论文的结构组织：研究设计与方法、现状与分析各章、问题及成因、优化方案、"
+        "zh": "本报告依次为：研究设计与方法、现状与分析各章、问题及成因、优化方案、"
         "保障措施、局限与结论，最后是附录。",
-        "en": "The report follows the order of a thesis: method, the chapters on the current "
+        "en": "The report goes through the method, the chapters on the current "
         "state, problems and their causes, the optimisation plan, safeguards, limitations and "
         "conclusion, then the appendices.",
     },

@@ -55,7 +55,11 @@ from crm_research.report.cache import (
     study_cache_path,
     study_lock,
 )
-from crm_research.report.document import METHOD_REFERENCES, document_sections
+from crm_research.report.document import (
+    METHOD_REFERENCES,
+    THESIS_REFERENCE,
+    document_sections,
+)
 from crm_research.report.execute import quiet, run_notebooks
 from crm_research.report.html import build_report
 from crm_research.report.outdir import (
@@ -332,7 +336,9 @@ def run_pipeline(
                 facts=[(report_text("facts.date", lang), started[:10])],
                 appendix=methods_appendix(
                     lang,
-                    [r for f in bundle.findings for r in f.references] + list(METHOD_REFERENCES),
+                    [r for f in bundle.findings for r in f.references]
+                    # the thesis is a source of the D-company case only
+                    + [r for r in METHOD_REFERENCES if case or r != THESIS_REFERENCE],
                     abc_cuts=bundle.study.parameters.get("abc_cuts"),
                 ),
                 sections=document_sections(

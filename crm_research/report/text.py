@@ -160,7 +160,7 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
     },
     # 03 customer satisfaction ------------------------------------------------------------
     "cs.title": {
-        "zh": "# 3 客户满意度与忠诚度\n\n从客户视角看 D 公司客户关系管理的现状:IDIC 四个维度"
+        "zh": "# 3 客户满意度与忠诚度\n\n从客户视角看客户关系管理的现状:IDIC 四个维度"
         "(识别、区分、互动、定制)、产品与服务质量、满意度和忠诚度。",
         "en": "# 3 Customer satisfaction and loyalty\n\nThe state of customer-relationship "
         "management seen by the customers: the four IDIC dimensions (identify, differentiate, "
@@ -272,9 +272,9 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
     },
     # 06 findings and recommendations ----------------------------------------------------
     "fr.title": {
-        "zh": "# 6 问题、优化方案与保障措施\n\n本章按论文的结构汇总:现状 → 存在的问题 → 优化方案 → "
+        "zh": "# 6 问题、优化方案与保障措施\n\n本章依次汇总:现状 → 存在的问题 → 优化方案 → "
         "保障措施。每条发现都由明确的规则和有出处的阈值从上文的表格中得出,并列出所依据的证据。",
-        "en": "# 6 Problems, optimisation plan and safeguards\n\nThis chapter follows the thesis: "
+        "en": "# 6 Problems, optimisation plan and safeguards\n\nThis chapter goes from the "
         "current state → problems → optimisation plan → safeguards. Each finding comes from an "
         "explicit rule with a cited threshold applied to the tables above, and lists its evidence.",
     },
@@ -289,28 +289,28 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
         "the table it comes from.",
     },
     "fr.plan": {
-        "zh": "## 6.3 优化方案\n\n针对每个问题的改进建议(对应论文第四章)。",
-        "en": "## 6.3 Optimisation plan\n\nWhat to do about each problem (thesis chapter 4).",
+        "zh": "## 6.3 优化方案\n\n针对每个问题的改进建议。",
+        "en": "## 6.3 Optimisation plan\n\nWhat to do about each problem.",
     },
     "fr.safeguards": {
-        "zh": "## 6.4 保障措施\n\n优化方案的落实需要以下保障(对应论文第五章):\n\n"
+        "zh": "## 6.4 保障措施\n\n优化方案的落实需要以下保障:\n\n"
         "- **制度保障**:建立日、周、月汇报制度;将客户满意度、忠诚度和转化率纳入绩效考核;"
         "制定员工培训计划。\n"
         "- **资金保障**:为 CRM 系统维护、客情维护和差旅设立专项预算,并设定额度、防止虚报。\n"
         "- **技术保障**:完善 CRM 系统的客户信息与分析功能,建立稳定的客户数据库;"
         "生产与交付能够满足定制需求。\n"
-        "- **人员保障**:总经理全力支持,向总部借调专业人员开展培训,打造专业化的客户关系管理团队。\n"
+        "- **人员保障**:管理层全力支持,由专业人员开展培训,打造专业化的客户关系管理团队。\n"
         "- **客户支持**:收集客户对改进措施的反馈并持续改进,形成良性循环。",
-        "en": "## 6.4 Safeguards\n\nCarrying out the plan needs these safeguards (thesis "
-        "chapter 5):\n\n"
+        "en": "## 6.4 Safeguards\n\nCarrying out the plan needs these "
+        "safeguards:\n\n"
         "- **Institutional**: daily, weekly and monthly reporting; satisfaction, loyalty and "
         "conversion in staff KPIs; a training plan.\n"
         "- **Funding**: a dedicated budget for CRM maintenance, customer relations and travel, "
         "with limits that prevent false claims.\n"
         "- **Technology**: customer information and analysis in the CRM system, a stable "
         "customer database; production that can deliver customised products.\n"
-        "- **Personnel**: the general manager's backing, trainers seconded from headquarters, a "
-        "professional CRM team.\n"
+        "- **Personnel**: management's backing, training by specialists, a professional CRM "
+        "team.\n"
         "- **Customer support**: collect customers' feedback on the changes and feed it back "
         "into the plan.",
     },
