@@ -536,7 +536,8 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "performance": {"zh": "表现", "en": "Performance"},
     "importance": {"zh": "重要性", "en": "Importance"},
     "quadrant": {"zh": "象限", "en": "Quadrant"},
-    "segment": {"zh": "客户类型", "en": "Segment"},
+    # not 客户类型: that is the customer-type variable (issue 13 item 7)
+    "segment": {"zh": "满意–忠诚细分", "en": "Satisfaction–loyalty segment"},
     "percent": {"zh": "百分比", "en": "Percent"},
     "mean_satisfaction": {"zh": "满意度均值", "en": "Mean satisfaction"},
     "mean_loyalty": {"zh": "忠诚度均值", "en": "Mean loyalty"},
@@ -839,7 +840,7 @@ PLOT_TEXT: dict[str, dict[str, str]] = {
     "satloy.title": {"zh": "满意度 × 忠诚度", "en": "Satisfaction × loyalty"},
     "satloy.x": {"zh": "满意度(均值)", "en": "Satisfaction (mean)"},
     "satloy.y": {"zh": "忠诚度(均值)", "en": "Loyalty (mean)"},
-    "satloy.segment": {"zh": "客户类型", "en": "Segment"},
+    "satloy.segment": {"zh": "满意–忠诚细分", "en": "Satisfaction–loyalty segment"},
     "segment.apostle": {"zh": "忠诚拥护者", "en": "Apostle"},
     "segment.mercenary": {"zh": "唯利是图者", "en": "Mercenary"},
     "segment.hostage": {"zh": "被套牢者", "en": "Hostage"},
