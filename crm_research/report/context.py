@@ -289,6 +289,7 @@ class ReportContext:
         scorecard = self.bundle.instruments.get("scorecard")
         if scorecard:
             inst = load_instrument(scorecard)
+            out[inst.id] = inst.title.get(self.lang) or inst.id
             for facet in inst.facets.values():
                 for level in facet.levels:
                     out[level.id] = level.label.get(self.lang, level.id)
