@@ -199,7 +199,7 @@ def summary_section(
     sep = text({"s": {"zh": "；", "en": "; "}}, "s", lang)
     data_text = _say("summary.data", lang, parts=sep.join(data))
     if simulated:
-        data_text += " " + _say("summary.simulated", lang)
+        data_text += _say("sentence.space", lang) + _say("summary.simulated", lang)
     parts.append(f"<p>{_inline(data_text)}</p>")
     ranked = _actionable(findings)
     if not ranked:

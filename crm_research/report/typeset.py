@@ -33,6 +33,8 @@ def zh_punctuation(text: str) -> str:
     --------
     >>> zh_punctuation("程度(Landis & Koch, 1977),总体:良好;n = 5 (a, b)")
     '程度（Landis & Koch, 1977），总体：良好；n = 5 (a, b)'
+    >>> zh_punctuation("检查(论文…")
+    '检查（论文…'
     """
     if not _HAS_CJK.search(text):
         return text
@@ -51,6 +53,11 @@ def zh_punctuation(text: str) -> str:
                 chars[j], chars[i] = "（", "）"
                 if before == " ":
                     chars[j - 1] = ""
+    for i, ch in enumerate(chars):  # an unmatched one (a shortened text) beside Chinese
+        if ch == "(" and i > 0 and _HAS_CJK.match(text[i - 1]):
+            chars[i] = "（"
+        elif ch == ")" and i > 0 and _HAS_CJK.match(text[i - 1]):
+            chars[i] = "）"
     out = "".join(chars)
     for _ in range(2):  # "）," after a converted pair, then "，" runs
         out = _AFTER_CJK.sub(lambda m: _ZH_MARKS[m.group(1)], out)
