@@ -55,8 +55,11 @@ p.crm-references { font-size: .85em; color: #555; margin-left: 1.5em; }
 table caption { caption-side: top; text-align: left; font-weight: bold; padding: .3em 0; }
 figure.crm-figure { margin: .8em 0; }
 figure.crm-figure figcaption { font-weight: bold; margin-top: .3em; }
-th.crm-num, td.crm-num { text-align: right; }
-th.crm-text, td.crm-text { text-align: left; }
+.jp-RenderedHTMLCommon th.crm-num, .jp-RenderedHTMLCommon td.crm-num, th.crm-num, td.crm-num {
+  text-align: right; }
+.jp-RenderedHTMLCommon th.crm-text, .jp-RenderedHTMLCommon td.crm-text, th.crm-text, td.crm-text {
+  text-align: left; }
+.jp-RenderedHTMLCommon table caption { text-align: left; }
 table.crm-document-table { border-collapse: collapse; margin: .5em 0 1em 0; }
 table.crm-document-table th, table.crm-document-table td { padding: .2em .8em;
   border-bottom: 1px solid #ddd; vertical-align: top; }
