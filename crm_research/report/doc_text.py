@@ -296,7 +296,7 @@ DOCUMENT_TEXT: dict[str, dict[str, str]] = {
     },
     "causes.crm.role": {
         "zh": "按岗位，{role}的使用最低（均值 {mean}，n = {n}），见{table}。",
-        "en": "By role, {role} use it least (mean {mean}, n = {n}); see {table}.",
+        "en": "By role, use is lowest for the role {role} (mean {mean}, n = {n}); see {table}.",
     },
     "causes.gap.title": {"zh": "员工高估了服务水平", "en": "Employees overrate their service"},
     "causes.gap": {
