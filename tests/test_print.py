@@ -300,3 +300,23 @@ def test_real_report_prints_well(real_pdf):
     problems, found = separated_headers(pages, tables)
     assert problems == []
     assert found >= 0.9 * len(tables) and len(tables) >= 20
+
+
+@needs_chromium
+@pytest.mark.slow
+def test_real_report_prints_the_document_in_thesis_order(real_pdf):
+    # issue 13: the summary comes right after the title page and contents (not page 21), and
+    # the document's sections are printed in thesis order
+    page, pdf = real_pdf
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    ids = ("summary", "method", "causes", "plan", "safeguards", "limitations", "appendix-provenance")
+    titles = [squash(soup.find(id=sid).get_text(" ")) for sid in ids]
+    pages = page_lines(pdf)
+    # each title on a page after the previous one's (the contents, pages 2-3, name them too)
+    found, after = [], 1
+    for title in titles:
+        hits = [k for k, lines in enumerate(pages) if k > after and title in map(squash, lines)]
+        assert hits, (title, after)
+        after = hits[0]
+        found.append(after + 1)
+    assert found[0] <= 4, found  # the executive summary opens the document
