@@ -193,8 +193,8 @@ DOCUMENT_TEXT: dict[str, dict[str, str]] = {
     "method.intro": {
         "zh": "本报告依次为：研究设计与方法、现状与分析各章、问题及成因、优化方案、"
         "保障措施、局限与结论，最后是附录。",
-        "en": "The report goes through the method, the chapters on the current "
-        "state, problems and their causes, the optimisation plan, safeguards, limitations and "
+        "en": "The report runs in this order: method, the chapters on the current state, "
+        "problems and their causes, the optimisation plan, safeguards, limitations and "
         "conclusion, then the appendices.",
     },
     "method.sample.title": {"zh": "样本与抽样框", "en": "Sample and sampling frame"},

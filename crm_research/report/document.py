@@ -37,6 +37,8 @@ from crm_research.report.doc_text import DOCUMENT_TEXT, TABLE_CAPTIONS
 from crm_research.report.text import ID_LABELS, check_lang, text
 
 __all__ = [
+    "CASE_REFERENCES",
+    "METHOD_REFERENCES",
     "SECTION_IDS",
     "THESIS_REFERENCE",
     "document_sections",
@@ -82,8 +84,9 @@ METHOD_REFERENCES = (
     "Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests. *Psychometrika*, 16(3), 297–334.",
     "Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian Journal of Statistics*, 6(2), 65–70.",
     "Rhoades, S. A. (1993). The Herfindahl-Hirschman index. *Federal Reserve Bulletin*, 79(3), 188–189.",
-    THESIS_REFERENCE,
 )
+#: References a report of the D-company case adds (the method chapter cites the thesis).
+CASE_REFERENCES = (THESIS_REFERENCE,)
 #: Safeguards in the order the chapter lists them (ids shared with the findings' plan).
 SAFEGUARD_IDS = ("institutional", "training", "funding", "technology", "personnel", "customer")
 #: Candidate causes of low CRM-system use in the employee data (scale ids).
