@@ -56,8 +56,8 @@ from crm_research.report.cache import (
     study_lock,
 )
 from crm_research.report.document import (
+    CASE_REFERENCES,
     METHOD_REFERENCES,
-    THESIS_REFERENCE,
     document_sections,
 )
 from crm_research.report.execute import quiet, run_notebooks
@@ -338,7 +338,8 @@ def run_pipeline(
                     lang,
                     [r for f in bundle.findings for r in f.references]
                     # the thesis is a source of the D-company case only
-                    + [r for r in METHOD_REFERENCES if case or r != THESIS_REFERENCE],
+                    + list(METHOD_REFERENCES)
+                    + list(CASE_REFERENCES if case else ()),
                     abc_cuts=bundle.study.parameters.get("abc_cuts"),
                 ),
                 sections=document_sections(
