@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from crm_research import segmentation
@@ -109,3 +110,131 @@ def test_basis_values_have_labels_in_both_languages():
         assert set(ID_LABELS[value]) == {"zh", "en"}
 
 
+
+
+# --- findings ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def findings(case):
+    from crm_research.findings import derive_findings
+
+    _, study = case
+    return {f.id: f for f in derive_findings(study)}
+
+
+def test_a_recommendation_follows_the_direction_of_its_finding(case, findings):
+    # "less concentrated than the Pareto benchmark" must not recommend reducing dependence
+    f = findings["concentration.revenue"]
+    less = f.evidence["top20_revenue_share"] < 0.8
+    text = f.recommendation["en"] + f.recommendation["zh"]
+    if less:
+        assert f.problem["en"].startswith("Revenue is less concentrated")
+        assert "reduce dependence" not in text and "降低对少数客户的依赖" not in text
+    # the same finding with a concentrated ledger does recommend it
+    from types import SimpleNamespace
+
+    _, study = case
+    tables = dict(study.tables)
+    tables["revenue_concentration"] = tables["revenue_concentration"].assign(
+        top_revenue_share=0.85
+    )
+    from crm_research.findings import derive_findings
+
+    own = SimpleNamespace(tables=tables, customers=study.customers, employees=study.employees,
+                          parameters=study.parameters, case=getattr(study, "case", None))  # fmt: skip
+    conc = {g.id: g for g in derive_findings(own)}["concentration.revenue"]
+    assert conc.severity == "minor" and "reduce dependence" in conc.recommendation["en"]
+    # and quotes the one-row table, not a grouped one
+    assert conc.evidence_refs["top20_revenue_share"].table == "revenue_concentration"
+
+
+def test_no_difference_is_claimed_whose_interval_includes_zero(case, findings):
+    from types import SimpleNamespace
+
+    from crm_research.findings import derive_findings
+
+    _, study = case
+    base = study.tables["employee_group_comparisons"]
+    for low, claim in ((0.0, False), (0.05, True)):
+        tables = dict(study.tables)
+        tables["employee_group_comparisons"] = base.assign(effect_ci_low=low, p_holm=0.01)
+        own = SimpleNamespace(tables=tables, customers=study.customers,
+                              employees=study.employees, parameters=study.parameters,
+                              case=getattr(study, "case", None))  # fmt: skip
+        f = {g.id: g for g in derive_findings(own)}["crm_system.use"]
+        assert ("Use differs by" in f.problem["en"]) is claim, f.problem["en"]
+        assert ("使用存在差异" in f.problem["zh"]) is claim
+    # every "differs" sentence of the case's findings has an interval excluding zero
+    for f in findings.values():
+        for m in re.finditer(r"differs by [^:]+: eta squared = [-\d.]+ \(95% CI ([-\d.]+) to", f.problem["en"]):
+            assert float(m.group(1)) > 0, f.problem["en"]
+
+
+def test_group_tests_carry_holm_within_their_table(case):
+    from crm_research.analysis import holm_adjust
+
+    _, study = case
+    for name in ("group_comparisons", "employee_group_comparisons"):
+        frame = study.tables[name]
+        # p values are written with 6 decimals: Holm multiplies their rounding by up to m = 14
+        np.testing.assert_allclose(frame["p_holm"], holm_adjust(frame["p_value"].to_numpy()),
+                                   atol=len(frame) * 0.5e-6)  # fmt: skip
+        assert (frame["p_holm"] >= frame["p_value"] - 1e-9).all()
+
+
+def test_perception_gap_numbers_are_not_repeated_and_the_caveat_is_given(case, findings):
+    _, study = case
+    gap = study.tables["perception_gap"]
+    quoted = [f for f in findings.values() if f.area != "perception_gap"]
+    merged = [f for f in findings.values() if f.area == "perception_gap"]
+    assert len(merged) == 1, [f.id for f in merged]  # was one finding per dimension
+    text = merged[0].problem["en"] + merged[0].problem["zh"]
+    for row in gap.itertuples():
+        for value in (row.gap, row.employee_mean):
+            assert f"{value:.2f}" not in text  # the numbers stay with problems 1-4
+    assert any(f"{gap['gap'].iloc[0]:.2f}" in f.problem["en"] for f in quoted)
+    # different item sets (customer 4 vs employee 3 items) and sizes (150 vs 30): said
+    assert {"customer_items", "employee_items", "same_items"} <= set(gap.columns)
+    assert "different item sets" in merged[0].problem["en"]
+    assert "题项与样本量不同" in merged[0].problem["zh"]
+
+
+def test_safeguards_are_linked_by_id_not_repeated(findings):
+    from crm_research.findings.plan import SAFEGUARDS
+
+    for f in findings.values():
+        assert "Safeguards:" not in f.recommendation["en"]
+        assert "保障措施" not in f.recommendation["zh"]
+        assert set(f.safeguards) <= set(SAFEGUARDS)
+
+
+def test_references_fit_the_claim(findings):
+    for f in findings.values():
+        refs = " ".join(f.references)
+        assert "Statistical Power Analysis" not in refs, f.id  # Cohen goes to the method
+        assert "Merger Guidelines" not in refs, f.id
+
+
+def test_one_rounding_rule_for_tables_text_and_evidence(findings):
+    # "NPS -31.3 in the text and -31.333 in the evidence"; "3.69 vs 2.735"
+    from crm_research.findings import render_findings
+    from crm_research.findings.wording import format_number, number_text, quote
+    from crm_research.report.display import display_frame
+
+    for value in (2.735, 2.675, 3.925, -0.125, 0.37555):
+        table_cell = display_frame(pd.DataFrame({"mean": [value]}), "en", {}, decimals=2)
+        assert table_cell.iloc[0, 0] == number_text(value) == format_number(value, "mean")
+    loyal = findings["loyalty.satisfied_not_loyal"]
+    nps = loyal.evidence["nps"]
+    shown = format_number(nps, "nps")
+    assert f"NPS = {shown}" in loyal.problem["en"]
+    md = render_findings([loyal], "en")
+    assert f"nps = {shown}" in md
+    # every evidence number in findings.md is quoted as its kind says, never with raw digits
+    for f in findings.values():
+        line = next(ln for ln in render_findings([f], "en").splitlines() if ln.startswith("*Evidence"))
+        for k, v in f.evidence.items():
+            if isinstance(v, float) and k in f.evidence_refs:
+                ref = f.evidence_refs[k]
+                assert f"{k} = {quote(v, ref.table, ref.column)}" in line, (f.id, k)

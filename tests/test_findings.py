@@ -371,11 +371,13 @@ def test_abc_recommendation_quotes_the_cut_offs_the_study_used():
 @pytest.mark.parametrize(
     ("value", "digits", "text"),
     [
-        (3.925, 2, "3.925"),  # 3.925000 in tables/: a tie, keeps the deciding decimal
-        (2.675, 2, "2.675"),  # binary 2.67499...: "2.67" would contradict the table's 2.675000
-        (3.9249996, 2, "3.925"),  # written 3.925000 in the table
+        # one rounding rule (issue 13): the table value as written, half away from zero --
+        # no extra decimal on a tie ("satisfaction 3.69 vs loyalty 2.735" mixed two rules)
+        (3.925, 2, "3.93"),  # 3.925000 in tables/
+        (2.675, 2, "2.68"),  # binary 2.67499... is written 2.675000 in the table
+        (3.9249996, 2, "3.93"),  # written 3.925000 in the table
         (3.9261, 2, "3.93"),
-        (-0.125, 2, "-0.125"),
+        (-0.125, 2, "-0.13"),
         (-0.001, 2, "0.00"),  # no negative zero
         (0.698, 3, "0.698"),
         (150, 0, "150"),
@@ -390,4 +392,4 @@ def test_quoted_numbers_agree_with_the_table_under_any_rounding(value, digits, t
 def test_percentages_agree_with_the_table():
     from crm_research.findings.wording import percent_text as pct
 
-    assert pct(0.5525) == "55.25%" and pct(0.553333) == "55.3%" and pct(0.7) == "70.0%"
+    assert pct(0.5525) == "55.3%" and pct(0.553333) == "55.3%" and pct(0.7) == "70.0%"

@@ -197,6 +197,18 @@ def _share(study: Any, table: str, column: str, per: float = 1.0, **row: Any):
     return float(value) / per, value, ref
 
 
+def _segment_share(study: Any, level: str):
+    """The share of customers in the segment ``level`` from a ``distribution_*`` table."""
+    for name in sorted(study.tables):
+        frame = study.tables[name]
+        if not name.startswith("distribution_") or "percent" not in frame.columns:
+            continue
+        column = frame.columns[0]
+        if (frame[column].astype(str) == level).sum() == 1:
+            return _share(study, name, "percent", 100.0, **{column: level})
+    return None
+
+
 def finding_reach(finding: Finding, study: Any) -> tuple[float, Any, EvidenceRef | None]:
     """The reach of a finding: the share (0-1) of customers, employees or revenue it touches.
 
@@ -209,14 +221,15 @@ def finding_reach(finding: Finding, study: Any) -> tuple[float, Any, EvidenceRef
                                               scale's share
     an employee scale (CRM use, people)       share of employees below the midpoint
                                               (``employee_scale_scores_summary``)
-    a customer type served worse              that type's share of customers
-                                              (``distribution_type``, ``percent``)
+    a customer segment served worse           that segment's share of customers
+                                              (``distribution_*``, ``percent``)
     tiers against value classes               share of customers classified differently
                                               (1 - ``percent_agreement``)
-    customers over cities                     share of customers outside the largest city
+    customers over regions (cities)           share of customers outside the largest one
                                               (1 - ``customer_distribution.top_share``)
     revenue concentration                     class-A share of revenue (``abc_summary``)
-    perception gap on a dimension             share of customers below the midpoint on it
+    perception gap on a dimension             share of customers below the midpoint on it;
+                                              on several: the smallest of their shares
     implementation scorecard                  1 (the whole implementation)
     measurement reliability                   0 (a caveat for the reader, not an action)
     ========================================  ==============================================
@@ -249,19 +262,22 @@ def finding_reach(finding: Finding, study: Any) -> tuple[float, Any, EvidenceRef
     elif fid == "classification.customer_differentiation":
         found = _share(study, cus, "share_below", scale="differentiation")
     elif area == "customization":
-        found = _share(study, "distribution_type", "percent", 100.0, customer_type=rest)
+        found = _segment_share(study, rest)
     elif fid == "classification.tiers_vs_value":
         hit = _share(study, "classification_agreement", "percent_agreement", 100.0)
         found = (1.0 - hit[0], hit[1], hit[2]) if hit else None
-    elif fid == "classification.distribution_city":
-        hit = _share(study, "customer_distribution", "top_share", by="city")
+    elif fid.startswith("classification.distribution_"):
+        by = fid.removeprefix("classification.distribution_")
+        hit = _share(study, "customer_distribution", "top_share", by=by)
         found = (1.0 - hit[0], hit[1], hit[2]) if hit else None
     elif area == "loyalty":
         found = _share(study, cus, "share_below", scale="loyalty")
     elif area == "concentration":
         found = _share(study, "abc_summary", "percent_revenue", 100.0, abc_class="A")
     elif area == "perception_gap":
-        found = _share(study, cus, "share_below", scale=rest)
+        dims = [k.removesuffix("_hedges_g") for k in finding.evidence if k.endswith("_hedges_g")]
+        hits = [h for d in (dims or [rest]) if (h := _share(study, cus, "share_below", scale=d))]
+        found = min(hits, key=lambda h: h[0]) if hits else None
     elif area == "crm_system":
         found = _share(study, emp, "share_below", scale="crm_use")
     elif area == "people":

@@ -9,7 +9,7 @@ import pandas as pd
 
 from crm_research.errors import InputError
 from crm_research.findings.evidence import Finding
-from crm_research.findings.wording import number_text
+from crm_research.findings.wording import quote
 from crm_research.instrument import LANGS
 
 
@@ -25,21 +25,24 @@ def findings_to_records(findings: Sequence[Finding]) -> list[dict[str, Any]]:
 
 
 def findings_to_frame(findings: Sequence[Finding], lang: str = "en") -> pd.DataFrame:
-    """One row per finding: ``id, area, severity, problem, recommendation, framework``.
+    """One row per finding: ``id, area, severity, problem, recommendation, framework,
+    priority, owner, horizon, kpi`` (the plan: :mod:`crm_research.findings.plan`).
 
     Examples
     --------
     >>> findings_to_frame([]).columns.tolist()[:3]
     ['id', 'area', 'severity']
     """
-    cols = ["id", "area", "severity", "problem", "recommendation", "framework"]
+    cols = ["id", "area", "severity", "problem", "recommendation", "framework", "priority",
+            "owner", "horizon", "kpi"]  # fmt: skip
     return pd.DataFrame(
         [
-            [f.id, f.area, f.severity, f.problem[lang], f.recommendation[lang], f.framework]
+            [f.id, f.area, f.severity, f.problem[lang], f.recommendation[lang], f.framework,
+             f.priority, f.owner, f.horizon, f.kpi]
             for f in findings
         ],
         columns=cols,
-    )
+    )  # fmt: skip
 
 
 #: The words of ``findings.md``: id -> one text per language.
@@ -111,8 +114,14 @@ def render_findings(findings: Sequence[Finding], lang: str = "en") -> str:
         lines.append("")
         lines.append(f"**{say('recommendation')}:** {f.recommendation[lang]}")
         lines.append("")
+        # evidence quoted by the same rounding rule as the sentences and the tables
         ev = ", ".join(
-            f"{k} = {number_text(v, 3) if isinstance(v, float) else v}"
+            f"{k} = "
+            + (
+                quote(v, f.evidence_refs[k].table, f.evidence_refs[k].column)
+                if isinstance(v, int | float) and not isinstance(v, bool) and k in f.evidence_refs
+                else str(v)
+            )
             for k, v in f.evidence.items()
         )
         lines.append(f"*{say('evidence')}:* {ev}")

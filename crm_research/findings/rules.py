@@ -10,6 +10,7 @@ import numpy as np
 from crm_research.cases.registry import CaseTexts, case_texts
 from crm_research.errors import InputError
 from crm_research.findings.evidence import Evidence, Finding
+from crm_research.findings.plan import rank_plan
 from crm_research.findings.severity import (
     ALPHA_ADEQUATE,
     D_MEDIUM,
@@ -20,7 +21,6 @@ from crm_research.findings.severity import (
     THESIS_AREAS,
     alpha_severity,
     effect_severity,
-    hhi_severity,
     kappa_severity,
     mildest,
     spread_severity,
@@ -29,6 +29,7 @@ from crm_research.findings.severity import (
 from crm_research.findings.wording import (
     Names,
     capital,
+    coef_text,
     gap_sentence,
     item_text,
     level_sentence,
@@ -69,24 +70,22 @@ def _text(
     return _fill(template["en"], values, 0), _fill(template["zh"], values, 1)
 
 
-def _safeguards(study: Any, rule: str) -> tuple[str, str]:
-    """The case's safeguards of ``rule`` as a sentence to append (empty without a case)."""
-    case = _case(study)
-    keys = case.safeguard_ids(rule) if case is not None else ()
-    if not keys:
-        return "", ""
-    en = "; ".join(case.safeguard(k)[0] for k in keys)
-    zh = ";".join(case.safeguard(k)[1] for k in keys)
-    return f" Safeguards: {en}.", f"保障措施:{zh}。"
+class _Recommendation(tuple):
+    """``(en, zh)`` of a recommendation, with the ids of the safeguards it relies on."""
+
+    safeguards: tuple[str, ...] = ()
 
 
 def _recommend(
     study: Any, rule: str, generic: tuple[str, str], **values: Any
 ) -> tuple[str, str]:
-    """The recommendation of a problem: generic or the case's, then the case's safeguards."""
-    en, zh = _text(study, rule, "recommendation", generic, **values)
-    sen, szh = _safeguards(study, rule)
-    return en + sen, zh + szh
+    """The recommendation of a problem: generic or the case's; the case's safeguards of
+    ``rule`` travel as ids (``Finding.safeguards``), written once in the report's safeguards
+    chapter (:data:`crm_research.findings.plan.SAFEGUARDS`), never in each recommendation."""
+    rec = _Recommendation(_text(study, rule, "recommendation", generic, **values))
+    case = _case(study)
+    rec.safeguards = tuple(case.safeguard_ids(rule)) if case is not None else ()
+    return rec
 
 
 def _refs(study: Any, rule: str, refs: Sequence[str]) -> list[str]:
@@ -165,6 +164,7 @@ def _finding(
         recommendation={"en": recommendation[0], "zh": recommendation[1]},
         framework=framework,
         references=tuple(REFERENCES[r] for r in refs),
+        safeguards=tuple(getattr(recommendation, "safeguards", ())),
     )
 
 
@@ -205,7 +205,7 @@ def _rule_identification(study: Any) -> list[Finding]:
         )
     out.append(
         _finding(rule, "identification", sev, ev, problem, rec,
-                 "IDIC (identify)", _refs(study, rule, ["peppers2004", "cohen1988"]))
+                 "IDIC (identify)", _refs(study, rule, ["peppers2004"]))
     )  # fmt: skip
 
     # The weakest identification item.
@@ -226,11 +226,11 @@ def _rule_identification(study: Any) -> list[Finding]:
                 ten = item_text(study, "customers", item, "en")
                 tzh = item_text(study, "customers", item, "zh")
                 problem = (
-                    f"The weakest identification item is {ten}: mean {number_text(mean)} (d = {number_text(d)} "
-                    f"against the midpoint, 95% CI {number_text(lo)} to {number_text(hi)}; scale mean "
+                    f"The weakest identification item is {ten}: mean {number_text(mean)} (d = {coef_text(d)} "
+                    f"against the midpoint, 95% CI {coef_text(lo)} to {coef_text(hi)}; scale mean "
                     f"{number_text(scale_mean)}).",
-                    f"客户识别中得分最低的题项是 {tzh}:均值 {number_text(mean)}(相对中点 d = {number_text(d)},"
-                    f"95% 置信区间 {number_text(lo)} 至 {number_text(hi)};维度均值 {number_text(scale_mean)})。",
+                    f"客户识别中得分最低的题项是 {tzh}:均值 {number_text(mean)}(相对中点 d = {coef_text(d)},"
+                    f"95% 置信区间 {coef_text(lo)} 至 {coef_text(hi)};维度均值 {number_text(scale_mean)})。",
                 )
                 rec = _text(
                     study, "identification.item", "recommendation",
@@ -240,7 +240,7 @@ def _rule_identification(study: Any) -> list[Finding]:
                         "优先改进该题项:向客户了解其原因,指定负责人,并为下一次调查设定目标。",
                     ),
                 )  # fmt: skip
-                refs = _refs(study, "identification.item", ["peppers2004", "cohen1988"])
+                refs = _refs(study, "identification.item", ["peppers2004"])
                 out.append(
                     _finding(f"identification.item_{item}", "identification", sev_item, ev,
                              problem, rec, "IDIC (identify)", refs)
@@ -264,12 +264,12 @@ def _rule_classification(study: Any) -> list[Finding]:
         sev = kappa_severity(kappa, hi)
         base_en = (
             f"The company's service tiers agree with value-based ABC classes at kappa = "
-            f"{number_text(kappa)} (95% CI {number_text(lo)} to {number_text(hi)}; {number_text(agree, 1)}% of {n} customers "
+            f"{coef_text(kappa)} (95% CI {coef_text(lo)} to {coef_text(hi)}; {number_text(agree, 1)}% of {n} customers "
             f"classified alike). The {a_customers} class-A customers bring {number_text(a_pct, 1)}% of revenue."
         )
         base_zh = (
-            f"公司现有客户等级与按价值划分的 ABC 类别的一致性 kappa = {number_text(kappa)}(95% 置信区间 "
-            f"{number_text(lo)} 至 {number_text(hi)};{n} 位客户中 {number_text(agree, 1)}% 归类一致)。{a_customers} 位 A 类"
+            f"公司现有客户等级与按价值划分的 ABC 类别的一致性 kappa = {coef_text(kappa)}(95% 置信区间 "
+            f"{coef_text(lo)} 至 {coef_text(hi)};{n} 位客户中 {number_text(agree, 1)}% 归类一致)。{a_customers} 位 A 类"
             f"客户贡献了 {number_text(a_pct, 1)}% 的收入。"
         )
         if sev != "info":
@@ -330,18 +330,18 @@ def _rule_classification(study: Any) -> list[Finding]:
         # The HHI bands alone would call any spread over four or fewer groups concentrated
         # (an even spread has HHI 1/G): the spread must also differ from an even one.
         w_txt_en = w_txt_zh = ""
-        w_sev = "major"
+        w_sev = "info"  # no w, no grading: merger bands are not for customers over regions
         if "cohen_w" in study.tables["customer_distribution"].columns:
             w = ev.add(f"{r}_cohen_w", "customer_distribution", "cohen_w", by=r)
             wl = ev.add(f"{r}_cohen_w_ci_low", "customer_distribution", "cohen_w_ci_low", by=r)
             wh = ev.add(f"{r}_cohen_w_ci_high", "customer_distribution", "cohen_w_ci_high", by=r)
             w_sev = spread_severity(w, wl)
             w_txt_en = (
-                f"; against an even spread over the {plural_en}, Cohen's w = {number_text(w)} (95% CI "
-                f"{number_text(wl)} to {number_text(wh)})"
+                f"; against an even spread over the {plural_en}, Cohen's w = {coef_text(w)} (95% CI "
+                f"{coef_text(wl)} to {coef_text(wh)})"
             )
-            w_txt_zh = f";相对于各{word_zh}均匀分布,Cohen's w = {number_text(w)}(95% 置信区间 {number_text(wl)} 至 {number_text(wh)})"
-        sev = mildest(hhi_severity(hhi, lo), w_sev)
+            w_txt_zh = f";相对于各{word_zh}均匀分布,Cohen's w = {coef_text(w)}(95% 置信区间 {coef_text(wl)} 至 {coef_text(wh)})"
+        sev = w_sev
         type_txt_en = type_txt_zh = ""
         segments = [c for c in _roles(study).segments if c != r]
         seg = segments[0] if segments else None
@@ -355,13 +355,13 @@ def _rule_classification(study: Any) -> list[Finding]:
         top_en = names.level(r, top, "en")
         top_zh = names.level(r, top, "zh")
         base_en = (
-            f"Customers over {groups} {plural_en}: HHI = {number_text(hhi, 3)} (95% CI {number_text(lo, 3)} to {number_text(hi, 3)})"
+            f"Customers over {groups} {plural_en}: HHI of customer counts = {coef_text(hhi)} (95% CI {coef_text(lo)} to {coef_text(hi)})"
             f"{w_txt_en}; "
             f"{top_en} alone holds {percent_text(top_share)} and the two largest {plural_en} {percent_text(top2)}."
             + type_txt_en
         )
         base_zh = (
-            f"客户分布于 {groups} 个{word_zh}:HHI = {number_text(hhi, 3)}(95% 置信区间 {number_text(lo, 3)} 至 {number_text(hi, 3)})"
+            f"客户分布于 {groups} 个{word_zh}:按客户数计算的 HHI = {coef_text(hhi)}(95% 置信区间 {coef_text(lo)} 至 {coef_text(hi)})"
             f"{w_txt_zh};"
             f"{top_zh}一地占 {percent_text(top_share)},前两个{word_zh}合计占 {percent_text(top2)}。"
             + type_txt_zh
@@ -385,7 +385,7 @@ def _rule_classification(study: Any) -> list[Finding]:
             rec = ("Keep developing all regions.", "继续保持各区域客户的均衡开发。")
         out.append(
             _finding(f"classification.distribution_{r}", "classification", sev, ev, problem, rec,
-                     "customer value / distribution (HHI)", _refs(study, rule, ["doj2010"]))
+                     "customer value / distribution (HHI)", _refs(study, rule, []))
         )  # fmt: skip
 
     # (c) Do customers perceive differentiated treatment (IDIC differentiate)?
@@ -421,7 +421,7 @@ def _rule_classification(study: Any) -> list[Finding]:
             rec = ("Keep the current differentiation practice.", "保持现有客户区分做法。")
         out.append(
             _finding(rule, "classification", sev, ev, problem,
-                     rec, "IDIC (differentiate)", _refs(study, rule, ["peppers2004", "cohen1988"]))
+                     rec, "IDIC (differentiate)", _refs(study, rule, ["peppers2004"]))
         )  # fmt: skip
     return out
 
@@ -459,7 +459,7 @@ def _rule_interaction(study: Any) -> list[Finding]:
         rec = ("Keep the current contact practice.", "保持现有沟通互动做法。")
     return [
         _finding(rule, "interaction", sev, ev, problem, rec,
-                 "IDIC (interact)", _refs(study, rule, ["peppers2004", "cohen1988"]))
+                 "IDIC (interact)", _refs(study, rule, ["peppers2004"]))
     ]  # fmt: skip
 
 
@@ -496,7 +496,7 @@ def _rule_customization(study: Any) -> list[Finding]:
         rec = ("Keep the current customization practice.", "保持现有定制化服务做法。")
     out.append(
         _finding(rule, "customization", sev, ev, problem, rec,
-                 "IDIC (customize)", _refs(study, rule, ["peppers2004", "cohen1988"]))
+                 "IDIC (customize)", _refs(study, rule, ["peppers2004"]))
     )  # fmt: skip
 
     # The less well served group of the first declared segment (e.g. customer type): its gap
@@ -534,13 +534,13 @@ def _rule_customization(study: Any) -> list[Finding]:
                 problem = (
                     capital(
                         f"{low_en} are served worse on customization than {high_en}: mean "
-                        f"{number_text(lm)} vs {number_text(hm)} (d = {number_text(d)} for {g1_en} minus {g2_en}, 95% CI "
-                        f"{number_text(lo)} to {number_text(hi)}); their own rating is below the midpoint (d = "
-                        f"{number_text(ld)}, 95% CI {number_text(ldl)} to {number_text(ldh)})."
+                        f"{number_text(lm)} vs {number_text(hm)} (d = {coef_text(d)} for {g1_en} minus {g2_en}, 95% CI "
+                        f"{coef_text(lo)} to {coef_text(hi)}); their own rating is below the midpoint (d = "
+                        f"{coef_text(ld)}, 95% CI {coef_text(ldl)} to {coef_text(ldh)})."
                     ),
                     f"{low_zh}的定制化服务评价低于{high_zh}:均值 "
-                    f"{number_text(lm)} 对 {number_text(hm)}({g1_zh}减{g2_zh}的 d = {number_text(d)},95% 置信区间 {number_text(lo)} 至 "
-                    f"{number_text(hi)});其评分低于中点(d = {number_text(ld)},95% 置信区间 {number_text(ldl)} 至 {number_text(ldh)})。",
+                    f"{number_text(lm)} 对 {number_text(hm)}({g1_zh}减{g2_zh}的 d = {coef_text(d)},95% 置信区间 {coef_text(lo)} 至 "
+                    f"{coef_text(hi)});其评分低于中点(d = {coef_text(ld)},95% 置信区间 {coef_text(ldl)} 至 {coef_text(ldh)})。",
                 )
                 rec = _recommend(
                     study, "customization.segment",
@@ -552,7 +552,7 @@ def _rule_customization(study: Any) -> list[Finding]:
                     ),
                     low=(low_en, low_zh),
                 )  # fmt: skip
-                refs = _refs(study, "customization.segment", ["peppers2004", "cohen1988"])
+                refs = _refs(study, "customization.segment", ["peppers2004"])
                 out.append(
                     _finding(f"customization.{low}", "customization", sev2, ev, problem, rec,
                              "IDIC (customize) / customer value", refs)
@@ -587,11 +587,11 @@ def _rule_crm_system(study: Any) -> list[Finding]:
             rev_sev = effect_severity(dd, dl, dh, "higher")
             extra_en += (
                 f" Agreement with {item_text(study, 'employees', item, 'en')} averages {number_text(m)} "
-                f"(d = {number_text(dd)} relative to the scale midpoint, 95% CI {number_text(dl)} to {number_text(dh)})."
+                f"(d = {coef_text(dd)} relative to the scale midpoint, 95% CI {coef_text(dl)} to {coef_text(dh)})."
             )
             extra_zh += (
                 f"对 {item_text(study, 'employees', item, 'zh')} 的平均同意程度为 {number_text(m)}(相对中点 "
-                f"d = {number_text(dd)},95% 置信区间 {number_text(dl)} 至 {number_text(dh)})。"
+                f"d = {coef_text(dd)},95% 置信区间 {coef_text(dl)} 至 {coef_text(dh)})。"
             )
     grp = eroles.segments[0] if eroles.segments else None
     if grp is not None and _has_row(
@@ -602,12 +602,30 @@ def _rule_crm_system(study: Any) -> list[Finding]:
         el = ev.add(
             f"{grp}_eta_squared_ci_low", "employee_group_comparisons", "effect_ci_low", **key
         )
+        eh = ev.add(
+            f"{grp}_eta_squared_ci_high", "employee_group_comparisons", "effect_ci_high", **key
+        )
+        # a difference is claimed only when its interval excludes zero (and, where the table
+        # has it, Holm's adjusted p within the table's family is below .05)
+        ph = (
+            ev.add(f"{grp}_p_holm", "employee_group_comparisons", "p_holm", **key)
+            if "p_holm" in study.tables["employee_group_comparisons"].columns
+            else None
+        )
+        differs = el is not None and el > 0 and (ph is None or ph < 0.05)
         grp_en = lower_first(names.column(grp, "en"))
         grp_zh = names.column(grp, "zh")
-        extra_en += f" Use differs by {grp_en}: eta squared = {number_text(eta)} (lower 95% bound {number_text(el)})."
-        extra_zh += (
-            f"不同{grp_zh}之间使用差异:eta² = {number_text(eta)}(95% 置信下限 {number_text(el)})。"
-        )
+        ci_en = f"95% CI {coef_text(el)} to {coef_text(eh)}"
+        ci_zh = f"95% 置信区间 {coef_text(el)} 至 {coef_text(eh)}"
+        if differs:
+            extra_en += f" Use differs by {grp_en}: eta squared = {coef_text(eta)} ({ci_en})."
+            extra_zh += f"不同{grp_zh}之间使用存在差异:eta² = {coef_text(eta)}({ci_zh})。"
+        else:
+            extra_en += (
+                f" The data do not show that use differs by {grp_en}: eta squared = "
+                f"{coef_text(eta)} ({ci_en})."
+            )
+            extra_zh += f"数据未能表明不同{grp_zh}的使用有别:eta² = {coef_text(eta)}({ci_zh})。"
     sev = worst(sev, rev_sev)
     if sev != "info":
         problem = (
@@ -632,17 +650,52 @@ def _rule_crm_system(study: Any) -> list[Finding]:
         rec = ("Keep the CRM rules and training.", "保持现有 CRM 使用规范与培训。")
     out.append(
         _finding(rule, "crm_system", sev, ev, problem, rec,
-                 "CRM system / information building", _refs(study, rule, ["cohen1988"]))
+                 "CRM system / information building", _refs(study, rule, []))
     )  # fmt: skip
     return out
 
 
+def _comparability(study: Any, dims: Sequence[str]) -> tuple[str, str]:
+    """A caveat when the customer and employee sides of the gaps differ in items or size."""
+    gap = study.tables["perception_gap"].set_index("dimension")
+    cols = {"customer_items", "employee_items", "customer_n", "employee_n"}
+    if not cols <= set(gap.columns):
+        return "", ""
+    rows = gap.loc[list(dims)]
+    if (rows["customer_items"] == rows["employee_items"]).all():
+        return (
+            " The gaps compare groups of different size (see the table).",
+            "差距比较的两组样本量不同(见表)。",
+        )
+    return (
+        " Caveat: the two sides are measured with different item sets and sample sizes (see "
+        "the table), so a gap mixes a difference in view with a difference in measure.",
+        "注意:双方所用题项与样本量不同(见表),差距中既有看法差异,也有测量差异。",
+    )
+
+
 def _rule_perception_gap(study: Any) -> list[Finding]:
+    """Employees' self-rating above their customers' rating.  A dimension whose customer
+    finding (problems 1-4: identify, differentiate, interact, customize) already quotes its
+    gap is not quoted again: those dimensions form one finding that names them and refers to
+    those problems; any other mirrored dimension keeps its own finding with its numbers."""
     out = []
     gap = study.tables.get("perception_gap")
     if gap is None or gap.empty:
         return out
     names = Names(study)
+    quoted = {
+        _idic_scale(study, task) for task in ("identify", "differentiate", "interact", "customize")
+    }
+    refs = _refs(study, "perception_gap", ["peppers2004"])
+    generic_rec = (
+        "Share the customer results with the sales team, make customer-rated KPIs (not "
+        "self-assessment) the basis of appraisal, and repeat the customer survey each year.",
+        "向销售团队通报客户评价结果,以客户评价(而非自评)作为考核依据,并每年重复开展客户调查。",
+    )
+    merged = Evidence(study)
+    merged_dims: list[str] = []
+    merged_sev = "info"
     for dim in gap["dimension"].astype(str):
         ev = Evidence(study)
         key = {"dimension": dim}
@@ -657,26 +710,42 @@ def _rule_perception_gap(study: Any) -> list[Finding]:
         sev = effect_severity(g, lo, hi, "higher")
         if sev == "info":
             continue
+        if dim in quoted:
+            for name, column in (("hedges_g", "hedges_g"), ("hedges_g_ci_low", "hedges_g_ci_low"),
+                                 ("hedges_g_ci_high", "hedges_g_ci_high")):  # fmt: skip
+                merged.add(f"{dim}_{name}", "perception_gap", column, **key)
+            merged_dims.append(dim)
+            merged_sev = worst(merged_sev, sev)
+            continue
+        cen, czh = _comparability(study, [dim])
         problem = (
             f"Employees rate the company's {names.scale_in_sentence(dim)} higher than its customers do: {number_text(em)} vs "
-            f"{number_text(cm)} (gap {number_text(gp)}, 95% CI {number_text(gl)} to {number_text(gh)}; Hedges' g = {number_text(g)}, 95% CI "
-            f"{number_text(lo)} to {number_text(hi)}).",
+            f"{number_text(cm)} (gap {number_text(gp)}, 95% CI {number_text(gl)} to {number_text(gh)}; Hedges' g = {coef_text(g)}, 95% CI "
+            f"{coef_text(lo)} to {coef_text(hi)}).{cen}",
             f"员工对公司“{names.scale(dim, 'zh')}”的自评高于客户评价:{number_text(em)} 对 {number_text(cm)}(差距 "
-            f"{number_text(gp)},95% 置信区间 {number_text(gl)} 至 {number_text(gh)};Hedges' g = {number_text(g)},95% 置信区间 "
-            f"{number_text(lo)} 至 {number_text(hi)})。",
+            f"{number_text(gp)},95% 置信区间 {number_text(gl)} 至 {number_text(gh)};Hedges' g = {coef_text(g)},95% 置信区间 "
+            f"{coef_text(lo)} 至 {coef_text(hi)})。{czh}",
         )
-        rec = _recommend(
-            study, "perception_gap",
-            (
-                "Share the customer results with the sales team, make customer-rated KPIs (not "
-                "self-assessment) the basis of appraisal, and repeat the customer survey each year.",
-                "向销售团队通报客户评价结果,以客户评价(而非自评)作为考核依据,并每年重复开展客户调查。",
-            ),
-        )  # fmt: skip
-        refs = _refs(study, "perception_gap", ["cohen1988", "peppers2004"])
+        rec = _recommend(study, "perception_gap", generic_rec)
         out.append(
             _finding(f"perception_gap.{dim}", "perception_gap", sev, ev, problem, rec,
                      "IDIC / customer-employee perception gap", refs)
+        )  # fmt: skip
+    if merged_dims:
+        list_en = ", ".join(names.scale_in_sentence(d) for d in merged_dims)
+        list_zh = "、".join(f"“{names.scale(d, 'zh')}”" for d in merged_dims)
+        cen, czh = _comparability(study, merged_dims)
+        problem = (
+            f"Employees see the company better than its customers do on {len(merged_dims)} "
+            f"dimensions ({list_en}); the gaps are quoted with those problems above. A sales "
+            f"team that rates itself well has no reason to change what customers find weak.{cen}",
+            f"在 {len(merged_dims)} 个维度({list_zh})上,员工对公司的评价高于客户评价,差距数值见上文相应问题。"
+            f"自评良好的销售团队缺少改变客户所感知弱项的动力。{czh}",
+        )
+        rec = _recommend(study, "perception_gap", generic_rec)
+        out.append(
+            _finding("perception_gap.mirrored", "perception_gap", merged_sev, merged, problem,
+                     rec, "IDIC / customer-employee perception gap", refs)
         )  # fmt: skip
     return out
 
@@ -709,9 +778,9 @@ def _rule_loyalty(study: Any) -> list[Finding]:
         return []
     problem = (
         f"Satisfaction does not translate into loyalty: satisfaction {number_text(sat)} vs loyalty "
-        f"{number_text(loy)} (d_z = {number_text(dz)}, 95% CI {number_text(lo)} to {number_text(hi)}).{merc_txt_en}",
-        f"满意不等于忠诚:满意度 {number_text(sat)},忠诚度 {number_text(loy)}(d_z = {number_text(dz)},95% 置信区间 {number_text(lo)} 至 "
-        f"{number_text(hi)})。{merc_txt_zh}",
+        f"{number_text(loy)} (d_z = {coef_text(dz)}, 95% CI {coef_text(lo)} to {coef_text(hi)}).{merc_txt_en}",
+        f"满意不等于忠诚:满意度 {number_text(sat)},忠诚度 {number_text(loy)}(d_z = {coef_text(dz)},95% 置信区间 {coef_text(lo)} 至 "
+        f"{coef_text(hi)})。{merc_txt_zh}",
     )
     rule = "loyalty.satisfied_not_loyal"
     rec = _recommend(
@@ -727,22 +796,18 @@ def _rule_loyalty(study: Any) -> list[Finding]:
     return [
         _finding(rule, "loyalty", sev, ev, problem, rec,
                  "satisfaction-loyalty (Jones & Sasser)",
-                 _refs(study, rule, ["jones1995", "cohen1988", "reichheld2003"]))
+                 _refs(study, rule, ["jones1995", "reichheld2003"]))
     ]  # fmt: skip
 
 
 def _rule_concentration(study: Any) -> list[Finding]:
-    # the customer-level measures are the same in every row; the first row is quoted
-    summary = study.tables.get("concentration_summary")
-    if summary is None or summary.empty or "by" not in summary.columns:
-        return []
-    by = str(summary["by"].iloc[0])
-    if not _has_row(study, "concentration_summary", by=by):
+    # the customer-level measures: their own one-row table
+    if not _has_row(study, "revenue_concentration"):
         return []
     ev = Evidence(study)
-    top = ev.add("top20_revenue_share", "concentration_summary", "top_revenue_share", by=by)
-    gini = ev.add("gini", "concentration_summary", "gini", by=by)
-    n = ev.add("customers", "concentration_summary", "n_customers", by=by)
+    top = ev.add("top20_revenue_share", "revenue_concentration", "top_revenue_share")
+    gini = ev.add("gini", "revenue_concentration", "gini")
+    n = ev.add("customers", "revenue_concentration", "n_customers")
     sev = "minor" if top is not None and top >= PARETO_TOP_SHARE else "info"
     lead_en, lead_zh = (
         ("Revenue is concentrated", "收入集中")
@@ -751,20 +816,28 @@ def _rule_concentration(study: Any) -> list[Finding]:
     )
     problem = (
         f"{lead_en}: the top 20% of the {number_text(n, 0)} customers bring {percent_text(top)} of "
-        f"revenue (Gini = {number_text(gini)}).",
-        f"{lead_zh}:前 20% 的客户(共 {number_text(n, 0)} 位)贡献了 {percent_text(top)} 的收入(基尼系数 {number_text(gini)})。",
+        f"revenue (Gini = {coef_text(gini)}).",
+        f"{lead_zh}:前 20% 的客户(共 {number_text(n, 0)} 位)贡献了 {percent_text(top)} 的收入(基尼系数 {coef_text(gini)})。",
     )
     rule = "concentration.revenue"
-    rec = _recommend(
-        study, rule,
-        (
-            "Protect the largest accounts (class A) with dedicated owners and service plans, and "
-            "reduce dependence on them by developing B customers (concentration on a few "
-            "customers raises business risk).",
-            "为最大客户(A 类)配备专人与服务计划加以维护,同时培育 B 类客户以降低对少数客户的依赖"
-            "(客户过度集中会增加经营风险)。",
-        ),
-    )  # fmt: skip
+    if sev != "info":
+        rec = _recommend(
+            study, rule,
+            (
+                "Protect the largest accounts (class A) with dedicated owners and service plans, "
+                "and reduce dependence on them by developing B customers (concentration on a few "
+                "customers raises business risk).",
+                "为最大客户(A 类)配备专人与服务计划加以维护,同时培育 B 类客户以降低对少数客户的"
+                "依赖(客户过度集中会增加经营风险)。",
+            ),
+        )  # fmt: skip
+    else:
+        # less concentrated than the benchmark: nothing to reduce; keep watching the share
+        rec = (
+            "No action on concentration: keep named owners for the class-A accounts and watch "
+            "the top-20% revenue share in each yearly review.",
+            "收入集中度无需调整:继续为 A 类客户指定负责人,并在年度复核中跟踪前 20% 客户的收入占比。",
+        )
     return [
         _finding(rule, "concentration", sev, ev, problem, rec,
                  "customer value / Pareto", _refs(study, rule, ["juran1951"]))
@@ -786,9 +859,9 @@ def _rule_reliability(study: Any) -> list[Finding]:
                 continue
             problem = (
                 f"The {who} scale '{names.scale(scale, 'en')}' is not reliable enough: Cronbach's alpha = "
-                f"{number_text(alpha, 3)} (< {ALPHA_ADEQUATE:.2f}).",
+                f"{coef_text(alpha)} (< {ALPHA_ADEQUATE:.2f}).",
                 f"{'客户' if who == 'customer' else '员工'}量表“{names.scale(scale, 'zh')}”信度不足:"
-                f"Cronbach's α = {number_text(alpha, 3)}(< {ALPHA_ADEQUATE:.2f})。",
+                f"Cronbach's α = {coef_text(alpha)}(< {ALPHA_ADEQUATE:.2f})。",
             )
             rec = (
                 "Read findings that rely on this scale with caution; revise or add items before "
@@ -834,7 +907,7 @@ def _rule_people(study: Any) -> list[Finding]:
                 ),
                 rec,
                 "CRM implementation (people)",
-                _refs(study, "people", ["cohen1988", "scorecard"]),
+                _refs(study, "people", ["scorecard"]),
             )
         )
     return out
@@ -876,10 +949,10 @@ def _rule_implementation(study: Any) -> list[Finding]:
                     f"The CRM implementation has not improved the "
                     f"{lower_first(names.facet_level('category', category, 'en'))} metrics: "
                     f"{number_text(mb)} before vs "
-                    f"{number_text(ma)} after (d_z = {number_text(dz)}, 95% CI {number_text(lo)} to {number_text(hi)}; a medium "
+                    f"{number_text(ma)} after (d_z = {coef_text(dz)}, 95% CI {coef_text(lo)} to {coef_text(hi)}; a medium "
                     f"improvement, d_z = {D_MEDIUM}, is expected).",
                     f"CRM 实施未改善“{names.facet_level('category', category, 'zh')}”类指标:实施前 {number_text(mb)},实施后 "
-                    f"{number_text(ma)}(d_z = {number_text(dz)},95% 置信区间 {number_text(lo)} 至 {number_text(hi)};预期至少中等程度改善,"
+                    f"{number_text(ma)}(d_z = {coef_text(dz)},95% 置信区间 {coef_text(lo)} 至 {coef_text(hi)};预期至少中等程度改善,"
                     f"d_z = {D_MEDIUM})。",
                 ),
                 _recommend(
@@ -891,7 +964,7 @@ def _rule_implementation(study: Any) -> list[Finding]:
                     ),
                 ),  # fmt: skip
                 "CRM implementation scorecard",
-                _refs(study, "implementation", ["scorecard", "cohen1988"]),
+                _refs(study, "implementation", ["scorecard"]),
             )
         )
     return out
@@ -947,7 +1020,7 @@ def derive_findings(study: Any) -> list[Finding]:
 
     References
     ----------
-    Cohen, J. (1988); Landis & Koch (1977); US DOJ & FTC (2010); Nunnally (1978).
+    Cohen, J. (1988); Cumming (2014); Landis & Koch (1977); Nunnally (1978).
     """
     if not hasattr(study, "tables"):
         raise InputError("derive_findings needs a StudyResult (an object with .tables).")
@@ -956,4 +1029,5 @@ def derive_findings(study: Any) -> list[Finding]:
         found.extend(rule(study))
     order = {a: k for k, a in enumerate(_AREA_ORDER)}
     found.sort(key=lambda f: (order.get(f.area, len(order)), -SEVERITY_RANK[f.severity], f.id))
-    return found
+    # the ranked plan: priority by severity x reach, owner, horizon, KPI (findings/plan.py)
+    return rank_plan(found, study)

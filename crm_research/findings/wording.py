@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
@@ -13,37 +13,201 @@ from crm_research.errors import InputError, InstrumentError
 from crm_research.instrument import Instrument, load_instrument
 from crm_research.study import TABLE_DECIMALS
 
+#: The report's one decimal rule, per kind of quantity (APA Publication Manual, 7th ed.,
+#: §6.36: "round to two decimal places ... correlations, proportions and inferential
+#: statistics to two or three"; we use three for coefficients and indices so that values
+#: near the cited cut-offs .70/.50/.85 stay distinguishable): means 2; coefficients and
+#: indices (r, α, ω, loadings, d, g, η², κ, HHI, Gini, CR, AVE, HTMT, fit indices) 3;
+#: percentages 1 (NPS, on -100..100, too); counts and money 0.  p-values:
+#: :func:`format_p_apa`.  Tables (report/display.py), sentences and evidence use these.
+DECIMALS = {
+    "mean": 2, "coefficient": 3, "index": 3, "percent": 1, "nps": 1, "count": 0, "money": 0,
+}  # fmt: skip
 
-def _quoted(value: Decimal, digits: int) -> str:
-    """``value`` (a table value as written) to ``digits`` decimals; one more on an exact tie.
 
-    A table holds ``3.925000``: a reader rounding it half up reads 3.93, binary floating point
-    (3.92499999...) gives 3.92.  Quoting ``3.925`` is what the table says under every rounding
-    convention, so a tie keeps the decimal that decides it.
+def _rounded(value: float, digits: int) -> Decimal:
+    """``value`` as a table writes it (``TABLE_DECIMALS`` decimals), rounded half away from
+    zero to ``digits``: the same digits whoever rounds the written table value."""
+    written = Decimal(f"{float(value):.{TABLE_DECIMALS}f}")
+    return written.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def fixed_text(value: float, digits: int) -> str:
+    """``value`` with ``digits`` decimals and thousands separators, by the one rounding rule
+    (the table value as written, half away from zero).
+
+    Examples
+    --------
+    >>> fixed_text(2.675, 2), fixed_text(1234.5, 0), fixed_text(-0.0004, 3)
+    ('2.68', '1,235', '0.000')
     """
-    step = Decimal(1).scaleb(-digits)
-    if abs(value - value.quantize(step, rounding=ROUND_HALF_EVEN)) * 2 == step:
-        digits += 1
-    text = f"{value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN):f}"
-    return "0" + text[2:] if text.startswith("-0") and not text.strip("-0.") else text
+    text = f"{_rounded(float(value), digits):,f}"
+    return text[1:] if text.startswith("-") and float(text[1:].replace(",", "")) == 0 else text
+
+
+def format_number(value: Any, kind: str) -> str:
+    """A number as text by the report's one rule for its kind of quantity (:data:`DECIMALS`).
+
+    Parameters
+    ----------
+    value : float
+    kind : {"mean", "coefficient", "index", "percent", "nps", "count", "money", "p"}
+        ``percent`` takes a value already in percent and adds ``%``; ``money`` and
+        ``count`` get thousands separators; ``p`` is :func:`format_p_apa`.
+
+    Returns
+    -------
+    str
+        ``—`` for a missing value; a minus sign is not kept on a value that rounds to 0.
+
+    Examples
+    --------
+    >>> format_number(3.6944, "mean"), format_number(0.37555, "index"), format_number(67.04, "percent")
+    ('3.69', '0.376', '67.0%')
+    >>> format_number(1234567.4, "money"), format_number(-0.0001, "coefficient"), format_number(0.02, "p")
+    ('1,234,567', '0.000', 'p = .020')
+    >>> format_number(2.735, "mean"), format_number(2.675, "mean")  # one rule, ties away from 0
+    ('2.74', '2.68')
+    """
+    if kind == "p":
+        return format_p_apa(value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if v != v:
+        return "—"
+    try:
+        digits = DECIMALS[kind]
+    except KeyError:
+        raise ValueError(f"Unknown kind of quantity '{kind}'.") from None
+    if not np.isfinite(v):
+        return str(v)
+    text = f"{_rounded(v, digits):,f}"
+    if text.startswith("-") and float(text[1:].replace(",", "")) == 0:
+        text = text[1:]
+    return text + "%" if kind == "percent" else text
+
+
+def format_p(value: Any) -> str:
+    """A p-value as a report shows it: ``< .001``, else three decimals without the zero.
+
+    Examples
+    --------
+    >>> format_p(1e-9), format_p(0.0123), format_p(0.5), format_p(float("nan"))
+    ('< .001', '.012', '.500', '—')
+    """
+    try:
+        p = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if p != p:
+        return "—"
+    if p < 0.001:
+        return "< .001"
+    return f"{p:.3f}".replace("0.", ".", 1) if p < 1 else "1.000"
+
+
+def format_p_apa(value: Any) -> str:
+    """A p-value in a sentence, APA style: ``p < .001`` or ``p = .032`` (no leading zero).
+
+    Examples
+    --------
+    >>> format_p_apa(1e-7), format_p_apa(0.0321), format_p_apa(1.0)
+    ('p < .001', 'p = .032', 'p = 1.000')
+    """
+    shown = format_p(value)
+    if shown == "—":
+        return shown
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
+
+
+#: Kind of quantity of a table column, for quoting it (:func:`quantity_kind`).
+_COUNT_COLUMNS = {"n", "customers", "n_customers", "groups", "employee_n", "customer_n",
+                  "top_customers", "n_promoters", "n_passives", "n_detractors"}  # fmt: skip
+_MEAN_COLUMNS = {"mean", "employee_mean", "customer_mean", "mean_before", "mean_after",
+                 "mean_satisfaction", "mean_loyalty", "reference", "diff", "gap", "sd"}  # fmt: skip
+_SHARE_COLUMNS = {"top_share", "top2_share", "top_revenue_share", "share", "share_below",
+                  "share_above", "a_cut", "b_cut"}  # fmt: skip
+
+
+def quantity_kind(table: str, column: str) -> str:
+    """The kind of quantity of ``column`` of ``table`` (a key of :data:`DECIMALS`, ``"p"``,
+    or ``"share"`` for a 0-1 proportion quoted as a percentage).
+
+    Examples
+    --------
+    >>> quantity_kind("customer_scale_scores_summary", "mean"), quantity_kind("nps", "nps")
+    ('mean', 'nps')
+    >>> quantity_kind("perception_gap", "ci_low"), quantity_kind("classification_agreement", "ci_low")
+    ('mean', 'coefficient')
+    >>> quantity_kind("abc_summary", "percent_revenue"), quantity_kind("revenue_concentration", "gini")
+    ('percent', 'coefficient')
+    """
+    if column in ("p_value", "p_holm", "f_pvalue") or column.endswith("_p"):
+        return "p"
+    if column in _COUNT_COLUMNS:
+        return "count"
+    if column == "nps":
+        return "nps"
+    if column.startswith("percent") or column.endswith("_percent") or column.startswith("pct_"):
+        return "percent"
+    if column in _SHARE_COLUMNS:
+        return "share"
+    if column in _MEAN_COLUMNS:
+        return "mean"
+    if column in ("ci_low", "ci_high") and table in (
+        "perception_gap", "customer_scale_scores_summary", "employee_scale_scores_summary",
+    ):  # fmt: skip
+        return "mean"
+    if column in ("revenue", "total_revenue"):
+        return "money"
+    return "coefficient"
+
+
+def quote(value: Any, table: str, column: str) -> str:
+    """A table value quoted by the one rounding rule of its kind (:func:`quantity_kind`).
+
+    Examples
+    --------
+    >>> quote(0.635064, "revenue_concentration", "top_revenue_share")
+    '63.5%'
+    >>> quote(-31.333333, "nps", "nps"), quote(150, "nps", "n")
+    ('-31.3', '150')
+    """
+    if isinstance(value, str) or value is None:
+        return "n/a" if value is None else value
+    kind = quantity_kind(table, column)
+    if kind == "share":
+        return percent_text(value)
+    return format_number(value, kind)
 
 
 def number_text(x: Any, digits: int = 2) -> str:
+    """``x`` with ``digits`` decimals by the report's rounding rule (see :func:`format_number`;
+    means 2, coefficients 3, percentages 1 -- the callers pass the digits of the kind)."""
     if x is None:
         return "n/a"
     if isinstance(x, int | np.integer):
         return str(int(x))
     if not np.isfinite(float(x)):
         return f"{float(x):.{digits}f}"
-    return _quoted(Decimal(f"{float(x):.{TABLE_DECIMALS}f}"), digits)
+    text = f"{_rounded(float(x), digits):f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
+def coef_text(x: Any) -> str:
+    """A coefficient or index (d, g, η², κ, w, Gini, HHI) with :data:`DECIMALS` ``coefficient``."""
+    return number_text(x, DECIMALS["coefficient"])
 
 
 def percent_text(x: Any) -> str:
+    """A 0-1 proportion as a percentage with :data:`DECIMALS` ``percent`` decimals."""
     if x is None:
         return "n/a"
     if not np.isfinite(float(x)):
         return f"{100 * float(x):.1f}%"
-    return _quoted(Decimal(f"{float(x):.{TABLE_DECIMALS}f}").scaleb(2), 1) + "%"
+    return number_text(100 * float(f"{float(x):.{TABLE_DECIMALS}f}"), DECIMALS["percent"]) + "%"
 
 
 #: The shipped instruments, in the order their labels are looked up after the study's own:
@@ -162,13 +326,13 @@ def level_sentence(
     en = (
         f"{who.capitalize()} rate {names.scale_in_sentence(scale)} at {number_text(ev['mean'])} on the "
         f"1-5 scale (midpoint "
-        f"{number_text(ev['midpoint'], 1)}; d = {number_text(ev['d'])}, 95% CI {number_text(ev['d_ci_low'])} to "
-        f"{number_text(ev['d_ci_high'])}, n = {ev['n']})."
+        f"{number_text(ev['midpoint'])}; d = {coef_text(ev['d'])}, 95% CI {coef_text(ev['d_ci_low'])} to "
+        f"{coef_text(ev['d_ci_high'])}, n = {ev['n']})."
     )
     zh = (
         f"{who_zh}对“{names.scale(scale, 'zh')}”的平均评分为 {number_text(ev['mean'])}(1-5 分,中点 "
-        f"{number_text(ev['midpoint'], 1)};d = {number_text(ev['d'])},95% 置信区间 {number_text(ev['d_ci_low'])} 至 "
-        f"{number_text(ev['d_ci_high'])},n = {ev['n']})。"
+        f"{number_text(ev['midpoint'])};d = {coef_text(ev['d'])},95% 置信区间 {coef_text(ev['d_ci_low'])} 至 "
+        f"{coef_text(ev['d_ci_high'])},n = {ev['n']})。"
     )
     return en, zh
 
@@ -178,10 +342,10 @@ def gap_sentence(dim: str, ev: Mapping[str, Any]) -> tuple[str, str]:
         return "", ""
     en = (
         f" Employees rate themselves at {number_text(ev['employee_mean'])} on the same dimension "
-        f"(gap {number_text(ev['gap'])}, Hedges' g = {number_text(ev['gap_g'])})."
+        f"(gap {number_text(ev['gap'])}, Hedges' g = {coef_text(ev['gap_g'])})."
     )
     zh = (
         f"员工自评同一维度为 {number_text(ev['employee_mean'])}(差距 {number_text(ev['gap'])},"
-        f"Hedges' g = {number_text(ev['gap_g'])})。"
+        f"Hedges' g = {coef_text(ev['gap_g'])})。"
     )
     return en, zh

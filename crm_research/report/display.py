@@ -22,6 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# the report's one rounding rule lives where the findings can use it too (stage order)
+from crm_research.findings.wording import (  # re-exported
+    DECIMALS,
+    fixed_text,
+    format_number,
+    format_p,
+    format_p_apa,
+)
 from crm_research.report.text import (
     COLUMN_LABELS,
     ID_LABELS,
@@ -36,6 +44,7 @@ from crm_research.report.typeset import zh_punctuation  # re-exported
 
 __all__ = [
     "COUNT_COLUMNS",
+    "DECIMALS",
     "FIT_UPPER_LIMITS",
     "MONEY_COLUMNS",
     "NOTHING",
@@ -335,96 +344,6 @@ def quality_log_frame(log: Any, lang: str) -> Any:
     return out
 
 
-def format_p(value: Any) -> str:
-    """A p-value as a report shows it: ``< .001``, else three decimals without the zero.
-
-    Parameters
-    ----------
-    value : float
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> format_p(1e-9), format_p(0.0123), format_p(0.5), format_p(float("nan"))
-    ('< .001', '.012', '.500', '—')
-    """
-    try:
-        p = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if p != p:
-        return "—"
-    if p < 0.001:
-        return "< .001"
-    return f"{p:.3f}".replace("0.", ".", 1) if p < 1 else "1.000"
-
-
-#: The report's one decimal rule, per kind of quantity (APA Publication Manual, 7th ed.,
-#: §6.36: "round to two decimal places ... correlations, proportions and inferential
-#: statistics to two or three"; we use three for coefficients and indices so that values
-#: near the cited cut-offs .70/.50/.85 stay distinguishable): means 2; coefficients and
-#: indices (r, α, ω, loadings, d, g, η², κ, HHI, Gini, CR, AVE, HTMT, fit indices) 3;
-#: percentages 1; counts and money 0.  p-values: :func:`format_p_apa`.
-DECIMALS = {"mean": 2, "coefficient": 3, "index": 3, "percent": 1, "count": 0, "money": 0}
-
-
-def format_number(value: Any, kind: str) -> str:
-    """A number as text by the report's one rule for its kind of quantity (:data:`DECIMALS`).
-
-    Parameters
-    ----------
-    value : float
-    kind : {"mean", "coefficient", "index", "percent", "count", "money", "p"}
-        ``percent`` takes a value already in percent and adds ``%``; ``money`` and
-        ``count`` get thousands separators; ``p`` is :func:`format_p_apa`.
-
-    Returns
-    -------
-    str
-        ``—`` for a missing value; a minus sign is not kept on a value that rounds to 0.
-
-    Examples
-    --------
-    >>> format_number(3.6944, "mean"), format_number(0.37555, "index"), format_number(67.04, "percent")
-    ('3.69', '0.376', '67.0%')
-    >>> format_number(1234567.4, "money"), format_number(-0.0001, "coefficient"), format_number(0.02, "p")
-    ('1,234,567', '0.000', 'p = .020')
-    """
-    if kind == "p":
-        return format_p_apa(value)
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if v != v:
-        return "—"
-    try:
-        digits = DECIMALS[kind]
-    except KeyError:
-        raise ValueError(f"Unknown kind of quantity '{kind}'.") from None
-    text = f"{v:,.{digits}f}"
-    if text.startswith("-") and float(text[1:].replace(",", "")) == 0:
-        text = text[1:]
-    return text + "%" if kind == "percent" else text
-
-
-def format_p_apa(value: Any) -> str:
-    """A p-value in a sentence, APA style: ``p < .001`` or ``p = .032`` (no leading zero).
-
-    Examples
-    --------
-    >>> format_p_apa(1e-7), format_p_apa(0.0321), format_p_apa(1.0)
-    ('p < .001', 'p = .032', 'p = 1.000')
-    """
-    shown = format_p(value)
-    if shown == "—":
-        return shown
-    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
-
-
 def shorten(text: str, lang: str, limit: int | None = None) -> str:
     """The start of ``text`` (about 16 CJK characters or 40 Latin ones) with an ellipsis."""
     text = " ".join(str(text).split())
@@ -527,10 +446,7 @@ def display_frame(
                 return f"{v:,.0f}"
             if column in PERCENT_COLUMNS:
                 return f"{v:.1f}"
-            text = f"{v:,.{decimals}f}"
-            return (
-                text[1:] if text.startswith("-") and float(text[1:].replace(",", "")) == 0 else text
-            )
+            return fixed_text(v, decimals) if np.isfinite(v) else str(v)  # the one rounding rule
         return str(value)
 
     for position, column in enumerate(frame.columns):

@@ -534,7 +534,17 @@ def run_study(
     if emp is None:
         pass  # left out above (no employee survey)
     elif pairs:
-        t["perception_gap"] = analysis.perception_gap(emp.scores, cus.scores, pairs=pairs, ci=ci)
+        gap = analysis.perception_gap(emp.scores, cus.scores, pairs=pairs, ci=ci)
+        # comparability (issue 13): the item sets and sample sizes behind each pair, so that
+        # a gap between e.g. 4 customer items (n = 150) and 3 employee items (n = 30) says so
+        e_of = {c: e for e, c in pairs}
+        gap["employee_scale"] = [e_of.get(d, d) for d in gap["dimension"]]
+        gap["customer_items"] = [len(cus.instrument.scale_items(d)) for d in gap["dimension"]]
+        gap["employee_items"] = [
+            len(emp.instrument.scale_items(e)) for e in gap["employee_scale"]
+        ]
+        gap["same_items"] = gap["customer_items"] == gap["employee_items"]
+        t["perception_gap"] = gap
     else:
         leave_out("perception_gap", "gap")
 

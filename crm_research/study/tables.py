@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crm_research.analysis import compare_groups
+from crm_research.analysis import compare_groups, holm_adjust
 from crm_research.errors import InputError
 from crm_research.instrument import Instrument, load_instrument
 from crm_research.reliability import cronbach_alpha
@@ -401,6 +401,7 @@ def tier_value_agreement(
 _TEST_COLUMNS = (
     "value", "group", "method", "test", "statistic", "df1", "df2", "p_value", "effect_name",
     "effect_value", "effect_ci_low", "effect_ci_high", "group_1", "group_2", "groups_compared",
+    "p_holm",
 )  # fmt: skip
 
 
@@ -442,7 +443,8 @@ def group_comparison_table(
     (DataFrame, DataFrame, DataFrame)
         Tests (``value, group, method, ..., effect_name, effect_value, effect_ci_low,
         effect_ci_high, group_1, group_2``; for two groups the effect is group_1 minus
-        group_2; ``groups_compared``) and group means of every level (``value, group, level,
+        group_2; ``groups_compared``; ``p_holm``, Holm-adjusted within the table's family of
+        tests) and group means of every level (``value, group, level,
         n, mean, sd, median, reference, d, d_ci_low, d_ci_high``), and the post-hoc pairs
         (``value, group_by`` and the post-hoc columns of ``compare_groups``).
 
@@ -498,6 +500,10 @@ def group_comparison_table(
             if res.posthoc is not None and not res.posthoc.empty:
                 pairs.append(res.posthoc.assign(value=value, group_by=group))
     test_frame = pd.DataFrame(tests, columns=None if tests else list(_TEST_COLUMNS))
+    if tests:
+        # one multiplicity rule everywhere: Holm (1979) within the family of tests of this
+        # table (every value x grouping it compares); the post-hoc pairs control their own
+        test_frame["p_holm"] = holm_adjust(test_frame["p_value"].to_numpy(float))
     columns = ["value", "group", "level", "n", "mean", "sd", "median", "reference", "d"]
     mean_frame = pd.DataFrame(means, columns=[*columns, "d_ci_low", "d_ci_high"])
     pair_frame = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame()
