@@ -43,6 +43,7 @@ from crm_research.report.display import (
     shorten,
     without_label,
 )
+from crm_research.report.model_sections import ModelSections
 from crm_research.report.text import (
     COLUMN_LABELS,
     EVIDENCE_LABELS,
@@ -248,6 +249,14 @@ class ReportContext:
     def retained_factors(self, survey: str = "customer") -> int:
         """How many factors the study's parallel analysis retained (``n_factors`` column)."""
         return int(self.table(f"{survey}_parallel_analysis")["n_factors"].iloc[0])
+
+    def models(self) -> ModelSections:
+        """The model sections' look-ups: invariance, structural model, driver importance, PLS.
+
+        See :class:`crm_research.report.model_sections.ModelSections` (each method shows one
+        table of :mod:`crm_research.study.models`; guard it with :meth:`has`).
+        """
+        return ModelSections(self)
 
     def abc_cuts(self) -> dict[str, str]:
         """The ABC cut-offs the study applied (``abc_summary``), as percentages to quote.

@@ -219,10 +219,14 @@ def without_label(note: str, label: str) -> str:
 
 FIT_UPPER_LIMITS = frozenset({"rmsea", "srmr"})
 #: Columns shown as p-values (``< .001`` style, APA 7th ed. §6.36).
-P_VALUE_COLUMNS = frozenset({"p_value", "pvalue", "p_holm", "wilcoxon_p", "wilcoxon_p_holm"})
+P_VALUE_COLUMNS = frozenset(
+    {"p_value", "pvalue", "p_holm", "wilcoxon_p", "wilcoxon_p_holm", "pvalue_diff",
+     "observed_p_value", "pvalue_metric", "pvalue_scalar"}
+)  # fmt: skip
 #: Columns shown as whole numbers.
 COUNT_COLUMNS = frozenset(
-    {"n", "k", "customers", "respondents", "problems", "n_customers", "df", "row", "groups"}
+    {"n", "k", "customers", "respondents", "problems", "n_customers", "df", "row", "groups",
+     "n_employees", "k_items", "n_groups", "n_min", "df_diff", "rank", "n_boot"}
 )
 #: Columns of money amounts (thousands separators, no decimals).
 MONEY_COLUMNS = frozenset({"revenue", "total_revenue"})

@@ -22,6 +22,7 @@ import re
 from crm_research.errors import InputError
 from crm_research.instrument import LANGS
 from crm_research.report.doc_text import CAPTION_WORDS, DOCUMENT_TEXT, TABLE_CAPTIONS
+from crm_research.report.text_models import MODEL_CATALOGUES
 from crm_research.report.typeset import TYPESET
 from crm_research.study.absent import COLUMN_WORDS
 
@@ -896,3 +897,12 @@ CATALOGUES: dict[str, dict[str, dict[str, str]]] = {
     "TABLE_CAPTIONS": TABLE_CAPTIONS,
     "CAPTION_WORDS": CAPTION_WORDS,
 }
+
+# The texts of the model sections (report/text_models.py) join the catalogues above; a key
+# defined in both would be a silent overwrite, so it is refused.
+for _name, _entries in MODEL_CATALOGUES.items():
+    _catalogue = CATALOGUES.setdefault(_name, {})
+    _twice = sorted(set(_catalogue) & set(_entries))
+    if _twice:
+        raise RuntimeError(f"{_name}: text key(s) {_twice} defined twice.")
+    _catalogue.update(_entries)

@@ -29,8 +29,11 @@ from crm_research.scoring import keyed_items
 from crm_research.study.inputs import SurveyData
 
 __all__ = [
+    "DELTA_FIT_MIN_DF",
     "INVARIANCE_LEVELS",
     "MIN_FACTOR_ITEMS",
+    "RULES",
+    "decision",
     "likert_scales",
     "mirror_items",
     "mirror_pairs",
@@ -45,6 +48,15 @@ INVARIANCE_LEVELS = ("configural", "metric", "scalar")
 #: Fewest items of a one-factor model identified in each group on its own: three indicators
 #: (Bollen 1989, *Structural Equations with Latent Variables*, the three-indicator rule).
 MIN_FACTOR_ITEMS = 3
+#: Degrees of freedom of the configural model below which a level is judged by the χ²
+#: difference test (lavaan's ``lavTestLRT``, α = .05) instead of Chen's (2007) ΔCFI/ΔRMSEA
+#: rule: with few degrees of freedom the RMSEA is misleading (Kenny, D. A., Kaniskan, B., &
+#: McCoach, D. B. (2015). The performance of RMSEA in models with small degrees of freedom.
+#: *Sociological Methods & Research*, 44(3), 486-507) -- a three-item scale in two groups
+#: has df 0, and 2 per step, where ΔRMSEA exceeds .015 by chance in large samples.
+DELTA_FIT_MIN_DF = 10
+#: Names of the two decision rules (the tables' ``rule`` column).
+RULES = ("chisq_difference", "delta_fit")
 
 
 def likert_scales(inst: Instrument) -> list[str]:
@@ -110,6 +122,37 @@ def _one_factor(k: int) -> str:
     return "f =~ " + " + ".join(f"m{i}" for i in range(1, k + 1))
 
 
+def decision(res: sem.InvarianceResult) -> dict[str, Any]:
+    """Which invariance level holds, by the rule that suits the model's degrees of freedom.
+
+    Configural df below :data:`DELTA_FIT_MIN_DF`: the χ² difference tests
+    (``res.verdict["chisq_level"]``); otherwise Chen's ΔCFI/ΔRMSEA rule
+    (``res.verdict["level"]``).  Both readings are returned.
+
+    Returns
+    -------
+    dict
+        ``rule`` (one of :data:`RULES`), ``level`` (highest level held by it), ``failed``
+        (the first level not held, or ``""``), ``chen_level``, ``chisq_level``.
+    """
+    levels = list(res.fits.index)
+    small = float(res.fits.loc[levels[0], "df"]) < DELTA_FIT_MIN_DF
+    chen, chisq = res.verdict["level"], res.verdict["chisq_level"]
+    level = chisq if small else chen
+    if level == "none":
+        failed = levels[0]
+    else:
+        after = levels[levels.index(level) + 1 :]
+        failed = after[0] if after else ""
+    return {
+        "rule": RULES[0] if small else RULES[1],
+        "level": level,
+        "failed": failed,
+        "chen_level": chen,
+        "chisq_level": chisq,
+    }
+
+
 def _level_rows(res: sem.InvarianceResult) -> pd.DataFrame:
     frame = res.to_frame().reset_index()
     keep = ["level", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic"]
@@ -131,8 +174,9 @@ def perception_gap_models(
     position (:func:`mirror_items`), reverse-keyed, customers and employees stacked with
     customers first (the reference group, latent mean 0), the one-factor model
     ``f =~ m1 + ... + mk`` fitted at :data:`INVARIANCE_LEVELS` by
-    :func:`crm_research.sem.invariance`.  When the scalar level holds (Chen's rule, the
-    function's verdict) the employees' latent mean is the gap (employees minus customers, in
+    :func:`crm_research.sem.invariance`.  When the scalar level holds (:func:`decision`:
+    the χ² difference tests for models with few degrees of freedom, else Chen's rule) the
+    employees' latent mean is the gap (employees minus customers, in
     units of the first item), with its SE, z, p and a normal interval ``est ± z·SE``;
     otherwise ``method`` is ``observed`` and the observed gap of the whole scales
     (:func:`crm_research.analysis.perception_gap`, Welch) is the one to read, with the
@@ -151,8 +195,9 @@ def perception_gap_models(
         employee_scale, level, chisq, df, pvalue, cfi, tli, rmsea, srmr, aic, bic,
         chisq_diff, df_diff, pvalue_diff, delta_cfi, delta_rmsea, holds``),
         ``perception_gap_latent`` (one row per pair: ``dimension, employee_scale, k_items,
-        customer_items, employee_items, n_customers, n_employees, level_held,
-        failed_level, chisq_level, method, estimate, se, z, p_value, ci_low, ci_high,
+        customer_items, employee_items, n_customers, n_employees, rule, level_held,
+        failed_level, chen_level, chisq_level, method, estimate, se, z, p_value, ci_low,
+        ci_high,
         std_all, observed_gap, observed_ci_low, observed_ci_high, observed_p_value,
         caveats``) and, when neither can be made, table -> (reason code, values).
     """
@@ -183,7 +228,8 @@ def perception_gap_models(
         res = sem.invariance(stacked, _one_factor(k), "group", levels=INVARIANCE_LEVELS)
         ident = {"dimension": cus_scale, "employee_scale": emp_scale}
         fits.append(_level_rows(res).assign(**ident))
-        held, failed = res.verdict["level"], res.verdict["failed"]
+        verdict = decision(res)
+        held = verdict["level"]
         observed = analysis.perception_gap(
             employees.scores, customers.scores, pairs=[(emp_scale, cus_scale)], ci=ci
         ).iloc[0]
@@ -194,9 +240,11 @@ def perception_gap_models(
             "employee_items": ", ".join(eitems),
             "n_customers": res.n_by_group.get("customers", 0),
             "n_employees": res.n_by_group.get("employees", 0),
+            "rule": verdict["rule"],
             "level_held": held,
-            "failed_level": failed or "",
-            "chisq_level": res.verdict["chisq_level"],
+            "failed_level": verdict["failed"],
+            "chen_level": verdict["chen_level"],
+            "chisq_level": verdict["chisq_level"],
         }
         lm = res.latent_means
         if held == "scalar" and len(lm):
@@ -223,6 +271,8 @@ def perception_gap_models(
                 ci_high=np.nan,
                 std_all=np.nan,
             )
+        if verdict["chen_level"] != verdict["chisq_level"]:
+            caveats.append("rules_differ")
         if res.warnings:
             caveats.append("warnings")
         row.update(
@@ -265,8 +315,9 @@ def segment_invariance(customers: SurveyData) -> tuple[pd.DataFrame, tuple[str, 
         One row per segment and scale: ``segment, scale, k_items, n_groups, n_min,
         groups_left_out, cfi_configural, cfi_metric, cfi_scalar, rmsea_configural,
         rmsea_metric, rmsea_scalar, delta_cfi_metric, delta_cfi_scalar, delta_rmsea_metric,
-        delta_rmsea_scalar, pvalue_metric, pvalue_scalar, level_held, failed_level,
-        chisq_level, comparable``; and the reason (code, values) when no row can be made.
+        delta_rmsea_scalar, pvalue_metric, pvalue_scalar, rule, level_held, failed_level,
+        chen_level, chisq_level, comparable``; and the reason (code, values) when no row can
+        be made.  The level held is judged by :func:`decision`.
     """
     inst = customers.instrument
     segments = [s for s in inst.roles.segments if s in customers.meta.columns]
@@ -305,11 +356,14 @@ def segment_invariance(customers: SurveyData) -> tuple[pd.DataFrame, tuple[str, 
             for col in ("delta_cfi", "delta_rmsea", "pvalue"):
                 for level in INVARIANCE_LEVELS[1:]:
                     row[f"{col}_{level}"] = float(tests.loc[level, col])
+            verdict = decision(res)
             row.update(
-                level_held=res.verdict["level"],
-                failed_level=res.verdict["failed"] or "",
-                chisq_level=res.verdict["chisq_level"],
-                comparable=res.verdict["level"] == "scalar",
+                rule=verdict["rule"],
+                level_held=verdict["level"],
+                failed_level=verdict["failed"],
+                chen_level=verdict["chen_level"],
+                chisq_level=verdict["chisq_level"],
+                comparable=verdict["level"] == "scalar",
             )
             rows.append(row)
     if not rows:
