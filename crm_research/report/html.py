@@ -1,9 +1,12 @@
-"""The report page: executed notebooks -> one static HTML file with title page and contents.
+"""The report page: executed notebooks -> one static HTML document in thesis order.
 
 :func:`build_report` joins the notebooks' outputs (code inputs hidden, guidance cells tagged
-``notebook-only`` and stderr left out), adds a title page (with the SIMULATED DATA banner for
-simulated data), a table of contents from the section headings and the methods appendix
-(:mod:`crm_research.report.appendix`), removes every script and writes ``report.html``.
+``notebook-only`` and stderr left out) with the document's own sections
+(:mod:`crm_research.report.document`: summary, method, causes, safeguards, limitations,
+provenance), adds a title page (with the SIMULATED DATA banner for simulated data), a table
+of contents and the methods appendix (:mod:`crm_research.report.appendix`); numbers the
+chapters, captions every table and figure (表3-2 / Table 3.2), aligns the cells, embeds the
+print stylesheet, removes every script and writes ``report.html``.
 """
 
 from __future__ import annotations
