@@ -274,7 +274,9 @@ def run_pipeline(
                 "work_dir": f"../{WORK_DIR_NAME}",
                 "simulated": bool(simulated),
                 # a study file: the notebooks load it (role overrides, read options, case)
-                "study": str(study.source) if study is not None and study.source else None,
+                "study": str(Path(study.source).resolve())
+                if study is not None and study.source
+                else None,
                 # copied inputs are read from the report's inputs/ (by file name); else the
                 # study file's own folder
                 "data_dir": "../inputs" if study is not None and copy_inputs else None,

@@ -63,6 +63,30 @@ ABSENT_TEXT: dict[str, dict[str, str]] = {
         "en": "The customer questionnaire declares no segment column (roles: segments), so "
         "the comparison of customer groups is left out.",
     },
+    "few_scales": {
+        "zh": "问卷只定义了 {n} 个李克特维度,维度间相关至少需要两个,故略去。",
+        "en": "The questionnaire defines {n} rating scale(s) and correlations between scales "
+        "need at least two; they are left out.",
+    },
+    "no_scales": {
+        "zh": "问卷没有定义李克特维度(scales),故略去信度分析。",
+        "en": "The questionnaire defines no rating scale (scales:), so reliability is left out.",
+    },
+    "no_scales_levels": {
+        "zh": "问卷没有定义李克特维度(scales),故略去题项与维度得分。",
+        "en": "The questionnaire defines no rating scale (scales:), so item and scale levels "
+        "are left out.",
+    },
+    "undeclared_column": {
+        "zh": "客户问卷没有把“{column}”列声明为分组或区域(roles: segments, region),故略去。",
+        "en": "The customer questionnaire declares no '{column}' column as a segment or region "
+        "(roles: segments, region); it is left out.",
+    },
+    "no_grouping": {
+        "zh": "客户问卷没有声明分组或区域列(roles: segments, region),故略去客户构成。",
+        "en": "The customer questionnaire declares no segment or region column (roles: "
+        "segments, region), so the customer mix is left out.",
+    },
     "no_employees": {
         "zh": "本研究没有员工自评问卷,故略去员工部分(自评得分、感知差距、各岗位比较)。",
         "en": "This study has no employee self-assessment, so the employee part (self-ratings, "

@@ -385,9 +385,15 @@ def run_study(
 
     # Descriptives and scale levels
     t["customer_descriptives"] = analysis.describe(cus.items)
-    t["customer_item_summary"] = item_summary(cus.items, cinst, likert_c, ci)
-    t["customer_scale_scores_summary"] = scale_summary(cus.scores, mid_c, likert_c, ci)
-    t["customer_correlations"] = analysis.correlations(cus.scores[likert_c], ci=ci)
+    if likert_c:
+        t["customer_item_summary"] = item_summary(cus.items, cinst, likert_c, ci)
+        t["customer_scale_scores_summary"] = scale_summary(cus.scores, mid_c, likert_c, ci)
+    else:
+        leave_out(("customer_item_summary", "customer_scale_scores_summary"), "no_scales_levels")
+    if len(likert_c) >= 2:
+        t["customer_correlations"] = analysis.correlations(cus.scores[likert_c], ci=ci)
+    else:
+        leave_out("customer_correlations", "few_scales", n=len(likert_c))
     if emp is not None:
         t["employee_descriptives"] = analysis.describe(emp.items)
         t["employee_item_summary"] = item_summary(emp.items, einst, likert_e, ci)
@@ -415,6 +421,9 @@ def run_study(
             break
         if data is None:
             continue
+        if not scales:
+            leave_out(f"reliability_{key}", "no_scales")
+            continue
         keyed = keyed_items(data.items, data.instrument)
         spec = {s: data.instrument.scale_items(s) for s in scales}
         if reliability == "full":
@@ -424,12 +433,13 @@ def run_study(
 
     # Group comparisons of the customer scales, by the declared segments
     group_cols = [c for c in croles.segments if c in cus.meta.columns]
-    tests, means, pairs = group_comparison_table(
-        cus.scores, cus.meta, likert_c, group_cols, reference=mid_c, ci=ci, posthoc=posthoc
-    )
-    t["group_comparisons"], t["group_means"] = tests, means
-    if not pairs.empty:
-        t["group_posthoc"] = pairs
+    if group_cols and likert_c:
+        tests, means, pairs = group_comparison_table(
+            cus.scores, cus.meta, likert_c, group_cols, reference=mid_c, ci=ci, posthoc=posthoc
+        )
+        t["group_comparisons"], t["group_means"] = tests, means
+        if not pairs.empty:
+            t["group_posthoc"] = pairs
     if not group_cols:
         leave_out(("group_comparisons", "group_means", "group_posthoc"), "groups")
 
@@ -673,6 +683,15 @@ def run_study(
 
     # a table without columns would be an empty file: leave it out (as absent inputs do)
     tables = {name: _rounded(frame) for name, frame in t.items() if frame.shape[1] > 0}
+    # grouping tables of the D-company design whose column the instrument does not declare
+    declared = {column_suffix(c) for c in value_cols}
+    for name in TABLE_NAMES:
+        kind, _, suffix = name.partition("_")
+        if kind in ("distribution", "concentration") and suffix not in declared | {"summary"}:
+            if name not in t and name not in absent:
+                leave_out(name, "undeclared_column", column=suffix)
+    if not value_cols:
+        leave_out("customer_distribution", "no_grouping")
     # one reason per table not made: the rule that skipped it, else that the data could not
     for name in TABLE_NAMES:
         if name in tables:
