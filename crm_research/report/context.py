@@ -745,7 +745,10 @@ def open_study(
         Whether the inputs are simulated.
     study : str or Path, optional
         A study file (``study.yaml``, e.g. the one ``crm-research new-study`` writes): its
-        inputs, instruments, roles and case are used and the file arguments ignored.
+        inputs, instruments, roles and case are used and the file arguments ignored.  With
+        no input files and no study, a ``study.yaml`` in the working folder is used (a
+        notebook opened in a ``new-study`` folder runs that study); else the D-company case
+        is simulated.
     data_dir : str or Path, optional
         Folder the study file's inputs are relative to (default: the study file's folder).
     case : str, optional
@@ -756,6 +759,10 @@ def open_study(
     ReportContext
     """
     check_lang(lang)
+    if study is None and customers is None and employees is None and ledger is None:
+        here = Path("study.yaml")
+        if here.is_file():  # a notebook run from a study folder (crm-research new-study)
+            study = here.absolute()
     out = Path(output_dir).expanduser().absolute()
     work = Path(work_dir) if work_dir is not None else out / WORK_DIR_NAME
     bundle = prepare_study(
