@@ -327,7 +327,7 @@ def run_pipeline(
             ]
             if seed is not None:
                 provenance.insert(-2, (report_text("facts.seed", lang), str(seed)))
-            case = bool(simulated) or bool(getattr(bundle.study, "case", None))
+            case = bool(getattr(bundle.study, "case", None))  # the case layer, not the data's origin
             build_report(
                 [build / "notebooks" / nb.name for nb in nb_paths],
                 build / "report.html",
