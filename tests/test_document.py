@@ -358,3 +358,38 @@ def test_report_on_simulated_files_is_labelled(tmp_path):
     assert soup.find(id="title-page").find(class_="crm-simulated") is not None
     assert "SIMULATED DATA" in soup.find(id="title-page").get_text()
     assert (out / "report.docx").is_file()
+
+
+@pytest.fixture(scope="module")
+def customers_only(tmp_path_factory):
+    """A customers-only study on the shipped questionnaire (no employees, ledger, case)."""
+    folder = tmp_path_factory.mktemp("customers-only")
+    simulate(11, "thesis").customers.to_csv(folder / "customers.csv", index=False)
+    (folder / "study.yaml").write_text(
+        "name: Customer survey\nlanguage: en\noutput: report\ninputs:\n"
+        "  customers:\n    file: customers.csv\n    instrument: d_company_customer\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_customers_only_report_is_a_document(customers_only, tmp_path, lang):
+    out = tmp_path / f"report-{lang}"
+    assert main(["report", str(customers_only / "study.yaml"), "--out", str(out), "--lang", lang]) == 0
+    soup = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    for sid in SECTION_IDS:
+        assert soup.find(id=sid) is not None, sid
+    tables, figures = exhibits(soup)
+    assert tables and figures
+    for t in tables:
+        assert t.find("caption") is not None, t.get("data-crm-table")
+    for img in figures:
+        assert img.find_parent("figure").find("figcaption") is not None
+    text = visible_text(soup, without_appendices=True)
+    assert sorted(set(INTERNAL.findall(text))) == []
+    if lang == "zh":
+        assert not HALF_WIDTH_AFTER_CJK.search(text)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["simulated"] is False and "report.docx" in manifest["outputs"]
