@@ -309,7 +309,12 @@ def _caption_text(table: Any, lang: str) -> str:
     if name and name in TABLE_CAPTIONS:
         return TABLE_CAPTIONS[name][lang]
     heading = table.find_previous(["h1", "h2", "h3", "h4"])
-    return _LEADING_NUMBER.sub("", _heading_text(heading)) if heading is not None else ""
+    if heading is None:
+        return ""
+    words = re.escape(CAPTION_WORDS["appendix"][lang])
+    text = re.sub(rf"^{words}\s*[A-Z]?\s*[:：]\s*", "", _heading_text(heading))
+    text = _LEADING_NUMBER.sub("", text)
+    return text[:1].upper() + text[1:]
 
 
 def _align_cells(table: Any) -> None:
