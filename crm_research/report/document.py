@@ -89,8 +89,6 @@ METHOD_REFERENCES = (
 CASE_REFERENCES = (THESIS_REFERENCE,)
 #: Safeguards in the order the chapter lists them (ids shared with the findings' plan).
 SAFEGUARD_IDS = ("institutional", "training", "funding", "technology", "personnel", "customer")
-#: Candidate causes of low CRM-system use in the employee data (scale ids).
-CRM_CAUSE_SCALES = ("training", "motivation", "acceptance")
 
 
 def _say(key: str, lang: str, **values: object) -> str:
@@ -149,6 +147,15 @@ def ranked_findings(findings: Sequence[Any]) -> list[Any]:
         return (0, priority, 0) if priority is not None else (1, band, n)
 
     return [f for _, f in sorted(enumerate(findings), key=key)]
+
+
+def _employee_roles(study: Any) -> Any:
+    """The employee instrument's declared roles (``system_use``, ``enablers``), or None."""
+    roles = getattr(study, "employee_roles", None)
+    if roles is not None:
+        return roles
+    employees = getattr(study, "employees", None)
+    return getattr(getattr(employees, "instrument", None), "roles", None)
 
 
 def _level_label(study: Any, column: str, level: str, lang: str) -> str:
@@ -270,7 +277,9 @@ def causes_section(study: Any, findings: Sequence[Any], lang: str) -> str:
     parts.append(f"<p>{_inline(_say('causes.intro', lang))}</p>")
     found = False
     employees = study.tables.get("employee_scale_scores_summary")
-    use = None if employees is None else _row(employees, "scale", "crm_use")
+    roles = _employee_roles(study)
+    system_use = next(iter(getattr(roles, "system_use", ()) or ()), None)
+    use = None if employees is None or system_use is None else _row(employees, "scale", system_use)
     if use is not None:
         found = True
         parts.append(f"<h3>{_say('causes.crm.title', lang)}</h3>")
@@ -290,7 +299,7 @@ def causes_section(study: Any, findings: Sequence[Any], lang: str) -> str:
             )
             + "</p><ul>"
         )
-        for scale in CRM_CAUSE_SCALES:
+        for scale in getattr(roles, "enablers", ()) or ():
             row = _row(employees, "scale", scale)
             if row is None:
                 continue
@@ -311,9 +320,9 @@ def causes_section(study: Any, findings: Sequence[Any], lang: str) -> str:
             )
             parts.append(f"<li>{_inline(sentence)}</li>")
         parts.append("</ul>")
-        roles = study.tables.get("crm_use_by_role")
-        if roles is not None and not roles.empty:
-            usable = roles[roles["n"] >= 2]
+        by_role = study.tables.get("crm_use_by_role")
+        if by_role is not None and not by_role.empty:
+            usable = by_role[by_role["n"] >= 2]
             if not usable.empty:
                 low = usable.sort_values(["mean", "level"]).iloc[0]
                 sentence = _say(
