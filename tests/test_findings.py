@@ -40,7 +40,8 @@ SERIOUS = ("moderate", "major")
         (-0.3, -0.5, -0.1, "lower", "minor"),  # small, CI excludes 0
         (-0.15, -0.3, -0.01, "lower", "info"),  # below small
         (0.9, 0.7, 1.1, "lower", "info"),  # good direction
-        (0.9, 0.7, 1.1, "higher", "major"),
+        (0.9, 0.7, 1.1, "higher", "moderate"),  # the CI reaches below a large effect
+        (1.2, 0.9, 1.5, "higher", "major"),
         (0.55, 0.1, 1.0, "higher", "minor"),
         (0.7, 0.52, 0.9, "higher", "moderate"),
         (float("nan"), 0, 1, "lower", "info"),
