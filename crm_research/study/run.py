@@ -584,12 +584,6 @@ def run_study(
             # one HHI per row, its basis named, on 0-1; the customer-level measures (top-20%
             # share, Gini) are the same for every grouping: their own one-row table
             conc_rows.append({**res.summary_row(), "by": by})
-            # TRANSITION (issue 13): the concentration rule still quotes these from here;
-            # dropped once it reads revenue_concentration
-            conc_rows[-1].update(
-                {k: v for k, v in res.customer_row().items() if k in ("top_revenue_share",
-                                                                      "gini", "n_customers")}
-            )  # fmt: skip
         if conc_rows:
             t["concentration_summary"] = pd.DataFrame(conc_rows)
         t["revenue_concentration"] = pd.DataFrame(
