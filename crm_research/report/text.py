@@ -222,6 +222,12 @@ NOTEBOOK_TEXT: dict[str, dict[str, str]] = {
         "en": "## 4.2 Perception gap\n\nEmployees' self-rating minus the customers' rating on the "
         "same IDIC dimension; the larger the gap, the more the staff overrate their customer work.",
     },
+    "es.gap.comparability": {
+        "zh": "可比性:下表同时列出双方的题项数与样本量;题项不同或样本量相差较大时,差距既反映看法差异,也反映测量差异。",
+        "en": "Comparability: the table gives each side's number of items and respondents; where "
+        "the item sets or sample sizes differ, a gap mixes a difference in view with a "
+        "difference in measure.",
+    },
     "es.roles": {
         "zh": "## 4.3 各岗位的 CRM 系统使用\n\n总经理、销售经理、销售代表与销售助理对 CRM 系统使用的评价。",
         "en": "## 4.3 CRM-system use by role\n\nHow the general manager, sales managers, sales "
@@ -610,6 +616,10 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "ave": {"zh": "AVE", "en": "AVE"},
     "cr_ok": {"zh": "CR ≥ .70", "en": "CR ≥ .70"},
     "ave_ok": {"zh": "AVE ≥ .50", "en": "AVE ≥ .50"},
+    "customer_items": {"zh": "客户题项数", "en": "Customer items"},
+    "employee_items": {"zh": "员工题项数", "en": "Employee items"},
+    "customer_n": {"zh": "客户样本量", "en": "Customers (n)"},
+    "employee_n": {"zh": "员工样本量", "en": "Employees (n)"},
     "fornell_larcker_ok": {"zh": "√AVE > 最大相关", "en": "√AVE > largest r"},
     "factor_1": {"zh": "因子 1", "en": "Factor 1"},
     "factor_2": {"zh": "因子 2", "en": "Factor 2"},
