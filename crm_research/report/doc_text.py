@@ -72,6 +72,14 @@ TABLE_CAPTIONS: dict[str, dict[str, str]] = {
         "en": "Revenue and concentration by sector",
     },
     "concentration_summary": {"zh": "收入集中度指标", "en": "Revenue concentration indices"},
+    "revenue_concentration": {
+        "zh": "客户层面的收入集中度（前 20% 客户占比与基尼系数）",
+        "en": "Revenue concentration over customers (top-20% share and Gini)",
+    },
+    "customer_cfa_htmt_pairs": {
+        "zh": "HTMT 各维度对及其判定",
+        "en": "HTMT by pair of scales, with verdicts",
+    },
     "customer_distribution": {"zh": "客户分布", "en": "Distribution of customers"},
     "distribution_city": {"zh": "客户的城市分布", "en": "Customers by city"},
     "distribution_type": {"zh": "客户性质分布", "en": "Customers by customer type"},
