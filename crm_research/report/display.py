@@ -375,7 +375,13 @@ def short_citation(reference: str) -> str:
     'Peppers & Rogers, 2004'
     >>> short_citation("Cohen, J., Cohen, P., West, S. G., & Aiken, L. S. (2003). Applied.")
     'Cohen et al., 2003'
+    >>> short_citation("Anonymous (n.d.). D公司客户关系管理优化研究 [D-company study] (Master's thesis).")
+    'D公司客户关系管理优化研究, n.d.'
     """
+    # no author: the title takes the author's place (APA 7th ed. §8.14)
+    anonymous = re.match(r"^(?:Anonymous|佚名)\s*\((?P<year>\d{4}|n\.d\.)\)\.\s*(?P<title>[^\[(.]+)", reference)
+    if anonymous:
+        return f"{anonymous.group('title').strip()}, {anonymous.group('year')}"
     match = re.match(r"^(?P<authors>[^()]+?)\s*\((?P<year>\d{4})\)", reference)
     if not match:
         return reference.split(" (")[0].strip()
