@@ -514,12 +514,31 @@ def test_figure_texts_hold_no_personal_data(unscreened_report):
     assert not found, sorted(set(found))[:10]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ledger is read without screening (study load_ledger): a phone number typed "
-    "into its city column is drawn as a city label (revenue_by_city) -- issue 16 report",
-)
 def test_figure_texts_hold_no_personal_data_from_the_ledger(unscreened_report):
     _, _, figure_texts, _ = unscreened_report
     found = [(title, text) for title, text in figure_texts if LEDGER_CITY_PHONE in text]
     assert not found, found
+
+
+def test_ledger_personal_data_is_hidden_when_read(tmp_path):
+    """The ledger is not screened by the reader: load_ledger itself drops a column named like
+    personal data and sets label cells that look like personal data to missing, leaving the
+    file untouched."""
+    from crm_research.study.inputs import load_ledger
+
+    path = tmp_path / "ledger.csv"
+    pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3"],
+            "city": ["Shijiazhuang", "138-1234-5678", "Baoding"],
+            "联系电话": ["13812345678", "13912345678", "13712345678"],
+            "year": [2019, 2019, 2019],
+            "revenue": [10.0, 20.0, 30.0],
+        }
+    ).to_csv(path, index=False)
+    before = path.read_bytes()
+    ledger = load_ledger(path)
+    assert "联系电话" not in ledger.columns
+    assert ledger["city"].isna().tolist() == [False, True, False]
+    assert ledger["revenue"].tolist() == [10.0, 20.0, 30.0]
+    assert path.read_bytes() == before

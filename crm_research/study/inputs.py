@@ -13,6 +13,7 @@ from crm_research.errors import InputError
 from crm_research.instrument import Instrument, load_instrument
 from crm_research.readers import read_responses
 from crm_research.scoring import score
+from crm_research.screening import is_pii_name, looks_like_personal_data
 
 __all__ = ["LEDGER_COLUMNS", "SurveyData", "load_ledger", "load_survey"]
 
@@ -196,4 +197,20 @@ def load_ledger(source: str | Path | pd.DataFrame) -> pd.DataFrame:
             f"{where}: row {row + 1} has revenue {frame['revenue'].iloc[row]!r}, not a number."
         )
     frame["revenue"] = revenue.astype(float)
+    return _without_personal_data(frame)
+
+
+def _without_personal_data(frame: pd.DataFrame) -> pd.DataFrame:
+    """The ledger without personal data: the reader's screening never sees a ledger, so a
+    column named like personal data is dropped and a label cell that looks like an e-mail,
+    phone, ID number or IP address becomes missing (it would otherwise become a group label
+    drawn in a figure or printed in a table)."""
+    keep = [c for c in frame.columns if c in ("customer_id", "year", "revenue") or not is_pii_name(str(c))]
+    frame = frame[keep].copy()
+    for column in frame.columns:
+        if column in ("customer_id", "year", "revenue") or frame[column].dtype.kind in "biuf":
+            continue
+        hidden = frame[column].map(looks_like_personal_data).astype(bool)
+        if hidden.any():
+            frame[column] = frame[column].mask(hidden)
     return frame
