@@ -190,7 +190,6 @@ DOCUMENT_TEXT: dict[str, dict[str, str]] = {
         "en": "Details: the optimisation plan (section {plan}) and the cause analysis "
         "(section {causes}).",
     },
-    "sentence.space": {"zh": "", "en": " "},
     "summary.band": {"zh": "（{band}）", "en": "({band})"},
     "severity.major": {"zh": "严重", "en": "major"},
     "severity.moderate": {"zh": "较重", "en": "moderate"},

@@ -174,6 +174,8 @@ def _scale_label(study: Any, scale: str, lang: str) -> str:
     return _label(scale, lang)
 
 
+#: What separates two sentences (Chinese sentences follow each other without a space).
+SENTENCE_SPACE = {"zh": "", "en": " "}
 #: How each language sets a finding's text (Chinese with full-width punctuation).
 TYPESET = {"zh": zh_punctuation, "en": str}
 
@@ -209,7 +211,7 @@ def summary_section(
     sep = text({"s": {"zh": "；", "en": "; "}}, "s", lang)
     data_text = _say("summary.data", lang, parts=sep.join(data))
     if simulated:
-        data_text += _say("sentence.space", lang) + _say("summary.simulated", lang)
+        data_text += SENTENCE_SPACE[lang] + _say("summary.simulated", lang)
     parts.append(f"<p>{_inline(data_text)}</p>")
     ranked = _actionable(findings)
     if not ranked:
