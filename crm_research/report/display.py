@@ -269,6 +269,25 @@ _SHORT_NUMBER = re.compile(r"[+-]?\d{1,6}(?:\.\d{1,4})?")
 _PERSONAL_DATA = re.compile(
     r"@|\d[\d\s\-()]{5,}\d|\d{1,3}(?:\.\d{1,3}){3}|wxid|https?://", re.IGNORECASE
 )
+#: What a figure or table label shows instead of a label that looks like personal data.
+HIDDEN_LABEL = "***"
+
+
+def shown_label(text: Any) -> str:
+    """A category label as the report shows it: ``***`` when it looks like personal data.
+
+    The report's own check (independent of screening's), for labels that reach a figure
+    or table from a file screening never reads (the ledger) or from a cell it missed.
+
+    Examples
+    --------
+    >>> shown_label("Baoding"), shown_label("139-1234-5678"), shown_label("a@b.cn")
+    ('Baoding', '***', '***')
+    """
+    label = str(text)
+    return HIDDEN_LABEL if _PERSONAL_DATA.search(label) else label
+
+
 #: A respondent id or unknown category the quality log repeats: a short code of ASCII
 #: letters, digits, ``_`` and ``-`` (``C004``, ``R_5xyz``); a name in Chinese characters or
 #: with a space (``张伟``, ``Oliver Smith``) is not repeated.

@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from crm_research.errors import InputError
+from crm_research.report.display import shown_label
 from crm_research.report.style import (
     CJK_FONT_FAMILY,
     CJK_FONT_FILE,
@@ -131,7 +132,7 @@ def _segment_label(segment: str, lang: str) -> str:
 
 def _labelled(values: Sequence[object], labels: Mapping[str, str] | None) -> list[str]:
     labels = labels or {}
-    return [str(labels.get(str(v), v)) for v in values]
+    return [shown_label(labels.get(str(v), v)) for v in values]
 
 
 def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> pd.DataFrame:
