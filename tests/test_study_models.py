@@ -432,6 +432,8 @@ def study(case):
 
 def test_run_study_writes_the_model_tables_rounded(study, made):
     assert set(MODEL_TABLE_NAMES) <= set(TABLE_NAMES)
+    assert set(study.tables) <= set(TABLE_NAMES)
+    assert set(made[0]) - {"ipa", "nps"} == set(MODEL_TABLE_NAMES)  # the case makes every one
     for name in (*MODEL_TABLE_NAMES, "nps"):
         assert name in study.tables, study.absent.get(name)
         want = made[0][name].reset_index(drop=True).copy()

@@ -77,6 +77,7 @@ __all__ = [
 MODEL_TABLE_NAMES = (
     "perception_gap_invariance",
     "perception_gap_latent",
+    "segment_invariance",
     "sem_fit",
     "sem_paths",
     "sem_r2",
