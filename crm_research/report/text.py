@@ -499,6 +499,8 @@ EVIDENCE_SUFFIXES: dict[str, dict[str, str]] = {
     "_share": {"zh": "占比", "en": "share"},
     "_percent": {"zh": "占比 %", "en": "%"},
     "_eta_squared": {"zh": "η²", "en": "η²"},
+    "_hedges_g": {"zh": "Hedges g", "en": "Hedges' g"},
+    "_p_holm": {"zh": "p（Holm 校正）", "en": "p (Holm)"},
 }
 
 #: Other words of the findings chapter.
