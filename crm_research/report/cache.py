@@ -169,10 +169,15 @@ def spec_inputs(spec: StudySpec) -> tuple[dict[str, Path], dict[str, str]]:
 
     Examples
     --------
+    >>> import tempfile
     >>> from crm_research.instrument import SURVEYS_DIR
-    >>> spec = load_study(SURVEYS_DIR / "d_company_study.yaml", check_files=False)
-    >>> sorted(spec_inputs(spec)[1])
-    ['customer', 'employee', 'scorecard']
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("customers", "employees", "ledger", "scorecard"):
+    ...     _ = (folder / f"{name}.csv").write_text("id")
+    >>> spec = load_study(SURVEYS_DIR / "d_company_study.yaml", data_dir=folder)
+    >>> paths, instruments = spec_inputs(spec)
+    >>> sorted(paths), sorted(instruments)
+    (['customers', 'employees', 'ledger', 'scorecard'], ['customer', 'employee', 'scorecard'])
     """
     paths = {kind: Path(inp.file).expanduser().absolute() for kind, inp in spec.inputs.items()}
     for kind, path in paths.items():
