@@ -48,6 +48,16 @@ ALLOWED_NAMES = {
     "output_dir",
     "work_dir",
     "simulated",
+    # papermill parameters of a study file (issue 12, "any study"): run.py passes them and
+    # every notebook hands them to open_study (the study's inputs, roles and case layer)
+    "study",
+    "data_dir",
+    "case",
+    # loop variables over report.grouping_tables() (notebooks 01, 05) and the builtin set
+    # of notebook 04's column check: control flow, no statistics
+    "name",
+    "column",
+    "set",
     "fa",
     "columns",
     "ipa",

@@ -178,6 +178,19 @@ class ReportContext:
         label = report_text("simulated.banner", self.lang)
         return SimulatedNote(f"> **{label}** — {without_label(SIMULATED_NOTE[self.lang], label)}")
 
+    def agreement_merged_note(self) -> Prose | None:
+        """The sentence that the value classes were merged for kappa (``classification_agreement``
+        column ``merged_classes``, e.g. ``'C->B'``); ``None`` when nothing was merged."""
+        if not self.has("classification_agreement"):
+            return None
+        agreement = self.table("classification_agreement")
+        if "merged_classes" not in agreement.columns or agreement.empty:
+            return None
+        merged = agreement["merged_classes"].iloc[0]
+        if not isinstance(merged, str) or not merged:
+            return None
+        return self.say("cv.agreement.merged", merged=merged, classes=agreement["classes"].iloc[0])
+
     def table(self, name: str) -> Any:
         """A table of the study by name (``InputError`` listing the names otherwise)."""
         return self.study.table(name)
