@@ -28,6 +28,8 @@ import pytest
 
 from crm_research import pipeline
 from crm_research.cases.d_company import simulate
+from crm_research.report.text import QUALITY_VALUE_HIDDEN
+from crm_research.report.typeset import zh_punctuation
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEED = 7
@@ -376,7 +378,10 @@ def test_quality_log_of_the_report_repeats_no_personal_cell(cell_inputs, tmp_pat
         notebooks=[nb],
     )  # fmt: skip
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "sat1" in html and "(文本,不予显示)" in html  # the problem is listed, its text not
+    # the problem is listed, its text not; the page sets Chinese with full-width punctuation
+    # (html.build_report's last pass), so the marker reads （文本，不予显示） there
+    hidden = zh_punctuation(QUALITY_VALUE_HIDDEN["zh"])
+    assert "sat1" in html and hidden in html, hidden
     found = leaks(output_texts(out), values)
     assert not found, sorted(set(found))[:10]
     # the study behind the page is the whole one: its findings are written and counted
@@ -522,23 +527,49 @@ def test_figure_texts_hold_no_personal_data_from_the_ledger(unscreened_report):
 
 def test_ledger_personal_data_is_hidden_when_read(tmp_path):
     """The ledger is not screened by the reader: load_ledger itself drops a column named like
-    personal data and sets label cells that look like personal data to missing, leaving the
-    file untouched."""
-    from crm_research.study.inputs import load_ledger
+    personal data and turns a label cell that looks like personal data into the named level
+    HIDDEN_LEVEL (its revenue still counted, in a group of its own), leaving the file
+    untouched; a really empty cell stays missing."""
+    from crm_research.study.inputs import HIDDEN_LEVEL, load_ledger
 
     path = tmp_path / "ledger.csv"
     pd.DataFrame(
         {
-            "customer_id": ["C1", "C2", "C3"],
-            "city": ["Shijiazhuang", "138-1234-5678", "Baoding"],
-            "联系电话": ["13812345678", "13912345678", "13712345678"],
-            "year": [2019, 2019, 2019],
-            "revenue": [10.0, 20.0, 30.0],
+            "customer_id": ["C1", "C2", "C3", "C4"],
+            "city": ["Shijiazhuang", "138-1234-5678", "Baoding", None],
+            "联系电话": ["13812345678", "13912345678", "13712345678", "13612345678"],
+            "year": [2019, 2019, 2019, 2019],
+            "revenue": [10.0, 20.0, 30.0, 40.0],
         }
     ).to_csv(path, index=False)
     before = path.read_bytes()
     ledger = load_ledger(path)
     assert "联系电话" not in ledger.columns
-    assert ledger["city"].isna().tolist() == [False, True, False]
-    assert ledger["revenue"].tolist() == [10.0, 20.0, 30.0]
+    assert ledger["city"].tolist()[:3] == ["Shijiazhuang", HIDDEN_LEVEL, "Baoding"]
+    assert ledger["city"].isna().tolist() == [False, False, False, True]
+    assert ledger["revenue"].tolist() == [10.0, 20.0, 30.0, 40.0]
     assert path.read_bytes() == before
+
+
+def test_a_hidden_ledger_label_keeps_its_revenue_in_a_named_group(tmp_path):
+    """The revenue concentration runs on a ledger with a hidden city: the hidden rows form a
+    group of their own (no total changes); a really missing city is still refused by name."""
+    from crm_research.errors import InputError
+    from crm_research.segmentation import concentration
+    from crm_research.study.inputs import HIDDEN_LEVEL, load_ledger
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3"],
+            "city": ["Shijiazhuang", "138-1234-5678", "Baoding"],
+            "year": [2019, 2019, 2019],
+            "revenue": [10.0, 20.0, 30.0],
+        }
+    )
+    groups = concentration(load_ledger(frame), "city").groups
+    assert dict(zip(groups["city"], groups["revenue"], strict=True)) == {
+        "Baoding": 30.0, "Shijiazhuang": 10.0, HIDDEN_LEVEL: 20.0,
+    }  # fmt: skip
+    assert groups["share"].sum() == pytest.approx(1.0)
+    with pytest.raises(InputError, match="'city' of the ledger has a missing value"):
+        concentration(load_ledger(frame.assign(city=["Shijiazhuang", None, "Baoding"])), "city")

@@ -12,6 +12,7 @@ import numpy as np
 from crm_research.errors import InputError, InstrumentError
 from crm_research.instrument import Instrument, load_instrument
 from crm_research.study import TABLE_DECIMALS
+from crm_research.study.inputs import HIDDEN_LEVEL, HIDDEN_LEVEL_LABEL
 
 #: The report's one decimal rule, per kind of quantity (APA Publication Manual, 7th ed.,
 #: §6.36: "round to two decimal places ... correlations, proportions and inferential
@@ -259,6 +260,8 @@ class Names:
             for meta in inst.metadata:
                 if meta.id == column and lang in meta.level_labels.get(level, {}):
                     return meta.level_label(level, lang)
+        if level == HIDDEN_LEVEL:  # a ledger label that looked like personal data
+            return HIDDEN_LEVEL_LABEL[lang]
         return level
 
     def facet_level(self, facet: str, level: str, lang: str) -> str:

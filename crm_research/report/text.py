@@ -25,6 +25,7 @@ from crm_research.report.doc_text import CAPTION_WORDS, DOCUMENT_TEXT, TABLE_CAP
 from crm_research.report.text_models import MODEL_CATALOGUES
 from crm_research.report.typeset import TYPESET
 from crm_research.study.absent import COLUMN_WORDS
+from crm_research.study.inputs import HIDDEN_LEVEL, HIDDEN_LEVEL_LABEL
 
 __all__ = [
     "APPENDIX_TEXT",
@@ -368,6 +369,8 @@ ID_LABELS: dict[str, dict[str, str]] = {
     "area.people": {"zh": "人员", "en": "People"},
     "area.implementation": {"zh": "CRM 实施", "en": "CRM implementation"},
     "area.reliability": {"zh": "测量信度", "en": "Measurement reliability"},
+    # a ledger label cell that looked like personal data (study.inputs.load_ledger)
+    HIDDEN_LEVEL: HIDDEN_LEVEL_LABEL,
 }
 ID_LABELS.update(
     {

@@ -15,12 +15,30 @@ from crm_research.readers import read_responses
 from crm_research.scoring import score
 from crm_research.screening import is_pii_name, looks_like_personal_data
 
-__all__ = ["LEDGER_COLUMNS", "SurveyData", "load_ledger", "load_survey"]
+__all__ = [
+    "HIDDEN_LEVEL",
+    "HIDDEN_LEVEL_LABEL",
+    "LEDGER_COLUMNS",
+    "SurveyData",
+    "load_ledger",
+    "load_survey",
+]
 
 #: Columns every customer ledger must have (issue 4).  The grouping columns (the region and
 #: segments the customer instrument declares, e.g. ``city``, ``customer_type``, ``sector``)
 #: are used when present; revenue concentration by a missing one is left out with a reason.
 LEDGER_COLUMNS = ("customer_id", "year", "revenue")
+
+#: The level a ledger label cell that looks like personal data becomes (a phone number typed
+#: into ``city``): its rows keep their revenue and are counted in a group of their own, named
+#: as hidden, so that no total changes and no personal data becomes a group label.  A cell
+#: that is really empty stays missing (and is refused by name where a grouping needs it).
+HIDDEN_LEVEL = "hidden_personal_data"
+#: :data:`HIDDEN_LEVEL` as tables, figures and findings name it.
+HIDDEN_LEVEL_LABEL: dict[str, str] = {
+    "zh": "已隐藏（疑似个人信息）",
+    "en": "Hidden (looked like personal data)",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,7 +167,9 @@ def load_ledger(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The ledger with ``customer_id`` as text and ``revenue`` as float.
+        The ledger with ``customer_id`` as text and ``revenue`` as float; a column named
+        like personal data dropped and a label cell that looks like personal data replaced
+        by :data:`HIDDEN_LEVEL` (the file is not changed).
 
     Raises
     ------
@@ -203,8 +223,9 @@ def load_ledger(source: str | Path | pd.DataFrame) -> pd.DataFrame:
 def _without_personal_data(frame: pd.DataFrame) -> pd.DataFrame:
     """The ledger without personal data: the reader's screening never sees a ledger, so a
     column named like personal data is dropped and a label cell that looks like an e-mail,
-    phone, ID number or IP address becomes missing (it would otherwise become a group label
-    drawn in a figure or printed in a table)."""
+    phone, ID number or IP address becomes :data:`HIDDEN_LEVEL` (it would otherwise become a
+    group label drawn in a figure or printed in a table; as a missing value it would stop the
+    revenue concentration or drop its revenue from the totals)."""
     keep = [c for c in frame.columns if c in ("customer_id", "year", "revenue") or not is_pii_name(str(c))]
     frame = frame[keep].copy()
     for column in frame.columns:
@@ -212,5 +233,5 @@ def _without_personal_data(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         hidden = frame[column].map(looks_like_personal_data).astype(bool)
         if hidden.any():
-            frame[column] = frame[column].mask(hidden)
+            frame[column] = frame[column].astype(object).mask(hidden, HIDDEN_LEVEL)
     return frame
