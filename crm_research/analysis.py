@@ -1740,8 +1740,9 @@ def paired_comparison(
 
     Complete pairs only.  ``d_z = mean(diff) / sd(diff)`` (Cohen 1988) with CI
     ``d_z +- t(.975, n-1) * sqrt(1/n + d_z^2 / (2n))`` (as pingouin for paired data).  The
-    Wilcoxon test is scipy's default (zero differences dropped, exact p for small n without
-    ties, else the normal approximation).
+    Wilcoxon test drops zero differences and gives the exact p for n <= 50 without ties or
+    zeros, else the tie-corrected normal approximation (as R's ``wilcox.test(exact = NULL,
+    correct = FALSE)``).
 
     Parameters
     ----------
@@ -1815,7 +1816,12 @@ def paired_comparison(
             d_z_ci_high=np.nan,
         )
     if np.any(diff != 0):
-        w = stats.wilcoxon(diff)
+        nonzero = diff[diff != 0]
+        # With ties or zeros the exact null distribution does not apply; scipy >= 1.15 then
+        # runs a permutation test for n <= 13 (minutes for a 12-person scorecard), where R's
+        # wilcox.test uses the tie-corrected normal approximation: so do we.
+        exact = len(np.unique(np.abs(nonzero))) == len(nonzero) == len(diff) and len(diff) <= 50
+        w = stats.wilcoxon(diff, method="exact" if exact else "approx")
         row.update(wilcoxon_w=float(w.statistic), wilcoxon_p=float(w.pvalue))
     else:
         row.update(wilcoxon_w=np.nan, wilcoxon_p=np.nan)

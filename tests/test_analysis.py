@@ -529,6 +529,17 @@ def test_perception_gap_against_scipy_welch_and_pingouin_hedges():
         assert [row.hedges_g_ci_low, row.hedges_g_ci_high] == pytest.approx(list(g_ci), rel=REF_TOL)
 
 
+def test_paired_wilcoxon_with_ties_is_rs_normal_approximation():
+    # Likert differences of 12 staff: ties and zeros.  R 4.x:
+    #   wilcox.test(c(1,1,2,0,-1,1,2,1,0,1,3,1), exact = NULL, correct = FALSE)
+    #   V = 51, p-value = 0.012801379123103815  (scipy reports min(V+, V-) = 55 - 51 = 4)
+    diff = [1, 1, 2, 0, -1, 1, 2, 1, 0, 1, 3, 1]
+    data = pd.DataFrame({"before": np.zeros(12), "after": np.asarray(diff, dtype=float)})
+    row = analysis.paired_comparison(data, "before", "after").iloc[0]
+    assert row["wilcoxon_w"] == 4.0
+    assert row["wilcoxon_p"] == pytest.approx(0.012801379123103815, rel=1e-10)
+
+
 def test_paired_comparison_against_scipy_and_pingouin():
     rng = np.random.default_rng(10)
     pre = rng.normal(3, 1, 25)
