@@ -778,8 +778,8 @@ def _rule_loyalty(study: Any) -> list[Finding]:
         return []
     problem = (
         f"Satisfaction does not translate into loyalty: satisfaction {number_text(sat)} vs loyalty "
-        f"{number_text(loy)} (d_z = {coef_text(dz)}, 95% CI {coef_text(lo)} to {coef_text(hi)}).{merc_txt_en}",
-        f"满意不等于忠诚:满意度 {number_text(sat)},忠诚度 {number_text(loy)}(d_z = {coef_text(dz)},95% 置信区间 {coef_text(lo)} 至 "
+        f"{number_text(loy)} (Cohen's dz = {coef_text(dz)}, 95% CI {coef_text(lo)} to {coef_text(hi)}).{merc_txt_en}",
+        f"满意不等于忠诚:满意度 {number_text(sat)},忠诚度 {number_text(loy)}(Cohen's dz = {coef_text(dz)},95% 置信区间 {coef_text(lo)} 至 "
         f"{coef_text(hi)})。{merc_txt_zh}",
     )
     rule = "loyalty.satisfied_not_loyal"
@@ -949,11 +949,11 @@ def _rule_implementation(study: Any) -> list[Finding]:
                     f"The CRM implementation has not improved the "
                     f"{lower_first(names.facet_level('category', category, 'en'))} metrics: "
                     f"{number_text(mb)} before vs "
-                    f"{number_text(ma)} after (d_z = {coef_text(dz)}, 95% CI {coef_text(lo)} to {coef_text(hi)}; a medium "
-                    f"improvement, d_z = {D_MEDIUM}, is expected).",
+                    f"{number_text(ma)} after (Cohen's dz = {coef_text(dz)}, 95% CI {coef_text(lo)} to {coef_text(hi)}; a medium "
+                    f"improvement, dz = {D_MEDIUM}, is expected).",
                     f"CRM 实施未改善“{names.facet_level('category', category, 'zh')}”类指标:实施前 {number_text(mb)},实施后 "
-                    f"{number_text(ma)}(d_z = {coef_text(dz)},95% 置信区间 {coef_text(lo)} 至 {coef_text(hi)};预期至少中等程度改善,"
-                    f"d_z = {D_MEDIUM})。",
+                    f"{number_text(ma)}(Cohen's dz = {coef_text(dz)},95% 置信区间 {coef_text(lo)} 至 {coef_text(hi)};预期至少中等程度改善,"
+                    f"dz = {D_MEDIUM})。",
                 ),
                 _recommend(
                     study, "implementation",

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from crm_research.cases.d_company import SIMULATED_NOTE
+from crm_research.cases.d_company import SIMULATED_REPORT_NOTE
 from crm_research.errors import InputError
 from crm_research.instrument import load_instrument
 from crm_research.report.base import DEFAULT_SEED, WORK_DIR_NAME
@@ -176,7 +176,7 @@ class ReportContext:
         if not self.simulated:
             return None
         label = report_text("simulated.banner", self.lang)
-        return SimulatedNote(f"> **{label}** — {without_label(SIMULATED_NOTE[self.lang], label)}")
+        return SimulatedNote(f"> **{label}** — {without_label(SIMULATED_REPORT_NOTE[self.lang], label)}")
 
     def agreement_merged_note(self) -> Prose | None:
         """The sentence that the value classes were merged for kappa (``classification_agreement``

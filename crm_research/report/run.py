@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from crm_research import __version__
-from crm_research.cases.d_company import SIMULATED_NOTE
+from crm_research.cases.d_company import SIMULATED_NOTE, SIMULATED_REPORT_NOTE
 from crm_research.errors import InputError
 from crm_research.report.appendix import methods_appendix
 from crm_research.report.base import (
@@ -315,7 +315,7 @@ def run_pipeline(
             t = time.perf_counter()
             note = None
             if simulated:
-                note = SIMULATED_NOTE[lang]
+                note = SIMULATED_REPORT_NOTE[lang]
             provenance = [
                 *(
                     (f"{report_text('facts.inputs', lang)} {p.name}", bundle.sha256[r])
