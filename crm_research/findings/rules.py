@@ -385,7 +385,8 @@ def _rule_classification(study: Any) -> list[Finding]:
             rec = ("Keep developing all regions.", "继续保持各区域客户的均衡开发。")
         out.append(
             _finding(f"classification.distribution_{r}", "classification", sev, ev, problem, rec,
-                     "customer value / distribution (HHI)", _refs(study, rule, []))
+                     "customer value / distribution (HHI)",
+                     _refs(study, rule, ["hirschman1964", "cohen1988"]))
         )  # fmt: skip
 
     # (c) Do customers perceive differentiated treatment (IDIC differentiate)?

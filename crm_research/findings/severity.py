@@ -80,6 +80,7 @@ REFERENCES = {
     "reichheld2003": "Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review, 81(12), 46-54.",
     # kept until the rules stop citing it (no finding grades a severity with merger bands)
     "doj2010": "U.S. Department of Justice & Federal Trade Commission (2010). Horizontal Merger Guidelines, §5.3.",
+    "hirschman1964": "Hirschman, A. O. (1964). The paternity of an index. American Economic Review, 54(5), 761.",
     "cumming2014": "Cumming, G. (2014). The new statistics: Why and how. Psychological Science, 25(1), 7-29.",
     "martilla1977": "Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. Journal of Marketing, 41(1), 77-79.",
     "thesis": "Anonymous (n.d.). D公司客户关系管理优化研究 [D-company customer relationship management optimisation study] (Master's thesis; author, institution and year not given in the source).",
