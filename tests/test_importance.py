@@ -21,12 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm  # a required dependency: no skip
 
 from crm_research import analysis, importance
 from crm_research.errors import InputError
 from crm_research.importance import all_subsets_r2, relative_importance
-
-sm = pytest.importorskip("statsmodels.api")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REF = json.loads((FIXTURES / "bfi_drivers_reference.json").read_text())

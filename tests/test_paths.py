@@ -337,7 +337,6 @@ def tiny_notebook(path: Path) -> Path:
 
 
 def test_batch_names_from_the_config_cannot_leave_the_batch_folder(tmp_path, case_dir):
-    pytest.importorskip("papermill")
     work = tmp_path / "a" / "b"
     work.mkdir(parents=True)
     tiny = tiny_notebook(work / "tiny.ipynb")

@@ -302,7 +302,6 @@ def _survey_text(n: int, seed: int) -> str:
 def test_pyarrow_csv_path_equals_csv_module(
     tmp_path, monkeypatch: pytest.MonkeyPatch, encoding: str, newline: str, delimiter: str
 ) -> None:
-    pytest.importorskip("pyarrow")
     from crm_research import readers
 
     text = _survey_text(600, seed=61).replace(",", delimiter).replace("\n", newline)

@@ -389,7 +389,7 @@ def test_blank_rows_between_and_after_data(tmp_path, mini):
 
 
 def test_sav_keeps_value_labels_and_reports_user_missing(tmp_path, mini):
-    pyreadstat = pytest.importorskip("pyreadstat")
+    import pyreadstat  # a required dependency (pyproject): no skip
     df = pd.DataFrame(np.array(ANSWERS, dtype=float), columns=ITEMS)
     df.insert(0, "group", [1.0, 2.0, 1.0, 3.0, 1.0])
     df.loc[2, "b3"] = 9.0  # user-missing in SPSS
