@@ -1,4 +1,10 @@
-"""The rules: one function per area, each reading the study's tables and returning findings."""
+"""The rules: one function per area, each reading the study's tables and returning findings.
+
+Why one module of this size (docs/DEVELOPING.md asks for about 900 lines): the rules are
+read side by side when a severity band or a wording changes, and each is one function of
+the same shape (evidence from a table, a severity, a bilingual problem and recommendation);
+the shared parts live in evidence.py, severity.py and wording.py, and the ranking in plan.py.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
 """The report's words: every piece of prose and every label, in Chinese and English.
 
+Why one module of this size (docs/DEVELOPING.md asks for about 900 lines): it is data, the
+bilingual catalogues, kept in one place so that a translator reads every text of the report
+in one file and the completeness test checks one module.
+
 This is the one language mechanism of the report: catalogues keyed by id, each entry with a
 ``zh`` and an ``en`` text (:data:`CATALOGUES`; a test fails when an entry lacks one), looked
 up with :func:`text` / :func:`report_text` after :func:`check_lang`.  No code of the report

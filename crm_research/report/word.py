@@ -1,5 +1,9 @@
 """report.docx: the HTML report as a Word document (python-docx).
 
+Why one module of this size (docs/DEVELOPING.md asks for about 900 lines): it is one
+converter walking one HTML tree; its parts (headings, three-line tables, figures, captions,
+page setup) share the walk's state and python-docx's low-level XML helpers.
+
 :func:`html_to_docx` reads the report.html that the pipeline writes (nbconvert's HTML of the
 executed notebooks: headings, paragraphs, lists, pandas tables, base64 PNG figures) and
 writes the same document for Word and LibreOffice:
