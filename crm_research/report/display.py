@@ -379,10 +379,58 @@ def shorten(text: str, lang: str, limit: int | None = None) -> str:
     return cut.rstrip(" ,.;:，。；：、(（") + "…"
 
 
-def headline(problem: str) -> str:
-    """The part of a problem statement before its first colon (its headline)."""
-    head = re.split(r"[:：]", problem, maxsplit=1)[0].strip()
-    return head if 0 < len(head) <= 60 else shorten(problem, "en", 60)
+#: Longest headline of a problem or action in the summary and the plan (characters): a
+#: CJK character carries about two Latin ones.
+HEADLINE_CHARS = {"en": 140, "zh": 70}
+_OPENING, _CLOSING = "(（[【“", ")）]】”"
+
+
+def _top_level(text: str) -> list[tuple[int, str, int]]:
+    """``(position, character, bracket depth)`` of each character of ``text``."""
+    out, depth = [], 0
+    for k, ch in enumerate(text):
+        if ch in _CLOSING:
+            depth = max(depth - 1, 0)
+        out.append((k, ch, depth))
+        if ch in _OPENING:
+            depth += 1
+    return out
+
+
+def headline(problem: str, lang: str | None = None) -> str:
+    """The headline of a problem statement or an action: its first clause.
+
+    The text up to the first colon, semicolon or sentence end outside brackets (a colon
+    inside "(thesis §4.4.1: ...)" does not end it).  A headline longer than
+    :data:`HEADLINE_CHARS` loses its bracketed asides, and only then is it shortened at a
+    word, so that it never ends inside an open bracket.
+
+    Examples
+    --------
+    >>> headline("Customization needs work (thesis §4.4.1: per project): more text")
+    'Customization needs work (thesis §4.4.1: per project)'
+    >>> headline("客户沟通及互动不足:客户对“客户互动”的平均评分为 2.07。")
+    '客户沟通及互动不足'
+    >>> headline("The weakest item is idn3 (" + "x " * 80 + "): mean 1.74")
+    'The weakest item is idn3'
+    """
+    text = " ".join(str(problem).split())
+    if lang is None:
+        lang = "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
+    limit = HEADLINE_CHARS.get(lang, HEADLINE_CHARS["en"])
+    end = len(text)
+    for k, ch, depth in _top_level(text):
+        after = text[k + 1 : k + 2]
+        if depth == 0 and (ch in ":：;；。" or (ch == "." and after in ("", " "))):
+            end = k
+            break
+    head = text[:end].strip()
+    if len(head) <= limit:
+        return head
+    # too long: without its bracketed asides, else shortened at a word
+    kept = "".join(ch for _, ch, depth in _top_level(head) if depth == 0 and ch not in _OPENING + _CLOSING)
+    kept = " ".join(kept.split()).replace(" ,", ",")
+    return kept if len(kept) <= limit else shorten(kept, lang, limit)
 
 
 def short_citation(reference: str) -> str:
