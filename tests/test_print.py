@@ -290,11 +290,25 @@ def test_real_report_prints_well(real_pdf):
     reader = pypdf.PdfReader(pdf)
     n = len(reader.pages)
     assert n >= 10
+    landscape = []
     for sheet in reader.pages:
-        assert abs(float(sheet.mediabox.width) - A4_POINTS[0]) <= 1
-        assert abs(float(sheet.mediabox.height) - A4_POINTS[1]) <= 1
+        width, height = float(sheet.mediabox.width), float(sheet.mediabox.height)
+        assert abs(min(width, height) - A4_POINTS[0]) <= 1
+        assert abs(max(width, height) - A4_POINTS[1]) <= 1
+        landscape.append(width > height)
     assert page_numbers(pdf)[1:] == [(k, n) for k in range(2, n + 1)]
     pages = page_lines(pdf)
+    # A4 landscape only for the wide tables (html.LANDSCAPE_COLUMNS or more columns, marked
+    # crm-landscape, as in Word): each one's caption on a landscape sheet, and a landscape
+    # sheet either starts such a table or continues the one on the sheet before
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    wide = [squash(t.find("caption").get_text()) for t in soup.select("table.crm-landscape")]
+    text = [squash("".join(lines)) for lines in pages]
+    for caption in wide:
+        assert any(caption in text[k] for k in range(n) if landscape[k]), caption
+    for k in range(n):
+        if landscape[k]:
+            assert any(c in text[k] for c in wide) or (k and landscape[k - 1]), k + 1
     assert headings_at_foot(pages, read_page(page).headings) == []
     tables = html_tables(page)
     problems, found = separated_headers(pages, tables)
