@@ -6,7 +6,10 @@ log-likelihoods 1e-6 relative; standard errors 1e-5 absolute. Estimates, std.all
 compared at 2e-5: lavaan's nlminb stops at rel.tol = 1e-10 on F, which leaves its estimates
 up to ~1.6e-5 from the optimum (our χ² is below lavaan's in every model). That this is
 lavaan's stopping and not a different model is checked separately: lavaan's own estimates
-put into our likelihood give lavaan's χ² to 1e-9 (`test_lavaan_estimates_give_lavaan_chisq`).
+put into our likelihood give lavaan's χ² to 1e-9 (`test_lavaan_estimates_give_lavaan_chisq`),
+and tests/test_sem_converged.py compares the same models with lavaan driven to its optimum
+(tests/reference/sem_models_converged_reference.R, gradient < 1e-14): estimates, std.all, R²,
+indirect effects, latent means and SEs agree to 1e-9 there (measured: 2e-13 or better).
 """
 
 from __future__ import annotations
