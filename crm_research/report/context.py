@@ -20,6 +20,7 @@ import pandas as pd
 
 from crm_research.cases.d_company import SIMULATED_REPORT_NOTE
 from crm_research.errors import InputError
+from crm_research.findings.plan import plan_frame
 from crm_research.instrument import load_instrument
 from crm_research.report.base import DEFAULT_SEED, WORK_DIR_NAME
 from crm_research.report.cache import StudyBundle, prepare_study
@@ -568,6 +569,34 @@ class ReportContext:
                     "framework": framework,
                 }
             )
+        return self.show_frame(pd.DataFrame(rows), max_rows=None)
+
+    def plan_table(self) -> Any:
+        """The optimisation plan in priority order (findings.json ``priority``, 1 first).
+
+        One row per finding: the action's headline, the problem it answers, its severity,
+        the owner role, the horizon and the KPI (:func:`crm_research.findings.plan.plan_frame`,
+        which ranks by severity x reach as docs/methods.md states).
+        """
+        plan = plan_frame(self.findings, self.lang)
+        by_priority = {f.priority: f for f in self.findings}
+        rows = [
+            {
+                "plan_priority": str(int(row.priority)),  # a rank, shown without decimals
+                "plan_action": headline(
+                    self.finding_text(by_priority[row.priority], "recommendation"), self.lang
+                ),
+                "problem": headline(
+                    self.finding_text(by_priority[row.priority], "problem"), self.lang
+                ),
+                "severity": f"severity.{row.severity}",
+                "owner": row.owner,
+                "horizon": row.horizon,
+                "kpi": row.kpi if row.kpi is not None else "—",
+            }
+            for row in plan.itertuples(index=False)
+            if row.priority is not None
+        ]
         return self.show_frame(pd.DataFrame(rows), max_rows=None)
 
     def evidence_label(self, key: str) -> str:
