@@ -335,6 +335,31 @@ def test_case_report_is_a_document(case_pages, lang):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_case_plan_is_a_ranked_table(case_pages, lang):
+    """The plan section opens with the actions by priority (findings.json), each with an
+    owner, a horizon and a KPI, and its action and problem texts are not cut inside a
+    bracket."""
+    page = case_pages[lang]
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    findings = json.loads((page.parent / "findings.json").read_text(encoding="utf-8"))
+    findings = findings["findings"] if isinstance(findings, dict) else findings
+    table = soup.find(id="plan").find_next("table")
+    header = [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
+    assert header[:2] == [COLUMN_LABELS["plan_priority"][lang], COLUMN_LABELS["plan_action"][lang]]
+    rows = [[td.get_text(strip=True) for td in tr.find_all(["td", "th"])] for tr in table.find("tbody").find_all("tr")]
+    assert [r[0] for r in rows] == [str(k) for k in range(1, len(findings) + 1)]
+    first = min(findings, key=lambda f: f["priority"])
+    action = first["recommendation"][lang]
+    action = zh_punctuation(action) if lang == "zh" else action
+    assert rows[0][1] and rows[0][1][:8] in action  # the headline of priority 1's action
+    for row in rows:
+        assert all(cell for cell in row[4:6]), row  # owner and horizon
+        for cell in row[1:3]:
+            assert cell.count("(") + cell.count("（") == cell.count(")") + cell.count("）"), cell
+
+
+@pytest.mark.slow
 def test_case_report_docx(case_pages):
     page = case_pages["zh"]
     path = page.parent / "report.docx"
