@@ -445,7 +445,7 @@ def resolve_instrument_path(name_or_path: str | Path) -> Path:
         cand = SURVEYS_DIR / f"{name_or_path}{ext}"
         if cand.exists():
             return cand
-    known = sorted(x.stem for x in SURVEYS_DIR.glob("*.yaml"))
+    known = shipped_instruments()  # a study template is not an instrument
     raise InstrumentError(
         f"No instrument named '{name_or_path}': give a path to a YAML file or one of "
         f"{', '.join(known) or '(none shipped)'}."
@@ -474,7 +474,7 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
     Examples
     --------
     >>> inst = load_instrument("d_company_customer")
-    >>> inst.scale_items("interaction")[:2]  # doctest: +SKIP
+    >>> list(inst.scale_items("interaction")[:2])
     ['int1', 'int2']
     """
     if isinstance(name_or_path, Instrument):
