@@ -392,7 +392,7 @@ def _rule_classification(study: Any) -> list[Finding]:
         out.append(
             _finding(f"classification.distribution_{r}", "classification", sev, ev, problem, rec,
                      "customer value / distribution (HHI)",
-                     _refs(study, rule, ["hirschman1964", "cohen1988"]))
+                     _refs(study, rule, ["hirschman1964"]))
         )  # fmt: skip
 
     # (c) Do customers perceive differentiated treatment (IDIC differentiate)?
