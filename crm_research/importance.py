@@ -411,7 +411,7 @@ def relative_importance(
         weight).  ``attrs``: ``r2`` (full-model R²), ``n`` (complete rows), ``method``,
         ``outcome``, ``n_boot``, ``n_boot_valid``, ``ci``, ``seed``, ``r2_ci`` (bootstrap
         interval of R², or NaNs), ``share_ci`` (predictor -> percentile interval of the
-        share, ``weight_b / R²_b`` in each resample, or NaNs), and for dominance ``conditional_dominance``: for each
+        share, ``weight_b / R²_b`` over the resamples with R²_b > 0, or NaNs), and for dominance ``conditional_dominance``: for each
         predictor the list of mean increments over subsets of size 0, 1, ..., p-1 (Azen &
         Budescu 2003).
 
@@ -508,13 +508,19 @@ def relative_importance(
                 low, high = np.quantile(bw[valid], q, axis=0)
                 lo_r2, hi_r2 = np.quantile(br[valid], q)
                 r2_ci = (float(lo_r2), float(hi_r2))
-                # the share of R² in each resample (weight_b / R²_b), for IPA's share axis
-                share_low, share_high = np.quantile(bw[valid] / br[valid][:, None], q, axis=0)
+                # the share of R² in each resample (weight_b / R²_b), for IPA's share axis; a
+                # resample with R²_b = 0 has no shares (0/0) and is left out of this interval
+                explained = valid & (br > 0)
+                if explained.any():
+                    share_low, share_high = np.quantile(
+                        bw[explained] / br[explained][:, None], q, axis=0
+                    )
     out = pd.DataFrame(
         {
             "predictor": names,
             "weight": weight,
-            "share": weight / r2,
+            # no variance explained: the shares of nothing are undefined (NaN, not 0/0)
+            "share": weight / r2 if r2 > 0 else np.full(len(names), np.nan),
             "rank": pd.Series(weight).rank(ascending=False, method="min").astype(int).to_numpy(),
             "ci_low": low,
             "ci_high": high,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -339,3 +340,26 @@ def test_weights_math_sanity():
         cond = res.attrs["conditional_dominance"][name]
         assert min(cond) - 1e-15 <= w <= max(cond) + 1e-15
         assert math.isclose(w, float(np.mean(cond)), abs_tol=1e-15)
+
+
+def test_no_variance_explained_gives_undefined_shares_without_a_warning():
+    # x1 and x2 are each uncorrelated with y (hand-checked: every cross-product sum is 0),
+    # so R² = 0 and the shares weight / R² are 0/0: NaN, not a RuntimeWarning.  Resamples
+    # with R²_b = 0 are left out of the share interval, which stays inside [0, 1].
+    data = pd.DataFrame(
+        {
+            "x1": [2.0, 2.0, 2.0, 1.0, 2.0, 1.0, 1.0, 1.0],
+            "x2": [1.0, 2.0, 2.0, 1.0, 2.0, 2.0, 1.0, 1.0],
+            "y": [2.0, 2.0, 1.0, 1.0, 1.0, 2.0, 2.0, 1.0],
+        }
+    )
+    centred = data - data.mean()
+    assert (centred["x1"] * centred["y"]).sum() == 0 and (centred["x2"] * centred["y"]).sum() == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = relative_importance(data, "y", ["x1", "x2"], n_boot=200, seed=1)
+    assert result.attrs["r2"] == pytest.approx(0.0, abs=1e-15)
+    assert result["weight"].abs().max() < 1e-15
+    assert result["share"].isna().all()
+    for low, high in result.attrs["share_ci"].values():
+        assert 0.0 <= low <= high <= 1.0 + 1e-12
