@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_fit import EXACT, FIT_NAMES, RELATIVE
 
 from crm_research import sem
 
@@ -41,26 +42,6 @@ TOL = 1e-9  # estimates, std.all, R², := values, latent means, SEs (absolute)
 TOL_RELATIVE = 1e-9  # χ², log-likelihoods, AIC, BIC (relative)
 TOL_STD_SE = 2e-6  # SE of std.all (relative; numerical Jacobians)
 TOL_RMSEA_CI = 1e-6  # lavaan finds the RMSEA interval by root finding
-FIT_NAMES = {
-    "chisq": "chisq",
-    "df": "df",
-    "pvalue": "pvalue",
-    "cfi": "cfi",
-    "tli": "tli",
-    "rmsea": "rmsea",
-    "rmsea.ci.lower": "rmsea_ci_lower",
-    "rmsea.ci.upper": "rmsea_ci_upper",
-    "srmr": "srmr",
-    "aic": "aic",
-    "bic": "bic",
-    "baseline.chisq": "baseline_chisq",
-    "baseline.df": "baseline_df",
-    "logl": "logl",
-    "unrestricted.logl": "unrestricted_logl",
-    "npar": "npar",
-}
-RELATIVE = {"chisq", "aic", "bic", "baseline_chisq", "logl", "unrestricted_logl"}
-EXACT = {"df", "baseline_df", "npar"}
 SINGLE = ["political_democracy", "hs_mixed", "hs_second_order", "mediation", "mediation_means"]
 SINGLE += ["two_outcomes", "hs_structural"]
 DATA_OF = {

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_fit import EXACT, FIT_NAMES, RELATIVE
 
 from crm_research import sem
 from crm_research.errors import InputError, NotIdentifiedError, SingularMatrixError
@@ -35,26 +36,6 @@ TOL_INDEX = 1e-6  # CFI, TLI, RMSEA (+CI), SRMR (absolute)
 TOL_RELATIVE = 1e-6  # χ², AIC, BIC, logl (relative)
 TOL_SE = 1e-5  # standard errors, SEs of std.all (absolute)
 TOL_EST = 2e-5  # estimates, std.all, R² (absolute; lavaan's stopping rule, see above)
-FIT_NAMES = {
-    "chisq": "chisq",
-    "df": "df",
-    "pvalue": "pvalue",
-    "cfi": "cfi",
-    "tli": "tli",
-    "rmsea": "rmsea",
-    "rmsea.ci.lower": "rmsea_ci_lower",
-    "rmsea.ci.upper": "rmsea_ci_upper",
-    "srmr": "srmr",
-    "aic": "aic",
-    "bic": "bic",
-    "baseline.chisq": "baseline_chisq",
-    "baseline.df": "baseline_df",
-    "logl": "logl",
-    "unrestricted.logl": "unrestricted_logl",
-    "npar": "npar",
-}
-RELATIVE = {"chisq", "aic", "bic", "baseline_chisq", "logl", "unrestricted_logl"}
-EXACT = {"df", "baseline_df", "npar"}
 
 
 @pytest.fixture(scope="module")
