@@ -74,12 +74,15 @@ def _without_models(*args, **kwargs):
     return {}, {}, {}
 
 
-def _serious_areas(seed: int, scenario: str) -> set[str]:
-    # No rule reads a model table (test_findings_read_no_model_table), and the models are
-    # 70% of a study's time: the 40 studies below skip them.
+def _findings_study(seed: int, scenario: str):
+    """A simulated study as the findings read it: without post-hoc tables and model tables.
+
+    No rule reads a model table (test_findings_read_no_model_table), and the models are 70%
+    of a study's time: the many studies of this file skip them.
+    """
     case = simulate(seed, scenario)
     with mock.patch.object(study_run, "model_tables", _without_models):
-        study = run_study(
+        return run_study(
             case.customers,
             case.employees,
             case.ledger,
@@ -87,6 +90,10 @@ def _serious_areas(seed: int, scenario: str) -> set[str]:
             posthoc=False,
             reliability="alpha",
         )
+
+
+def _serious_areas(seed: int, scenario: str) -> set[str]:
+    study = _findings_study(seed, scenario)
     return {f.area for f in derive_findings(study) if f.severity in SERIOUS}
 
 
@@ -238,16 +245,7 @@ def more_studies(studies):
     out = [("thesis", 77, studies["thesis"]), ("healthy", 77, studies["healthy"])]
     for seed in (1003, 1011):
         for scenario in ("thesis", "healthy"):
-            case = simulate(seed, scenario)
-            study = run_study(
-                case.customers,
-                case.employees,
-                case.ledger,
-                case.scorecard,
-                posthoc=False,
-                reliability="alpha",
-            )
-            out.append((scenario, seed, study))
+            out.append((scenario, seed, _findings_study(seed, scenario)))
     return out
 
 
